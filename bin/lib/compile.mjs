@@ -1,0 +1,177 @@
+// Builds a C program against the wasyncio runtime for one target:
+//   native  an executable (cc)
+//   wasi    a WASI preview1 module (clang-16 --target=wasm32-wasi + wasm-opt --asyncify)
+//   node    a node launcher + emscripten module (emcc + wasm-opt --asyncify)
+//   web     an ES module for browsers (emcc + wasm-opt --asyncify)
+// Asyncify runs after linking, on the exact call graph (asyncify-list.mjs).
+import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { asyncifyList, readWat } from './asyncify-list.mjs';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const R = (p) => path.join(ROOT, p);
+
+const CORE = ['errors', 'timer_heap', 'future', 'task', 'loop'].map((n) => R(`runtime/${n}.c`));
+const WASM_CORE = [...CORE, R('runtime/switch_asyncify.c'), R('runtime/wasm_stack_pointer.s')];
+const SOURCES = {
+  native: [...CORE, R('runtime/switch_native.c'), R('bindings/native/host_native.c')],
+  wasi: [...WASM_CORE, R('bindings/wasi/host_wasi.c')],
+  node: [...WASM_CORE, R('bindings/js/host_js.c')],
+  web: [...WASM_CORE, R('bindings/js/host_js.c')],
+};
+const WARN = ['-std=c11', '-Wall', '-Wextra', '-Werror'];
+const OPT_LEVELS = new Set(['-O0', '-O1', '-O2', '-O3', '-Os', '-Oz']);
+const WASI_CC = ['--target=wasm32-wasi', '--sysroot=/usr', '-isystem', '/usr/include/wasm32-wasi'];
+const JS_EXPORTS = ['_main', '_malloc', '_free', '_fflush', '_wa__js_unwound', '_wa__js_wait_ms', '_wa__js_rewind'];
+
+export class BuildError extends Error {}
+
+function run(cmd, args, env) {
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  } catch (e) {
+    if (e.code === 'ENOENT') throw new BuildError(`${cmd} not found: run "npm run setup" to install the toolchain`);
+    throw new BuildError(`${cmd} failed:\n${e.stderr || e.message}`);
+  }
+}
+
+/** Instruments wasmPath in place with Asyncify and optimises it. */
+function asyncify(wasmPath, opt) {
+  const names = asyncifyList(readWat(wasmPath));
+  const listFile = `${wasmPath}.asyncify-list`;
+  fs.writeFileSync(listFile, names.join(','));
+  const args = [wasmPath, '--asyncify', `--pass-arg=asyncify-onlylist@@${listFile}`];
+  if (opt !== '-O0') args.push(opt);
+  const out = run('wasm-opt', [...args, '-o', wasmPath]);
+  fs.rmSync(listFile);
+  // A name the pass cannot find means something would not suspend: fail now.
+  if (/non-existing function name/.test(out)) throw new BuildError(`asyncify: ${out.trim()}`);
+  return names;
+}
+
+/**
+ * Builds `inputs` (C files) into `output` for `target`.
+ * options: { opt: '-O2', cflags: [], sanitize: false }
+ * Returns { output, files: [every file written], instrumented: [function names] }.
+ */
+export function build(inputs, output, target, { opt = '-O2', cflags = [], sanitize = false } = {}) {
+  if (!SOURCES[target]) throw new BuildError(`unknown target "${target}" (native, wasi, node or web)`);
+  if (!OPT_LEVELS.has(opt)) throw new BuildError(`unknown optimisation level "${opt}"`);
+  if (!inputs.length) throw new BuildError('no input files');
+  for (const f of inputs) if (!fs.existsSync(f)) throw new BuildError(`${f}: no such file`);
+  if (sanitize && target !== 'native') throw new BuildError('--sanitize is for the native target');
+  fs.mkdirSync(path.dirname(path.resolve(output)), { recursive: true });
+  const common = [...WARN, opt, `-I${R('include')}`, ...cflags];
+
+  if (target === 'native') {
+    const san = sanitize ? ['-g', '-fsanitize=address,undefined', '-fno-sanitize-recover=undefined', '--param=asan-use-after-return=0'] : [];
+    run('cc', [...common, ...san, ...inputs, ...SOURCES.native, '-lm', '-o', output]);
+    return { output, files: [output], instrumented: [] };
+  }
+
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'wa-cc-'));
+  try {
+    const compiler = target === 'wasi' ? wasiCompiler : emccCompiler;
+    const objects = [...compileAll(compiler, inputs, common, work), ...runtimeObjects(compiler, target, common)];
+    if (target === 'wasi') {
+      // Link without a level: clang would run wasm-opt, inlining before Asyncify.
+      run('clang-16', [...WASI_CC, ...objects, '-lm', '-o', output]);
+      return { output, files: [output], instrumented: asyncify(output, opt) };
+    }
+    return linkJs(objects, output, target, opt);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+const wasiCompiler = (src, obj, flags) => run('clang-16', [...WASI_CC, ...flags, '-c', src, '-o', obj]);
+const emccCompiler = (src, obj, flags) => run('emcc', [...flags, '-c', src, '-o', obj], { NODE_PATH: '/usr/share/nodejs' });
+
+function compileAll(compiler, sources, flags, dir) {
+  return sources.map((src, i) => {
+    const obj = path.join(dir, `${i}-${path.basename(src)}.o`);
+    compiler(src, obj, src.endsWith('.s') ? [] : flags); // the C flags would trip -Werror on .s
+    return obj;
+  });
+}
+
+// The runtime's objects, compiled once per target, flags and source contents.
+function runtimeObjects(compiler, target, flags) {
+  const hash = crypto.createHash('sha256').update(JSON.stringify([target, flags]));
+  for (const src of SOURCES[target]) hash.update(fs.readFileSync(src));
+  for (const h of fs.readdirSync(R('runtime')).filter((f) => f.endsWith('.h'))) hash.update(fs.readFileSync(R(`runtime/${h}`)));
+  hash.update(fs.readFileSync(R('include/wasyncio.h'))).update(fs.readFileSync(R('bindings/host.h')));
+  const dir = path.join(cacheDir(), `${target}-${hash.digest('hex').slice(0, 16)}`);
+  const done = path.join(dir, 'complete');
+  if (!fs.existsSync(done)) {
+    const tmp = `${dir}.${process.pid}.tmp`;
+    fs.mkdirSync(tmp, { recursive: true });
+    compileAll(compiler, SOURCES[target], flags, tmp);
+    fs.writeFileSync(path.join(tmp, 'complete'), '');
+    try {
+      fs.renameSync(tmp, dir);
+    } catch {
+      fs.rmSync(tmp, { recursive: true, force: true }); // another build got there first
+    }
+  }
+  return fs.readdirSync(dir).filter((f) => f.endsWith('.o')).sort().map((f) => path.join(dir, f));
+}
+
+function cacheDir() {
+  return process.env.WASYNCIO_CACHE || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'wasyncio');
+}
+
+function linkJs(objects, output, target, opt) {
+  const base = output.replace(/\.(mjs|js)$/, '');
+  const core = `${base}.core.mjs`;
+  const args = [
+    // At -O2 and up emcc's link step inlines with Binaryen (moving the call of
+    // asyncify.start_unwind into its callers) and minifies import names, both
+    // before Asyncify could see them: link at -O1 at most, optimise after.
+    opt === '-O0' ? '-O0' : '-O1',
+    ...objects,
+    '--js-library', R('bindings/js/library_wasyncio.js'),
+    '--profiling-funcs', // names for the call graph; without them nothing would suspend
+    '-sERROR_ON_UNDEFINED_SYMBOLS=0', // asyncify.* stay imports until wasm-opt
+    '-sMODULARIZE', '-sEXPORT_ES6', '-sENVIRONMENT=web', '-sINVOKE_RUN=0',
+    '-sALLOW_MEMORY_GROWTH', '-sEXIT_RUNTIME=0',
+    '-sASSERTIONS=0', // its environment check rejects node, which we run it on with wasmBinary
+    `-sEXPORTED_FUNCTIONS=${JS_EXPORTS.join(',')}`,
+    '-o', core,
+  ];
+  // Debian splits emscripten's JS dependencies (acorn) out to /usr/share/nodejs.
+  run('emcc', args, { NODE_PATH: '/usr/share/nodejs' });
+  const wasm = `${base}.core.wasm`;
+  const instrumented = asyncify(wasm, opt);
+  const driver = `${base}.driver.mjs`;
+  fs.copyFileSync(R('bindings/js/driver.mjs'), driver);
+  const launcher = target === 'node' ? nodeLauncher(base, output) : webModule(base);
+  fs.writeFileSync(output, launcher, { mode: 0o755 });
+  return { output, files: [output, core, wasm, driver], instrumented };
+}
+function nodeLauncher(base, output) {
+  const name = path.basename(base);
+  const body = (dir) => `
+const { runNode } = await import(new URL('./${name}.driver.mjs', ${dir}).href);
+await runNode(new URL('./${name}.core.mjs', ${dir}).href, process.argv.slice(2));
+`;
+  if (output.endsWith('.mjs')) return `#!/usr/bin/env node\n// Built by wa-cc: runs ${name} on node.${body('import.meta.url')}`;
+  // Without an .mjs name node may load this as CommonJS: wrap in an async function.
+  return `#!/usr/bin/env node\n// Built by wa-cc: runs ${name} on node.\n(async () => {${body(
+    "require('node:url').pathToFileURL(__filename)",
+  )}})();\n`;
+}
+
+function webModule(base) {
+  const name = path.basename(base);
+  return `// Built by wa-cc: runs ${name} in a browser. start(args, { print, printErr }) -> exit code.
+import { runWeb } from './${name}.driver.mjs';
+export function start(args = [], options = {}) {
+  return runWeb(new URL('./${name}.core.mjs', import.meta.url).href, args, options);
+}
+`;
+}

@@ -1,0 +1,56 @@
+/* JS host (emscripten, node and browsers). Waiting must not block the JS
+ * thread, so wa__host_wait unwinds the whole C program (main, wa_run, the
+ * loop) back to the JS driver with Asyncify; the driver waits with one
+ * setTimeout (or a yield, or a host event) and rewinds the program into this
+ * function, which then returns as if it had slept. See driver.mjs. */
+#include "../host.h"
+#include "../../runtime/asyncify.h"
+
+#include <emscripten.h>
+#include <stdint.h>
+
+
+double wa__js_now(void);                 /* library_wasyncio.js: performance.now() */
+
+const int wa__host_yields = 1;
+
+enum { RUNNING, UNWINDING, WAITING, REWINDING };
+
+static struct {
+    char *current, *end;                 /* asyncify's cursor; the layout it expects */
+    char buffer[16384];                  /* frames of main..wa_run: shallow */
+    int state;
+    double wait_ms;                      /* what the driver should wait for */
+} outer = {.current = 0};
+
+uint64_t wa__host_now(void) { return (uint64_t)(wa__js_now() * 1e6); }
+
+void wa__host_wait(int64_t timeout_ns) {
+    if (outer.state == REWINDING) {
+        wa__stop_rewind();
+        outer.state = RUNNING;
+        return;
+    }
+    outer.wait_ms = timeout_ns < 0 ? -1.0 : (double)timeout_ns / 1e6;
+    outer.current = outer.buffer;
+    outer.end = outer.buffer + sizeof outer.buffer;
+    outer.state = UNWINDING;
+    wa__start_unwind(&outer);
+}
+
+/* Called by the driver after main returned: 1 if it only unwound to wait. */
+EMSCRIPTEN_KEEPALIVE int wa__js_unwound(void) {
+    if (outer.state != UNWINDING) return 0;
+    wa__stop_unwind();
+    outer.state = WAITING;
+    return 1;
+}
+
+/* Milliseconds the driver should wait: -1 until a host event, 0 to yield. */
+EMSCRIPTEN_KEEPALIVE double wa__js_wait_ms(void) { return outer.wait_ms; }
+
+/* Prepares the rewind; the driver then calls main again with the same args. */
+EMSCRIPTEN_KEEPALIVE void wa__js_rewind(void) {
+    outer.state = REWINDING;
+    wa__start_rewind(&outer);
+}

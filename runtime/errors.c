@@ -1,0 +1,62 @@
+/* Error codes, their names, and the last error message. */
+#include "internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char last_message[512];           /* wa_errmsg(); truncated if longer */
+
+const char *wa_strerror(int code) {
+    switch (code) {
+    case WA_OK: return "success";
+    case WA_ECANCELLED: return "cancelled";
+    case WA_ETIMEDOUT: return "timed out";
+    case WA_ESTATE: return "invalid state";
+    case WA_EDEADLOCK: return "deadlock";
+    case WA_ENOTASK: return "await outside a task";
+    case WA_ESTACK: return "stack too deep to suspend";
+    case WA_ENOMEM: return "out of memory";
+    case WA_EINVAL: return "invalid argument";
+    case WA_EIO: return "input/output error";
+    default: return "unknown error";
+    }
+}
+
+const char *wa_errmsg(void) { return last_message; }
+
+static void set_message(int code, const char *fmt, va_list ap) {
+    if (fmt)
+        vsnprintf(last_message, sizeof last_message, fmt, ap);
+    else
+        snprintf(last_message, sizeof last_message, "%s", wa_strerror(code));
+}
+
+int wa__error(int code, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    set_message(code, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+char *wa__strdup(const char *s) {
+    size_t n = strlen(s) + 1;
+    char *copy = malloc(n);
+    if (copy) memcpy(copy, s, n);
+    return copy;
+}
+
+int wa_fail(int code, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    set_message(code, fmt, ap);
+    va_end(ap);
+    wa_task *t = wa__loop_now ? wa__loop_now->current : NULL;
+    if (t) {
+        free(t->fut.msg);
+        t->fut.msg = wa__strdup(last_message);  /* NULL on OOM: the code still stands */
+    }
+    return code;
+}

@@ -1,0 +1,139 @@
+/* Futures: a state, a result or an error, and callbacks run through the loop
+ * once the future is done. Tasks embed one as their first member. */
+#include "internal.h"
+
+#include <stdlib.h>
+
+/* A user's done callback, queued like any other handle. */
+typedef struct done_callback {
+    wa__handle handle;
+    wa_future *future;                   /* referenced until the callback has run */
+    void (*fn)(wa_future *f, void *arg);
+    void *arg;                           /* the user's, untouched */
+} done_callback;
+
+static void run_done_callback(wa__handle *h) {
+    done_callback *cb = (done_callback *)h;
+    cb->fn(cb->future, cb->arg);
+    wa__future_unref(cb->future);
+    free(cb);
+}
+
+void wa__future_link(wa__loop *loop, wa_future *f) {
+    f->all_prev = NULL;
+    f->all_next = loop->all;
+    if (loop->all) loop->all->all_prev = f;
+    loop->all = f;
+}
+
+static void unlink_future(wa_future *f) {
+    wa__loop *loop = wa__loop_now;
+    if (f->all_prev) f->all_prev->all_next = f->all_next;
+    else if (loop && loop->all == f) loop->all = f->all_next;
+    if (f->all_next) f->all_next->all_prev = f->all_prev;
+}
+
+void wa__future_destroy(wa_future *f) {
+    unlink_future(f);
+    for (wa__handle *h = f->callbacks.head, *next; h; h = next) {
+        next = h->next;
+        if (h->run == run_done_callback) free(h);   /* task wake-ups are embedded */
+    }
+    if (f->is_task) wa__task_discard((wa_task *)f);
+    free(f->msg);
+    free(f);
+}
+
+void wa__future_ref(wa_future *f) { f->refs++; }
+
+void wa__future_unref(wa_future *f) {
+    if (--f->refs == 0) wa__future_destroy(f);
+}
+
+void wa__future_complete(wa_future *f, wa_state state, int code, intptr_t value) {
+    f->state = (uint8_t)state;
+    f->code = code;
+    f->value = value;
+    wa__list_splice(&wa__loop_now->ready, &f->callbacks);
+}
+
+int wa__future_outcome(const wa_future *f, intptr_t *value) {
+    switch (f->state) {
+    case WA_PENDING:
+        return wa__error(WA_ESTATE, "result is not set yet");
+    case WA_CANCELLED:
+        return WA_ECANCELLED;
+    default:
+        if (f->code) return wa__error(f->code, "%s", f->msg ? f->msg : wa_strerror(f->code));
+        if (value) *value = f->value;
+        return 0;
+    }
+}
+
+wa_future *wa_future_new(void) {
+    if (!wa__loop_now) {
+        wa__error(WA_EINVAL, "wa_future_new called outside wa_run");
+        return NULL;
+    }
+    wa_future *f = calloc(1, sizeof *f);
+    if (!f) {
+        wa__error(WA_ENOMEM, NULL);
+        return NULL;
+    }
+    f->refs = 1;
+    wa__future_link(wa__loop_now, f);
+    return f;
+}
+
+void wa_future_free(wa_future *f) {
+    if (!f) return;
+    if (f->state == WA_PENDING && !f->is_task) wa_future_cancel(f);
+    wa__future_unref(f);
+}
+
+static int resolve(wa_future *f, int code, const char *msg, intptr_t value) {
+    if (!f) return wa__error(WA_EINVAL, "future is NULL");
+    if (f->state != WA_PENDING) return wa__error(WA_ESTATE, "future is already done");
+    if (f->is_task) return wa__error(WA_ESTATE, "a task's future is set by the task itself");
+    if (msg && !(f->msg = wa__strdup(msg))) return wa__error(WA_ENOMEM, NULL);
+    wa__future_complete(f, WA_DONE, code, value);
+    return 0;
+}
+
+int wa_future_set_result(wa_future *f, intptr_t value) { return resolve(f, 0, NULL, value); }
+
+int wa_future_set_error(wa_future *f, int code, const char *msg) {
+    if (code == 0) return wa__error(WA_EINVAL, "error code 0 is success");
+    return resolve(f, code, msg, 0);
+}
+
+int wa_future_cancel(wa_future *f) {
+    if (!f || f->state != WA_PENDING) return 0;
+    if (f->is_task) return wa__task_request_cancel((wa_task *)f);
+    wa__future_complete(f, WA_CANCELLED, 0, 0);
+    return 1;
+}
+
+int wa_future_done(const wa_future *f) { return f->state != WA_PENDING; }
+
+wa_state wa_future_state(const wa_future *f) { return (wa_state)f->state; }
+
+int wa_future_result(const wa_future *f, intptr_t *value) {
+    if (!f) return wa__error(WA_EINVAL, "future is NULL");
+    return wa__future_outcome(f, value);
+}
+
+const char *wa_future_errmsg(const wa_future *f) { return f->msg ? f->msg : ""; }
+
+int wa_future_add_done_callback(wa_future *f, void (*fn)(wa_future *f, void *arg), void *arg) {
+    if (!f || !fn) return wa__error(WA_EINVAL, "future and callback must not be NULL");
+    done_callback *cb = malloc(sizeof *cb);
+    if (!cb) return wa__error(WA_ENOMEM, NULL);
+    cb->handle.run = run_done_callback;
+    cb->future = f;
+    cb->fn = fn;
+    cb->arg = arg;
+    wa__future_ref(f);
+    wa__list_push(f->state == WA_PENDING ? &f->callbacks : &wa__loop_now->ready, &cb->handle);
+    return 0;
+}

@@ -1,0 +1,133 @@
+/* Task switching for WebAssembly with in-module Asyncify (Binaryen).
+ *
+ * Every task runs on one shared stack region. To suspend, a task unwinds its
+ * wasm frames into a scratch buffer (asyncify.start_unwind) back to
+ * wa__switch_run, which copies out just the bytes used: the unwind data and the
+ * task's part of the C stack. To resume, both are copied back to the same
+ * addresses and the frames are rewound. A shallow await keeps ~100 bytes.
+ *
+ * wa__switch_run must not be instrumented (it catches the unwind); the build
+ * helper keeps it out, see bin/asyncify-lists.mjs. */
+#include "internal.h"
+#include "asyncify.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+
+uintptr_t wa__sp_get(void);              /* wasm_stack_pointer.s */
+void wa__sp_set(uintptr_t sp);
+
+#define REGION_SIZE (1024 * 1024)        /* the shared task stack; limit + room for calls */
+#define SCRATCH_SIZE (1024 * 1024)       /* unwind data; the engine's own stack ends first */
+
+/* Asyncify's view of a data buffer: where to write next, and its end. */
+struct unwind_data {
+    char *current;
+    char *end;
+};
+
+static struct {
+    char *region;                        /* shared task stack, REGION_SIZE bytes */
+    uintptr_t top;                       /* its highest address: tasks start here */
+    char *scratch;                       /* unwind data of the task being switched */
+    struct unwind_data data;             /* asyncify's cursor into scratch */
+    wa__stack *suspending;               /* the stack being saved, while unwinding */
+    int resuming;                        /* rewinding into a task */
+    int resume_code;                     /* what wa__switch_suspend returns after it */
+} sw;
+
+int wa__switch_init(void) {
+    sw.region = malloc(REGION_SIZE);
+    sw.scratch = malloc(SCRATCH_SIZE);
+    if (!sw.region || !sw.scratch) {
+        wa__switch_fini();
+        return WA_ENOMEM;
+    }
+    sw.top = ((uintptr_t)sw.region + REGION_SIZE) & ~(uintptr_t)15;
+    return 0;
+}
+
+void wa__switch_fini(void) {
+    free(sw.region);
+    free(sw.scratch);
+    memset(&sw, 0, sizeof sw);
+}
+
+/* The point where a task's frames leave and come back. It has no locals, so
+ * it has no C stack frame and the stack pointer read here is its caller's. */
+__attribute__((noinline)) static void switch_point(void) {
+    if (sw.resuming) {
+        wa__stop_rewind();
+        sw.resuming = 0;
+        return;
+    }
+    sw.suspending->sp = wa__sp_get();
+    sw.data.current = sw.scratch;
+    sw.data.end = sw.scratch + SCRATCH_SIZE;
+    wa__start_unwind(&sw.data);
+}
+
+int wa__switch_suspend(wa__stack *st) {
+    if (sw.top - (uintptr_t)&st > WA_STACK_LIMIT) return WA_ESTACK;
+    sw.suspending = st;
+    switch_point();
+    return sw.resume_code;
+}
+
+static void rewind_into(wa_task *t, int code) {
+    sw.resuming = 1;
+    sw.resume_code = code;
+    wa__sp_set(t->stack.sp);
+    wa__start_rewind(&sw.data);
+    wa__task_entry(t);
+}
+
+static int save(wa__stack *st) {
+    uint32_t aux = (uint32_t)(sw.data.current - sw.scratch);
+    uint32_t c_len = (uint32_t)(sw.top - st->sp);
+    uint32_t len = aux + c_len;
+    if (len > WA_STACK_LIMIT) return WA_ESTACK;
+    if (len > st->cap) {
+        char *bytes = realloc(st->bytes, len);
+        if (!bytes) return WA_ENOMEM;
+        st->bytes = bytes;
+        st->cap = len;
+    }
+    memcpy(st->bytes, sw.scratch, aux);
+    memcpy(st->bytes + aux, (void *)st->sp, c_len);
+    wa__loop_now->saved_stack_bytes += len - st->len;
+    if (len > wa__loop_now->max_saved_stack) wa__loop_now->max_saved_stack = len;
+    st->aux_len = aux;
+    st->len = len;
+    return 0;
+}
+
+void wa__switch_run(wa_task *t) {
+    uintptr_t caller_sp = wa__sp_get();
+    wa__stack *st = &t->stack;
+    if (!st->len) {                      /* first run: start at the top */
+        wa__sp_set(sw.top);
+        wa__task_entry(t);
+    } else {
+        memcpy((void *)st->sp, st->bytes + st->aux_len, st->len - st->aux_len);
+        memcpy(sw.scratch, st->bytes, st->aux_len);
+        sw.data.current = sw.scratch + st->aux_len;
+        sw.data.end = sw.scratch + SCRATCH_SIZE;
+        rewind_into(t, 0);
+    }
+    while (sw.suspending) {              /* the task unwound back to here */
+        wa__stop_unwind();
+        sw.suspending = NULL;
+        int rc = save(st);
+        if (rc == 0) break;
+        rewind_into(t, rc);              /* could not keep it: resume with the error */
+    }
+    wa__sp_set(caller_sp);
+}
+
+void wa__switch_forget(wa__stack *st) {
+    if (wa__loop_now) wa__loop_now->saved_stack_bytes -= st->len;
+    free(st->bytes);
+    memset(st, 0, sizeof *st);
+}

@@ -1,0 +1,227 @@
+/* Tasks: a body run as a coroutine, its lifecycle, cancellation, and the
+ * operations that suspend it (await, sleep, yield). */
+#include "internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define TASK_OF(ptr, member) ((wa_task *)((char *)(ptr) - offsetof(wa_task, member)))
+
+static void finish(wa_task *t, int code) {
+    wa__loop *loop = wa__loop_now;
+    wa_state state = code == WA_ECANCELLED ? WA_CANCELLED : WA_DONE;
+    wa__switch_forget(&t->stack);
+    loop->tasks_pending--;
+    wa__future_complete(&t->fut, state, state == WA_CANCELLED ? 0 : code, t->fut.value);
+    wa__future_unref(&t->fut);           /* the loop's reference */
+}
+
+/* The ready-queue entry of a task: start it or resume it where it suspended. */
+static void step(wa__handle *h) {
+    wa_task *t = TASK_OF(h, wake);
+    wa__loop *loop = wa__loop_now;
+    if (!t->started && t->must_cancel) {     /* cancelled before it ever ran */
+        finish(t, WA_ECANCELLED);
+        return;
+    }
+    t->started = 1;
+    loop->current = t;
+    wa__switch_run(t);
+    loop->current = NULL;
+    if (t->body_done) finish(t, t->exit_code);
+}
+
+void wa__task_entry(wa_task *t) {
+    t->exit_code = t->fn(t->arg);
+    t->body_done = 1;
+}
+
+void wa__task_discard(wa_task *t) {
+    wa__loop *loop = wa__loop_now;
+    if (t->sleeping) wa__heap_remove(&loop->timers, &t->timer);
+    if (t->fut.state == WA_PENDING) loop->tasks_pending--;
+    wa__switch_forget(&t->stack);
+    free(t->name);
+    loop->tasks_alive--;
+}
+
+wa_task *wa_create_task(wa_fn fn, void *arg) {
+    wa__loop *loop = wa__loop_now;
+    if (!loop || !fn) {
+        wa__error(WA_EINVAL, loop ? "task body is NULL" : "wa_create_task called outside wa_run");
+        return NULL;
+    }
+    wa_task *t = calloc(1, sizeof *t);
+    if (!t) {
+        wa__error(WA_ENOMEM, NULL);
+        return NULL;
+    }
+    t->fut.is_task = 1;
+    t->fut.refs = 2;                     /* the caller's and the loop's */
+    t->fn = fn;
+    t->arg = arg;
+    t->wake.run = step;
+    t->id = ++loop->next_task_id;
+    wa__future_link(loop, &t->fut);
+    loop->tasks_alive++;
+    loop->tasks_pending++;
+    wa__list_push(&loop->ready, &t->wake);
+    return t;
+}
+
+void wa_task_release(wa_task *t) {
+    if (t) wa__future_unref(&t->fut);
+}
+
+/* Called with the running task: returns it, or fails with WA_ENOTASK. */
+static wa_task *running(const char *what) {
+    wa_task *t = wa__loop_now ? wa__loop_now->current : NULL;
+    if (!t) wa__error(WA_ENOTASK, "%s called outside a task", what);
+    return t;
+}
+
+/* Takes a pending cancellation, if any: the await that sees it returns WA_ECANCELLED. */
+static int take_cancel(wa_task *t) {
+    if (!t->must_cancel) return 0;
+    t->must_cancel = 0;
+    return 1;
+}
+
+static int suspend(wa_task *t) {
+    int rc = wa__switch_suspend(&t->stack);
+    if (rc == WA_ESTACK)
+        wa__error(rc, "task '%s': stack too deep to suspend (over %d bytes)", wa_task_name(t),
+                  WA_STACK_LIMIT);
+    else if (rc)
+        wa__error(rc, "task '%s': no memory to keep its stack while suspended", wa_task_name(t));
+    return rc;
+}
+
+int wa_await_future(wa_future *f) {
+    wa_task *t = running("wa_await");
+    if (!t) return WA_ENOTASK;
+    if (!f) return wa__error(WA_EINVAL, "awaited NULL");
+    if (f == &t->fut) return wa__error(WA_EINVAL, "task '%s' awaits itself", wa_task_name(t));
+    if (f->state == WA_PENDING && take_cancel(t)) wa_future_cancel(f);
+    if (f->state == WA_PENDING) {
+        wa__list_push(&f->callbacks, &t->wake);
+        t->waiting_on = f;
+        wa__future_ref(f);
+        int rc = suspend(t);
+        t->waiting_on = NULL;
+        if (rc) wa__list_remove(&f->callbacks, &t->wake);
+        else if (take_cancel(t)) rc = WA_ECANCELLED;
+        else rc = wa__future_outcome(f, NULL);
+        wa__future_unref(f);
+        return rc;
+    }
+    return wa__future_outcome(f, NULL);
+}
+
+int wa_await_task(wa_task *t) {
+    if (!t) return wa__error(WA_EINVAL, "awaited NULL");
+    return wa_await_future(&t->fut);
+}
+
+int wa_return(intptr_t value) {
+    wa_task *t = running("wa_return");
+    if (!t) return WA_ENOTASK;
+    t->fut.value = value;
+    return 0;
+}
+
+static void wake_from_sleep(wa__timer *tm) {
+    wa_task *t = TASK_OF(tm, timer);
+    t->sleeping = 0;
+    wa__list_push(&wa__loop_now->ready, &t->wake);
+}
+
+int wa_sleep(double seconds) {
+    wa_task *t = running("wa_sleep");
+    if (!t) return WA_ENOTASK;
+    if (isnan(seconds)) return wa__error(WA_EINVAL, "sleep of NaN seconds");
+    if (seconds <= 0) return wa_yield();
+    if (take_cancel(t)) return WA_ECANCELLED;
+    double ns = ceil(seconds * 1e9);
+    uint64_t now = wa__now();
+    uint64_t deadline = ns >= (double)(UINT64_MAX - now) ? UINT64_MAX : now + (uint64_t)ns;
+    t->timer.fire = wake_from_sleep;
+    int rc = wa__timer_start(&t->timer, deadline);
+    if (rc) return rc;
+    t->sleeping = 1;
+    rc = suspend(t);
+    if (rc) {
+        wa__heap_remove(&wa__loop_now->timers, &t->timer);
+        t->sleeping = 0;
+        return rc;
+    }
+    return take_cancel(t) ? WA_ECANCELLED : 0;
+}
+
+int wa_yield(void) {
+    wa_task *t = running("wa_yield");
+    if (!t) return WA_ENOTASK;
+    wa__list_push(&wa__loop_now->ready, &t->wake);
+    int rc = suspend(t);
+    if (rc) {
+        wa__list_remove(&wa__loop_now->ready, &t->wake);
+        return rc;
+    }
+    return take_cancel(t) ? WA_ECANCELLED : 0;
+}
+
+int wa__task_request_cancel(wa_task *t) {
+    if (t->fut.state != WA_PENDING) return 0;
+    if (t->sleeping) {                   /* wake it now; the sleep returns WA_ECANCELLED */
+        wa__heap_remove(&wa__loop_now->timers, &t->timer);
+        t->sleeping = 0;
+        t->must_cancel = 1;
+        wa__list_push(&wa__loop_now->ready, &t->wake);
+        return 1;
+    }
+    /* Cancel what it awaits; the outcome reaches it through that await. If
+     * that cannot be cancelled, the next await delivers the cancellation. */
+    if (t->waiting_on && wa_future_cancel(t->waiting_on)) return 1;
+    t->must_cancel = 1;
+    return 1;
+}
+
+int wa_task_cancel(wa_task *t) {
+    if (!t) return wa__error(WA_EINVAL, "task is NULL");
+    return wa__task_request_cancel(t);
+}
+
+wa_state wa_task_state(const wa_task *t) { return (wa_state)t->fut.state; }
+
+int wa_task_done(const wa_task *t) { return t->fut.state != WA_PENDING; }
+
+int wa_task_result(const wa_task *t, intptr_t *value) {
+    if (!t) return wa__error(WA_EINVAL, "task is NULL");
+    return wa__future_outcome(&t->fut, value);
+}
+
+const char *wa_task_errmsg(const wa_task *t) { return t->fut.msg ? t->fut.msg : ""; }
+
+wa_future *wa_task_future(wa_task *t) { return t ? &t->fut : NULL; }
+
+const char *wa_task_name(const wa_task *t) {
+    if (!t->name) {
+        char buf[24];
+        snprintf(buf, sizeof buf, "Task-%u", (unsigned)t->id);
+        ((wa_task *)t)->name = wa__strdup(buf);  /* named lazily: most never are */
+        if (!t->name) return "Task-?";
+    }
+    return t->name;
+}
+
+int wa_task_set_name(wa_task *t, const char *name) {
+    if (!t || !name) return wa__error(WA_EINVAL, "task and name must not be NULL");
+    char *copy = wa__strdup(name);
+    if (!copy) return wa__error(WA_ENOMEM, NULL);
+    free(t->name);
+    t->name = copy;
+    return 0;
+}
+
+wa_task *wa_current_task(void) { return wa__loop_now ? wa__loop_now->current : NULL; }
