@@ -13,6 +13,12 @@
  *     counted: each function that returns one hands the caller one reference.
  *   - Long-lived objects: wa_task, wa_future. One-shot operations: wa_sleep,
  *     wa_yield, wa_await.
+ *   - Tasks share one stack, saved and restored around each suspension (that
+ *     keeps a suspended task to ~100 bytes). So a pointer to a task's local
+ *     variable is valid only while that task runs: data that other tasks or
+ *     callbacks read must live in static or heap memory.
+ *   - Callbacks and waking tasks run first-in first-out, in the order they were
+ *     scheduled; a task starts on the loop round after it was created.
  */
 #ifndef WASYNCIO_H
 #define WASYNCIO_H
@@ -72,8 +78,10 @@ int wa_run(wa_fn main, void *arg);
  *  inside this call. The loop keeps the task alive until it finishes, whether
  *  or not anyone holds it. Returns the task with one reference owned by the
  *  caller, to give back with wa_task_release (at the latest, wa_run frees it
- *  when it ends). Returns NULL with WA_EINVAL outside wa_run or for a NULL fn,
- *  or with WA_ENOMEM. arg stays owned by the caller and must outlive the task. */
+ *  when it ends). Returns NULL and sets wa_errmsg on failure: WA_EINVAL
+ *  outside wa_run, for a NULL fn, or for an arg that points into a task's
+ *  stack (see the conventions above); WA_ENOMEM. arg stays owned by the caller
+ *  and must outlive the task. */
 wa_task *wa_create_task(wa_fn fn, void *arg);
 
 /** Gives back one reference to t. The task keeps running if it has not

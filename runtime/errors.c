@@ -7,6 +7,7 @@
 #include <string.h>
 
 static char last_message[512];           /* wa_errmsg(); truncated if longer */
+static int last_code;                    /* the code last_message belongs to */
 
 const char *wa_strerror(int code) {
     switch (code) {
@@ -27,6 +28,7 @@ const char *wa_strerror(int code) {
 const char *wa_errmsg(void) { return last_message; }
 
 static void set_message(int code, const char *fmt, va_list ap) {
+    last_code = code;
     if (fmt)
         vsnprintf(last_message, sizeof last_message, fmt, ap);
     else
@@ -39,6 +41,10 @@ int wa__error(int code, const char *fmt, ...) {
     set_message(code, fmt, ap);
     va_end(ap);
     return code;
+}
+
+const char *wa__message_for(int code) {
+    return code == last_code && last_message[0] ? last_message : wa_strerror(code);
 }
 
 char *wa__strdup(const char *s) {

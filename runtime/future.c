@@ -57,17 +57,16 @@ void wa__future_complete(wa_future *f, wa_state state, int code, intptr_t value)
     wa__list_splice(&wa__loop_now->ready, &f->callbacks);
 }
 
+__attribute__((noinline, cold)) static int outcome_error(const wa_future *f) {
+    if (f->state == WA_PENDING) return wa__error(WA_ESTATE, "result is not set yet");
+    return wa__error(f->code, "%s", f->msg ? f->msg : wa_strerror(f->code));
+}
+
 int wa__future_outcome(const wa_future *f, intptr_t *value) {
-    switch (f->state) {
-    case WA_PENDING:
-        return wa__error(WA_ESTATE, "result is not set yet");
-    case WA_CANCELLED:
-        return WA_ECANCELLED;
-    default:
-        if (f->code) return wa__error(f->code, "%s", f->msg ? f->msg : wa_strerror(f->code));
-        if (value) *value = f->value;
-        return 0;
-    }
+    if (f->state == WA_CANCELLED) return WA_ECANCELLED;
+    if (f->state == WA_PENDING || f->code) return outcome_error(f);
+    if (value) *value = f->value;
+    return 0;
 }
 
 wa_future *wa_future_new(void) {

@@ -87,6 +87,7 @@ extern wa__loop *wa__loop_now;           /* the running loop, or NULL */
 /* errors.c */
 int wa__error(int code, const char *fmt, ...);  /* sets wa_errmsg, returns code */
 char *wa__strdup(const char *s);
+const char *wa__message_for(int code);  /* the last message if it is code's, else its name */
 
 /* list helpers (loop.c) */
 void wa__list_push(wa__list *l, wa__handle *h);
@@ -122,5 +123,6 @@ void wa__switch_fini(void);
 void wa__switch_run(wa_task *t);         /* runs t until it suspends or its body returns */
 int wa__switch_suspend(wa__stack *st);   /* in a task: 0 once resumed, or WA_ESTACK at once */
 void wa__switch_forget(wa__stack *st);   /* frees saved bytes */
+int wa__switch_on_task_stack(const void *p); /* p lies in the shared task stack */
 
 #endif

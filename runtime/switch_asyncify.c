@@ -69,7 +69,7 @@ __attribute__((noinline)) static void switch_point(void) {
 }
 
 int wa__switch_suspend(wa__stack *st) {
-    if (sw.top - (uintptr_t)&st > WA_STACK_LIMIT) return WA_ESTACK;
+    if (sw.top - wa__sp_get() > WA_STACK_LIMIT) return WA_ESTACK;
     sw.suspending = st;
     switch_point();
     return sw.resume_code;
@@ -130,4 +130,8 @@ void wa__switch_forget(wa__stack *st) {
     if (wa__loop_now) wa__loop_now->saved_stack_bytes -= st->len;
     free(st->bytes);
     memset(st, 0, sizeof *st);
+}
+
+int wa__switch_on_task_stack(const void *p) {
+    return sw.region && (const char *)p >= sw.region && (uintptr_t)p < sw.top;
 }

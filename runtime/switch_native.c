@@ -60,6 +60,7 @@ static struct {
     uintptr_t scheduler_sp;              /* where wa__switch_run waits while a task runs */
     int resume_code;                     /* what wa__switch_suspend returns next */
 #ifdef WA_ASAN
+    uintptr_t lowest_sp;                 /* deepest saved stack pointer: red zones lie above */
     void *scheduler_fake_stack;
     const void *scheduler_bottom;
     size_t scheduler_size;
@@ -91,6 +92,17 @@ NO_ASAN static void copy_stack(void *dst, const void *src, size_t n) {
     while (n--) *d++ = *s++;
 #else
     memcpy(dst, src, n);
+#endif
+}
+
+/* Suspended tasks leave their frames' red zones poisoned at addresses the
+ * next task reuses with another layout: clear them before it runs. */
+static void clear_poison(uintptr_t sp) {
+#ifdef WA_ASAN
+    if (sp < sw.lowest_sp || !sw.lowest_sp) sw.lowest_sp = sp;
+    __asan_unpoison_memory_region((void *)sw.lowest_sp, sw.top - sw.lowest_sp);
+#else
+    (void)sp;
 #endif
 }
 
@@ -145,6 +157,9 @@ static int save(wa__stack *st) {
         st->cap = len;
     }
     copy_stack(st->bytes, (void *)st->sp, len);
+#ifdef WA_ASAN
+    if (st->sp < sw.lowest_sp) sw.lowest_sp = st->sp;
+#endif
     wa__loop_now->saved_stack_bytes += len - st->len;
     if (len > wa__loop_now->max_saved_stack) wa__loop_now->max_saved_stack = len;
     st->len = len;
@@ -156,18 +171,14 @@ void wa__switch_run(wa_task *t) {
     uintptr_t sp;
     if (!st->len) {                      /* first run: a frame that returns into wa__ctx_boot */
         uintptr_t *frame = (uintptr_t *)(sw.top - 56);
-#ifdef WA_ASAN
-        __asan_unpoison_memory_region(frame, 56);
-#endif
+        clear_poison((uintptr_t)frame);
         memset(frame, 0, 56);
         frame[2] = (uintptr_t)task_main;  /* r13 */
         frame[3] = (uintptr_t)t;          /* r12 */
         frame[6] = (uintptr_t)wa__ctx_boot;
         sp = (uintptr_t)frame;
     } else {
-#ifdef WA_ASAN
-        __asan_unpoison_memory_region((void *)st->sp, st->len);
-#endif
+        clear_poison(st->sp);
         copy_stack((void *)st->sp, st->bytes, st->len);
         sp = st->sp;
     }
@@ -184,4 +195,8 @@ void wa__switch_forget(wa__stack *st) {
     if (wa__loop_now) wa__loop_now->saved_stack_bytes -= st->len;
     free(st->bytes);
     memset(st, 0, sizeof *st);
+}
+
+int wa__switch_on_task_stack(const void *p) {
+    return sw.mapping && (uintptr_t)p >= sw.top - REGION_SIZE && (uintptr_t)p < sw.top;
 }

@@ -11,6 +11,8 @@
 static void finish(wa_task *t, int code) {
     wa__loop *loop = wa__loop_now;
     wa_state state = code == WA_ECANCELLED ? WA_CANCELLED : WA_DONE;
+    if (state == WA_DONE && code && !t->fut.msg)  /* passed on an error: keep its message */
+        t->fut.msg = wa__strdup(wa__message_for(code));
     wa__switch_forget(&t->stack);
     loop->tasks_pending--;
     wa__future_complete(&t->fut, state, state == WA_CANCELLED ? 0 : code, t->fut.value);
@@ -52,6 +54,10 @@ wa_task *wa_create_task(wa_fn fn, void *arg) {
         wa__error(WA_EINVAL, loop ? "task body is NULL" : "wa_create_task called outside wa_run");
         return NULL;
     }
+    if (wa__switch_on_task_stack(arg)) {  /* it would be overwritten by the next task */
+        wa__error(WA_EINVAL, "task argument points into a task's stack: use static or heap memory");
+        return NULL;
+    }
     wa_task *t = calloc(1, sizeof *t);
     if (!t) {
         wa__error(WA_ENOMEM, NULL);
@@ -74,10 +80,14 @@ void wa_task_release(wa_task *t) {
     if (t) wa__future_unref(&t->fut);
 }
 
+__attribute__((noinline, cold)) static void not_in_task(const char *what) {
+    wa__error(WA_ENOTASK, "%s called outside a task", what);
+}
+
 /* Called with the running task: returns it, or fails with WA_ENOTASK. */
 static wa_task *running(const char *what) {
     wa_task *t = wa__loop_now ? wa__loop_now->current : NULL;
-    if (!t) wa__error(WA_ENOTASK, "%s called outside a task", what);
+    if (!t) not_in_task(what);
     return t;
 }
 
@@ -88,21 +98,29 @@ static int take_cancel(wa_task *t) {
     return 1;
 }
 
+/* Errors of the suspending paths, kept out of line: a varargs call would give
+ * every frame on those paths a buffer, and suspended tasks keep their frames. */
+__attribute__((noinline, cold)) static int suspend_error(wa_task *t, int rc) {
+    if (rc == WA_ESTACK)
+        return wa__error(rc, "task '%s': stack too deep to suspend (over %d bytes)", wa_task_name(t),
+                         WA_STACK_LIMIT);
+    return wa__error(rc, "task '%s': no memory to keep its stack while suspended", wa_task_name(t));
+}
+
+__attribute__((noinline, cold)) static int await_error(wa_task *t, const wa_future *f) {
+    if (!t) return WA_ENOTASK;
+    if (!f) return wa__error(WA_EINVAL, "awaited NULL");
+    return wa__error(WA_EINVAL, "task '%s' awaits itself", wa_task_name(t));
+}
+
 static int suspend(wa_task *t) {
     int rc = wa__switch_suspend(&t->stack);
-    if (rc == WA_ESTACK)
-        wa__error(rc, "task '%s': stack too deep to suspend (over %d bytes)", wa_task_name(t),
-                  WA_STACK_LIMIT);
-    else if (rc)
-        wa__error(rc, "task '%s': no memory to keep its stack while suspended", wa_task_name(t));
-    return rc;
+    return rc ? suspend_error(t, rc) : 0;
 }
 
 int wa_await_future(wa_future *f) {
     wa_task *t = running("wa_await");
-    if (!t) return WA_ENOTASK;
-    if (!f) return wa__error(WA_EINVAL, "awaited NULL");
-    if (f == &t->fut) return wa__error(WA_EINVAL, "task '%s' awaits itself", wa_task_name(t));
+    if (!t || !f || f == &t->fut) return await_error(t, f);
     if (f->state == WA_PENDING && take_cancel(t)) wa_future_cancel(f);
     if (f->state == WA_PENDING) {
         wa__list_push(&f->callbacks, &t->wake);

@@ -1,0 +1,73 @@
+/* Misuse gets a clear error, never a crash: awaits outside a task, nested
+ * runs, NULL arguments, awaiting oneself, stack pointers as task arguments. */
+#include "check.h"
+
+#include <math.h>
+
+static int from_callback;
+
+static void callback_tries_to_wait(wa_future *f, void *arg) {
+    (void)f;
+    (void)arg;
+    from_callback = wa_sleep(0.001);
+}
+
+static int outside_tasks(void *arg) {
+    (void)arg;
+    wa_future *f = wa_future_new();
+    from_callback = 1;
+    wa_future_add_done_callback(f, callback_tries_to_wait, NULL);
+    wa_future_set_result(f, 0);
+    CHECK_INT(wa_yield(), 0);
+    CHECK_INT(from_callback, WA_ENOTASK);
+    CHECK(strstr(wa_errmsg(), "outside a task") != NULL);
+    wa_future_free(f);
+    return 0;
+}
+
+static int noop(void *arg) {
+    (void)arg;
+    return 0;
+}
+
+static int bad_arguments(void *arg) {
+    (void)arg;
+    CHECK_INT(wa_run(noop, NULL), WA_EINVAL);           /* nested */
+    CHECK(strstr(wa_errmsg(), "already running") != NULL);
+    CHECK(wa_create_task(NULL, NULL) == NULL);
+    CHECK_INT(wa_await_task(NULL), WA_EINVAL);
+    CHECK_INT(wa_await_future(NULL), WA_EINVAL);
+    CHECK_INT(wa_await(wa_current_task()), WA_EINVAL);  /* awaiting oneself */
+    CHECK(strstr(wa_errmsg(), "awaits itself") != NULL);
+    CHECK_INT(wa_sleep(NAN), WA_EINVAL);
+    CHECK_INT(wa_future_set_result(NULL, 1), WA_EINVAL);
+    CHECK_INT(wa_future_add_done_callback(NULL, NULL, NULL), WA_EINVAL);
+    CHECK_INT(wa_get_stats(NULL), WA_EINVAL);
+    int local = 0;                                      /* on this task's stack */
+    CHECK(wa_create_task(noop, &local) == NULL);
+    CHECK(strstr(wa_errmsg(), "stack") != NULL);
+    wa_task *ok = wa_create_task(noop, NULL);
+    CHECK(ok != NULL);
+    CHECK_INT(wa_await(ok), 0);
+    wa_task_release(ok);
+    wa_task_release(NULL);
+    wa_future_free(NULL);
+    return 0;
+}
+
+int main(void) {
+    /* Before any loop runs. */
+    CHECK_INT(wa_sleep(1), WA_ENOTASK);
+    CHECK(strstr(wa_errmsg(), "outside a task") != NULL);
+    CHECK_INT(wa_yield(), WA_ENOTASK);
+    CHECK_INT(wa_return(1), WA_ENOTASK);
+    CHECK(wa_create_task(noop, NULL) == NULL);
+    CHECK(strstr(wa_errmsg(), "outside wa_run") != NULL);
+    CHECK(wa_future_new() == NULL);
+    CHECK(wa_current_task() == NULL);
+    CHECK_INT(wa_run(NULL, NULL), WA_EINVAL);
+    printf("%s - calls outside wa_run fail cleanly\n", check_failures ? "not ok" : "ok");
+    run_case("waiting from a callback fails with WA_ENOTASK", outside_tasks, NULL, 0);
+    run_case("bad arguments fail with WA_EINVAL", bad_arguments, NULL, 0);
+    return check_exit();
+}

@@ -1,0 +1,63 @@
+// Builds C programs for every host and level the tests cover, and runs them.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { build, ROOT } from '../../bin/lib/compile.mjs';
+
+/** Every build the C tests run on. */
+export const VARIANTS = [
+  { name: 'native -O0', target: 'native', opt: '-O0' },
+  { name: 'native -O2', target: 'native', opt: '-O2' },
+  { name: 'native ASan+UBSan', target: 'native', opt: '-O1', sanitize: true },
+  ...['-O0', '-O2', '-O3', '-Oz'].map((opt) => ({ name: `wasi ${opt}`, target: 'wasi', opt })),
+  ...['-O0', '-O2', '-O3', '-Oz'].map((opt) => ({ name: `node ${opt}`, target: 'node', opt })),
+];
+
+const OUT = path.join(ROOT, 'build', 'tests');
+
+/** Builds src for variant (once per run); returns the output path. */
+export function buildFor(src, variant) {
+  const dir = path.join(OUT, variant.name.replace(/[^\w-]+/g, '_'));
+  const ext = variant.target === 'wasi' ? '.wasm' : variant.target === 'node' ? '.mjs' : '';
+  const output = path.join(dir, path.basename(src, '.c') + ext);
+  build([src], output, variant.target, variant);
+  return output;
+}
+
+/** Runs a built program; resolves { code, stdout, stderr }. */
+export function runBuilt(output, variant, { args = [], env = {}, timeoutMs = 120000 } = {}) {
+  const [cmd, argv] =
+    variant.target === 'native' ? [output, args]
+    : variant.target === 'wasi' ? [process.execPath, [path.join(ROOT, 'bin/wa-run'), ...Object.entries(env).map(([k, v]) => `--env=${k}=${v}`), output, ...args]]
+    : [process.execPath, [output, ...args]];
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, argv, {
+      env: { ...process.env, ...env, ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0', UBSAN_OPTIONS: 'print_stacktrace=1' },
+      timeout: timeoutMs,
+    });
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code: code ?? signal, stdout, stderr }));
+  });
+}
+
+/** Parses "ok - name" / "not ok - name" lines with the detail lines before each. */
+export function parseCases(stdout) {
+  const cases = [];
+  let detail = [];
+  for (const line of stdout.split('\n')) {
+    const m = line.match(/^(ok|not ok) - (.*)$/);
+    if (m) {
+      cases.push({ ok: m[1] === 'ok', name: m[2], detail: detail.join('\n') });
+      detail = [];
+    } else if (line.trim()) {
+      detail.push(line);
+    }
+  }
+  return cases;
+}
+
+export const C_TESTS = path.join(ROOT, 'tests', 'c');
+export const exists = (p) => fs.existsSync(p);
