@@ -1,0 +1,93 @@
+/*
+ * seed_common.h: small helpers shared by the ports of the seed tutorials.
+ * Static inline functions only; no state beyond a cached scale factor.
+ *
+ * Time scaling: every sleep in a port goes through seed_sleep(), which
+ * multiplies the seed's length by the factor in the environment variable
+ * WA_SEED_SCALE (a double > 0, default 1.0). Tests run with e.g. 0.05, so a
+ * 2 s sleep takes 0.1 s. Elapsed times are measured with seed_now(), which is
+ * the loop clock divided by the same factor, so printed times are in the
+ * seed's (unscaled) seconds and the expected output is the same at any scale.
+ *
+ * Printed elapsed times are whole seconds from seed_whole_seconds(): a sleep
+ * never ends early, so a measured time is its nominal length plus some
+ * overhead; the helper rounds down after adding a quarter second, so anything
+ * from nominal - 0.25 up to nominal + 0.75 prints as the nominal value.
+ *
+ * Memory rule shared by all ports: task arguments, callback arguments and
+ * anything a task reads from another task live in static storage, never on a
+ * task's stack (a suspended task's stack may be saved away and its addresses
+ * reused by whichever task runs next).
+ */
+#ifndef WASYNCIO_SEED_COMMON_H
+#define WASYNCIO_SEED_COMMON_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "wasyncio.h"
+
+/* The factor from WA_SEED_SCALE, read once; 1.0 when unset or invalid. */
+static inline double seed_scale(void) {
+    static double scale = 0.0;
+    if (scale <= 0.0) {
+        double v = 1.0;
+        const char *s = getenv("WA_SEED_SCALE");
+        if (s && *s) {
+            char *end = NULL;
+            double d = strtod(s, &end);
+            if (end != s && *end == '\0' && d > 0.0 && d <= 1e6) v = d;
+        }
+        scale = v;
+    }
+    return scale;
+}
+
+/* wa_sleep for the seed's number of seconds, scaled. Same return codes. */
+static inline int seed_sleep(double seconds) {
+    return wa_sleep(seconds * seed_scale());
+}
+
+/* The loop clock in unscaled seconds (only differences are meaningful). */
+static inline double seed_now(void) {
+    return wa_time() / seed_scale();
+}
+
+/* Unscaled seconds since t0 (a seed_now() value), as coarse whole seconds. */
+static inline long seed_whole_seconds(double t0) {
+    double d = seed_now() - t0 + 0.25;
+    return d < 0.0 ? 0L : (long)d;
+}
+
+/* Prints a simplified Python repr of a task, without newline:
+ *   <Task pending name='x'>
+ *   <Task finished name='x' result=1>        (result_is_string == 0)
+ *   <Task finished name='x' result='value'>  (result_is_string != 0)
+ *   <Task finished name='x' error=...>
+ *   <Task cancelled name='x'>
+ * Python also shows the coroutine and its source line; ports leave those out. */
+static inline void seed_print_task_repr(const wa_task *t, int result_is_string) {
+    intptr_t value = 0;
+    int rc;
+    switch (wa_task_state(t)) {
+    case WA_PENDING:
+        printf("<Task pending name='%s'>", wa_task_name(t));
+        break;
+    case WA_CANCELLED:
+        printf("<Task cancelled name='%s'>", wa_task_name(t));
+        break;
+    default:
+        rc = wa_task_result(t, &value);
+        if (rc)
+            printf("<Task finished name='%s' error=%s>", wa_task_name(t), wa_strerror(rc));
+        else if (result_is_string)
+            printf("<Task finished name='%s' result='%s'>", wa_task_name(t),
+                   value ? (const char *)value : "");
+        else
+            printf("<Task finished name='%s' result=%ld>", wa_task_name(t), (long)value);
+        break;
+    }
+}
+
+#endif /* WASYNCIO_SEED_COMMON_H */
