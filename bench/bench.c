@@ -1,0 +1,382 @@
+/*
+ * bench/bench.c: wasyncio's side of `npm run bench` (bench/run.mjs drives it).
+ *
+ * Usage: bench <yield|spawn|memory|timers> [N]
+ *
+ * Runs the same workloads as bench/bench_asyncio.py and bench/bench_node.mjs and
+ * prints one JSON line per metric to stdout: {"metric":"yield_ns","value":41.2}.
+ * Errors go to stderr, one line first that says what failed, and exit status 1.
+ * The same source is built native, for WASI and for node by bin/wa-cc.
+ *
+ * Everything shared between tasks lives in static storage or on the heap, never
+ * on a task's stack: a suspended task's stack may be copied away and the memory
+ * reused by the next task, so pointers into it would dangle.
+ */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime, getrusage */
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "wasyncio.h"
+
+#if defined(__wasm__)
+void *sbrk(intptr_t increment); /* by hand: strict C11 headers hide it */
+#elif defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+#include <malloc.h> /* mallinfo2 */
+#define BENCH_MALLINFO2 1
+#else
+#include <sys/resource.h> /* getrusage: peak RSS, the only portable probe left */
+#endif
+
+#define SPAWN_BATCH 1000        /* tasks created before awaiting them; same in the .py and .mjs */
+#define TIMER_SEED 0x2545F491u  /* xorshift32 seed shared with the .py and .mjs */
+
+/* What main() hands to the workload (static: see the note at the top). */
+static struct {
+    const char *name;  /* workload name, for error lines */
+    long n;            /* N from argv[2] or the workload's default */
+    int reported;      /* an error line was already printed */
+} bench;
+
+/* ------------------------------------------------------------------ helpers */
+
+static void emit(const char *metric, double value)
+{
+    printf("{\"metric\":\"%s\",\"value\":%.9g}\n", metric, value);
+}
+
+/* Prints the one stderr line the harness shows and returns code. code 0 is for
+ * calls that return NULL without saying which error: the line then names no
+ * code and the caller gets WA_EINVAL, so it still fails. */
+static int report(const char *what, int code, const char *detail)
+{
+    if (!bench.reported)
+        fprintf(stderr, "bench %s: %s: %s%s%s\n", bench.name, what,
+                code ? wa_strerror(code) : "failed", detail && *detail ? ": " : "",
+                detail ? detail : "");
+    bench.reported = 1;
+    return code ? code : WA_EINVAL;
+}
+
+/* Monotonic seconds from the OS, independent of the runtime's own clock, so a
+ * runtime clock bug cannot flatter a throughput figure. */
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Bytes the program holds from the system, by the best probe each target has. */
+static double memory_in_use(void)
+{
+#if defined(__wasm__)
+    /* Heap top and linear memory size; the caller takes the larger growth, so
+     * neither initial-memory slack nor allocations outside malloc hide bytes. */
+    return (double)(uintptr_t)sbrk(0);
+#elif defined(BENCH_MALLINFO2)
+    struct mallinfo2 mi = mallinfo2();
+    return (double)mi.uordblks + (double)mi.hblkhd; /* heap chunks + mmapped chunks (big stacks) */
+#else
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+#if defined(__APPLE__)
+    return (double)ru.ru_maxrss;          /* bytes on macOS */
+#else
+    return (double)ru.ru_maxrss * 1024.0; /* KiB elsewhere */
+#endif
+#endif
+}
+
+static double linear_memory_bytes(void)
+{
+#if defined(__wasm__)
+    return (double)__builtin_wasm_memory_size(0) * 65536.0;
+#else
+    return 0.0;
+#endif
+}
+
+/* ------------------------------------------------------------- 1. yield */
+
+static int yielder(void *arg)
+{
+    (void)arg;
+    for (long i = 0; i < bench.n; i++) {
+        int rc = wa_yield();
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* Two tasks alternately yield N times each: ns per single task switch. */
+static int bench_yield(void *arg)
+{
+    (void)arg;
+    double t0 = now_s();
+    wa_task *a = wa_create_task(yielder, NULL);
+    wa_task *b = wa_create_task(yielder, NULL);
+    if (!a || !b) {
+        wa_task_release(a);
+        wa_task_release(b);
+        return report("wa_create_task", 0, wa_errmsg());
+    }
+    int rc_a = wa_await_task(a);
+    int rc_b = wa_await_task(b);
+    double elapsed = now_s() - t0;
+    int rc = rc_a ? rc_a : rc_b;
+    if (rc != 0)
+        report("yielder", rc, wa_task_errmsg(rc_a ? a : b));
+    wa_task_release(a);
+    wa_task_release(b);
+    if (rc != 0)
+        return rc;
+    emit("yield_ns", elapsed * 1e9 / (2.0 * (double)bench.n));
+    return 0;
+}
+
+/* ------------------------------------------------------------- 2. spawn */
+
+static int noop_task(void *arg)
+{
+    (void)arg;
+    return 0;
+}
+
+/* Create tasks that return at once and await each, SPAWN_BATCH at a time. */
+static int bench_spawn(void *arg)
+{
+    (void)arg;
+    /* On the heap: a big array in this frame would be copied on every suspend. */
+    wa_task **batch = malloc(SPAWN_BATCH * sizeof *batch);
+    if (!batch)
+        return report("malloc", WA_ENOMEM, NULL);
+    int rc = 0;
+    double t0 = now_s();
+    for (long done = 0; done < bench.n && rc == 0;) {
+        long count = bench.n - done < SPAWN_BATCH ? bench.n - done : SPAWN_BATCH;
+        long created = 0;
+        while (created < count) {
+            batch[created] = wa_create_task(noop_task, NULL);
+            if (!batch[created]) {
+                rc = report("wa_create_task", 0, wa_errmsg());
+                break;
+            }
+            created++;
+        }
+        for (long i = 0; i < created; i++) {
+            int task_rc = wa_await_task(batch[i]);
+            if (task_rc != 0 && rc == 0)
+                rc = report("noop task", task_rc, wa_task_errmsg(batch[i]));
+            wa_task_release(batch[i]);
+        }
+        done += count;
+    }
+    double elapsed = now_s() - t0;
+    free(batch);
+    if (rc != 0)
+        return rc;
+    emit("tasks_per_s", (double)bench.n / elapsed);
+    return 0;
+}
+
+/* ------------------------------------------------------------ 3. memory */
+
+static struct {
+    wa_future *gate;      /* every waiter awaits this one future */
+    wa_future *all_done;  /* resolved by the last waiter, or failed by the first error */
+    long started;         /* waiters that reached their await */
+    long finished;        /* waiters past the gate */
+} memory;
+
+static int gate_waiter(void *arg)
+{
+    (void)arg;
+    memory.started++;
+    int rc = wa_await_future(memory.gate);
+    if (rc != 0) {
+        /* Wake main with the cause rather than leave it to a deadlock. */
+        wa_future_set_error(memory.all_done, rc, "a waiter failed at the gate");
+        return rc;
+    }
+    if (++memory.finished == bench.n)
+        wa_future_set_result(memory.all_done, 0);
+    return 0;
+}
+
+/* N tasks suspended on one shared future: memory growth per task. */
+static int bench_memory(void *arg)
+{
+    (void)arg;
+    memory.gate = wa_future_new();
+    memory.all_done = wa_future_new();
+    if (!memory.gate || !memory.all_done)
+        return report("wa_future_new", 0, wa_errmsg());
+
+    double heap_before = memory_in_use();
+    double linear_before = linear_memory_bytes();
+    for (long i = 0; i < bench.n; i++) {
+        wa_task *t = wa_create_task(gate_waiter, NULL);
+        if (!t)
+            return report("wa_create_task", 0, wa_errmsg());
+        wa_task_release(t); /* the loop keeps pending tasks alive; no handle array to count */
+    }
+    while (memory.started < bench.n) { /* one yield runs every ready task once; loop in case */
+        int rc = wa_yield();
+        if (rc != 0)
+            return report("wa_yield", rc, wa_errmsg());
+    }
+    double heap_growth = memory_in_use() - heap_before;
+    double linear_growth = linear_memory_bytes() - linear_before;
+
+    /* Check they really are suspended, not finished: n waiters plus this task. */
+    wa_stats stats;
+    int rc = wa_get_stats(&stats);
+    if (rc != 0)
+        return report("wa_get_stats", rc, wa_errmsg());
+    if (stats.tasks_pending < (size_t)bench.n)
+        return report("wa_get_stats", WA_ESTATE, "fewer tasks pending than were suspended");
+
+    double growth = heap_growth > linear_growth ? heap_growth : linear_growth;
+    emit("bytes_per_task", growth / (double)bench.n);
+
+    wa_future_set_result(memory.gate, 0);
+    rc = wa_await_future(memory.all_done);
+    if (rc != 0)
+        report("waiters", rc, wa_future_errmsg(memory.all_done));
+    wa_future_free(memory.gate);
+    wa_future_free(memory.all_done);
+    return rc;
+}
+
+/* ------------------------------------------------------------ 4. timers */
+
+typedef struct sleeper {
+    double seconds;  /* requested sleep */
+    double late;     /* wake time minus deadline, seconds; negative = woke early */
+} sleeper;
+
+static struct {
+    sleeper *sleepers;    /* one per task, heap array of N */
+    long finished;        /* sleepers woken */
+    wa_future *all_done;  /* resolved by the last sleeper, or failed by the first error */
+} timers;
+
+static int sleeper_task(void *arg)
+{
+    sleeper *s = arg;
+    /* Taken before the sleep starts, so never later than the runtime's own deadline. */
+    double deadline = wa_time() + s->seconds;
+    int rc = wa_sleep(s->seconds);
+    if (rc != 0) {
+        wa_future_set_error(timers.all_done, rc, "a sleeper failed");
+        return rc;
+    }
+    s->late = wa_time() - deadline;
+    if (++timers.finished == bench.n)
+        wa_future_set_result(timers.all_done, 0);
+    return 0;
+}
+
+static int compare_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* N tasks sleep distinct seeded durations in [0, 1) s: lateness by wa_time(). */
+static int bench_timers(void *arg)
+{
+    (void)arg;
+    long n = bench.n;
+    timers.sleepers = malloc((size_t)n * sizeof *timers.sleepers);
+    double *late_ms = malloc((size_t)n * sizeof *late_ms);
+    timers.all_done = wa_future_new();
+    if (!timers.sleepers || !late_ms || !timers.all_done) {
+        free(timers.sleepers);
+        free(late_ms);
+        return report("allocation", WA_ENOMEM, NULL);
+    }
+    uint32_t x = TIMER_SEED; /* xorshift32: full period, so N < 2^32 draws are distinct */
+    for (long i = 0; i < n; i++) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        timers.sleepers[i].seconds = (double)x / 4294967296.0;
+        timers.sleepers[i].late = 0.0;
+    }
+    int rc = 0;
+    for (long i = 0; i < n && rc == 0; i++) {
+        wa_task *t = wa_create_task(sleeper_task, &timers.sleepers[i]);
+        if (!t)
+            rc = report("wa_create_task", 0, wa_errmsg());
+        wa_task_release(t);
+    }
+    if (rc == 0) {
+        rc = wa_await_future(timers.all_done);
+        if (rc != 0)
+            report("sleepers", rc, wa_future_errmsg(timers.all_done));
+    }
+    if (rc == 0) {
+        long early = 0;
+        for (long i = 0; i < n; i++) {
+            late_ms[i] = timers.sleepers[i].late * 1e3;
+            early += late_ms[i] < 0.0;
+        }
+        qsort(late_ms, (size_t)n, sizeof *late_ms, compare_double);
+        emit("late_ms_max", late_ms[n - 1]);
+        emit("late_ms_p50", late_ms[(n - 1) / 2]); /* lower median, same index rule in all programs */
+        emit("early_count", (double)early);
+    }
+    wa_future_free(timers.all_done);
+    free(timers.sleepers);
+    free(late_ms);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ main */
+
+static const struct {
+    const char *name;   /* argv[1] */
+    wa_fn main;         /* runs as the loop's first task */
+    long default_n;     /* N when argv[2] is absent */
+} workloads[] = {
+    {"yield", bench_yield, 1000000},
+    {"spawn", bench_spawn, 1000000},
+    {"memory", bench_memory, 1000000},
+    {"timers", bench_timers, 100000},
+};
+
+#define WORKLOAD_COUNT (sizeof workloads / sizeof workloads[0])
+
+int main(int argc, char **argv)
+{
+    size_t w = 0;
+    while (argc > 1 && w < WORKLOAD_COUNT && strcmp(argv[1], workloads[w].name) != 0)
+        w++;
+    if (argc < 2 || w == WORKLOAD_COUNT) {
+        fprintf(stderr, "usage: bench <yield|spawn|memory|timers> [N]\n");
+        return 2;
+    }
+    bench.name = workloads[w].name;
+    bench.n = workloads[w].default_n;
+    if (argc > 2) {
+        char *end = NULL;
+        bench.n = strtol(argv[2], &end, 10);
+        if (*argv[2] == '\0' || *end != '\0' || bench.n <= 0) {
+            fprintf(stderr, "bench: N must be a positive integer, got '%s'\n", argv[2]);
+            return 2;
+        }
+    }
+    int rc = wa_run(workloads[w].main, NULL);
+    fflush(stdout);
+    if (rc != 0) {
+        report("wa_run", rc, wa_errmsg()); /* prints only if the workload did not */
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+"""Python asyncio side of `npm run bench` (bench/run.mjs drives it).
+
+Usage: python3 bench/bench_asyncio.py <workload> [N]
+
+Runs the same workloads as bench/bench.c (wasyncio) and bench/bench_node.mjs,
+written the plain asyncio way, and prints one JSON line per metric to stdout:
+    {"metric": "yield_ns", "value": 2603.1}
+Errors go to stderr (first line is what the harness shows) with exit status 1.
+Keep the three programs in step: same N meaning, same batch size, same PRNG.
+"""
+
+import asyncio
+import gc
+import json
+import sys
+import time
+import tracemalloc
+
+SPAWN_BATCH = 1000          # tasks created before awaiting them; same in bench.c and bench_node.mjs
+TIMER_SEED = 0x2545F491     # xorshift32 seed shared with bench.c and bench_node.mjs
+
+
+def emit(metric, value, **extra):
+    print(json.dumps({"metric": metric, "value": value, **extra}), flush=True)
+
+
+def timer_durations(n):
+    """n distinct durations in (0, 1) s from xorshift32, identical in all three programs."""
+    x = TIMER_SEED
+    out = []
+    for _ in range(n):
+        x ^= (x << 13) & 0xFFFFFFFF
+        x ^= x >> 17
+        x ^= (x << 5) & 0xFFFFFFFF
+        out.append(x / 4294967296.0)   # a full-period xorshift32 never repeats within 2^32-1 draws
+    return out
+
+
+async def bench_yield(n):
+    """Two tasks alternately yield n times each; ns per single task switch."""
+    async def yielder():
+        for _ in range(n):
+            await asyncio.sleep(0)
+
+    t0 = time.perf_counter_ns()
+    a = asyncio.create_task(yielder())
+    b = asyncio.create_task(yielder())
+    await a
+    await b
+    elapsed = time.perf_counter_ns() - t0
+    emit("yield_ns", elapsed / (2 * n))
+
+
+async def bench_spawn(n):
+    """Create tasks that return at once and await each one (not gather, like wa_await_task)."""
+    async def noop():
+        return None
+
+    t0 = time.perf_counter_ns()
+    done = 0
+    while done < n:
+        count = min(SPAWN_BATCH, n - done)
+        tasks = [asyncio.create_task(noop()) for _ in range(count)]
+        for t in tasks:
+            await t
+        done += count
+    elapsed = time.perf_counter_ns() - t0
+    emit("tasks_per_s", n / (elapsed / 1e9))
+
+
+async def bench_memory(n):
+    """n tasks suspended on one shared future; traced bytes grown per task."""
+    loop = asyncio.get_running_loop()
+    gate = loop.create_future()
+    all_done = loop.create_future()
+    started = 0
+    finished = 0
+
+    async def waiter():
+        nonlocal started, finished
+        started += 1
+        await gate
+        finished += 1
+        if finished == n:
+            all_done.set_result(None)
+
+    gc.collect()
+    # tracemalloc counts every Python allocation exactly (not its own bookkeeping);
+    # RSS would also count arena slack and be noisy at this size.
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    for _ in range(n):
+        # Not kept: until a task starts the loop's ready queue holds it, then the
+        # gate's callback list does, so none can be collected while pending.
+        asyncio.create_task(waiter())
+    while started < n:          # one sleep(0) runs every ready task once; loop in case
+        await asyncio.sleep(0)
+    after = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    emit("bytes_per_task", (after - before) / n)
+
+    gate.set_result(None)
+    await all_done
+
+
+async def bench_timers(n):
+    """n tasks sleep distinct seeded durations in [0, 1) s; lateness against loop.time()."""
+    loop = asyncio.get_running_loop()
+    durations = timer_durations(n)
+    late = [0.0] * n
+    all_done = loop.create_future()
+    finished = 0
+
+    async def sleeper(i):
+        nonlocal finished
+        seconds = durations[i]
+        deadline = loop.time() + seconds   # taken before the sleep starts: never later than asyncio's own
+        await asyncio.sleep(seconds)
+        late[i] = loop.time() - deadline
+        finished += 1
+        if finished == n:
+            all_done.set_result(None)
+
+    tasks = [asyncio.create_task(sleeper(i)) for i in range(n)]
+    await all_done
+    for t in tasks:             # surface a failed sleeper instead of a silent partial result
+        t.result()
+
+    late_ms = sorted(x * 1e3 for x in late)
+    emit("late_ms_max", late_ms[-1])
+    emit("late_ms_p50", late_ms[(n - 1) // 2])   # lower median, same index rule in all programs
+    emit("early_count", sum(1 for x in late_ms if x < 0))
+
+
+WORKLOADS = {
+    "yield": (bench_yield, 200_000),
+    "spawn": (bench_spawn, 200_000),
+    "memory": (bench_memory, 200_000),
+    "timers": (bench_timers, 100_000),
+}
+
+
+def main(argv):
+    if len(argv) < 2 or argv[1] not in WORKLOADS:
+        print(f"usage: {argv[0]} <{'|'.join(WORKLOADS)}> [N]", file=sys.stderr)
+        return 2
+    fn, n = WORKLOADS[argv[1]]
+    if len(argv) > 2:
+        try:
+            n = int(argv[2])
+        except ValueError:
+            n = 0
+        if n <= 0:
+            print(f"bench_asyncio: N must be a positive integer, got {argv[2]!r}", file=sys.stderr)
+            return 2
+    try:
+        asyncio.run(fn(n))
+    except Exception as e:      # one line on stderr for the harness's note
+        print(f"bench_asyncio: {argv[1]}: {type(e).__name__}: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,160 @@
+// node side of `npm run bench` (bench/run.mjs drives it).
+//
+// Usage: node --expose-gc bench/bench_node.mjs <workload> [N]
+//
+// Runs the same workloads as bench/bench.c (wasyncio) and bench/bench_asyncio.py,
+// with async functions and Promises as the "tasks", and prints one JSON line per
+// metric to stdout: {"metric":"yield_ns","value":58.1}. A line may carry a
+// "variant" when node has two ways to do the same thing (yield: await null and
+// setImmediate). Errors go to stderr (first line is shown by the harness), exit 1.
+// Keep the three programs in step: same N meaning, same batch size, same PRNG.
+
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+const SPAWN_BATCH = 1000;       // tasks created before awaiting them; same in bench.c and bench_asyncio.py
+const TIMER_SEED = 0x2545f491;  // xorshift32 seed shared with bench.c and bench_asyncio.py
+
+function emit(metric, value, extra = {}) {
+  process.stdout.write(JSON.stringify({ metric, value, ...extra }) + '\n');
+}
+
+// n distinct durations in (0, 1) s from xorshift32, identical in all three programs.
+function timerDurations(n) {
+  const out = new Float64Array(n);
+  let x = TIMER_SEED;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;                   // back to uint32 after the int32 shifts
+    out[i] = x / 4294967296;
+  }
+  return out;
+}
+
+const nowNs = () => process.hrtime.bigint();
+const secondsSince = (t0) => Number(nowNs() - t0) / 1e9;
+
+// The gc() hook: the harness passes --expose-gc; running by hand works too.
+function gcHook() {
+  if (typeof globalThis.gc === 'function') return globalThis.gc;
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc');
+}
+
+async function benchYield(n) {
+  // Microtask yield: the cheapest switch node has, no trip through the event loop.
+  async function awaitNull() {
+    for (let i = 0; i < n; i++) await null;
+  }
+  // Macrotask yield: each switch goes through the event loop, like asyncio.sleep(0).
+  async function immediate() {
+    for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
+  }
+  for (const [variant, fn] of [['await null', awaitNull], ['setImmediate', immediate]]) {
+    const t0 = nowNs();
+    const a = fn();
+    const b = fn();
+    await a;
+    await b;
+    emit('yield_ns', (secondsSince(t0) * 1e9) / (2 * n), { variant });
+  }
+}
+
+async function benchSpawn(n) {
+  async function noop() {}
+  const batch = new Array(SPAWN_BATCH);
+  const t0 = nowNs();
+  for (let done = 0; done < n; ) {
+    const count = Math.min(SPAWN_BATCH, n - done);
+    for (let i = 0; i < count; i++) batch[i] = noop();
+    for (let i = 0; i < count; i++) await batch[i];
+    done += count;
+  }
+  emit('tasks_per_s', n / secondsSince(t0));
+}
+
+async function benchMemory(n) {
+  const gc = gcHook();
+  let openGate;
+  const gate = new Promise((resolve) => { openGate = resolve; });
+  let allDone;
+  const finishedAll = new Promise((resolve) => { allDone = resolve; });
+  let finished = 0;
+  async function waiter() {
+    await gate;
+    if (++finished === n) allDone();
+  }
+
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  // The returned promises are dropped: the gate's reaction list keeps each
+  // suspended function alive, as the loop does for unreferenced asyncio tasks.
+  for (let i = 0; i < n; i++) waiter();   // each runs synchronously up to `await gate`
+  gc();
+  const after = process.memoryUsage().heapUsed;
+  emit('bytes_per_task', (after - before) / n);
+
+  openGate();
+  await finishedAll;
+}
+
+async function benchTimers(n) {
+  const durations = timerDurations(n);
+  const late = new Float64Array(n);
+  let finished = 0;
+  let allDone;
+  const finishedAll = new Promise((resolve) => { allDone = resolve; });
+
+  async function sleeper(i) {
+    const ms = durations[i] * 1e3;
+    const deadline = performance.now() + ms;
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    late[i] = performance.now() - deadline;
+    if (++finished === n) allDone();
+  }
+
+  for (let i = 0; i < n; i++) sleeper(i);
+  await finishedAll;
+
+  const sorted = late.slice().sort();   // typed-array sort is numeric
+  let early = 0;
+  for (const x of sorted) if (x < 0) early++;
+  emit('late_ms_max', sorted[n - 1]);
+  emit('late_ms_p50', sorted[(n - 1) >> 1]);   // lower median, same index rule in all programs
+  emit('early_count', early);
+}
+
+const WORKLOADS = {
+  yield: [benchYield, 1_000_000],
+  spawn: [benchSpawn, 1_000_000],
+  memory: [benchMemory, 1_000_000],
+  timers: [benchTimers, 100_000],
+};
+
+async function main(argv) {
+  const entry = WORKLOADS[argv[0]];
+  if (!entry) {
+    process.stderr.write(`usage: bench_node.mjs <${Object.keys(WORKLOADS).join('|')}> [N]\n`);
+    return 2;
+  }
+  let [fn, n] = entry;
+  if (argv.length > 1) {
+    n = Number(argv[1]);
+    if (!Number.isInteger(n) || n <= 0) {
+      process.stderr.write(`bench_node: N must be a positive integer, got '${argv[1]}'\n`);
+      return 2;
+    }
+  }
+  await fn(n);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (err) => {
+    process.stderr.write(`bench_node: ${process.argv[2]}: ${err?.stack ?? err}\n`);
+    process.exitCode = 1;
+  },
+);

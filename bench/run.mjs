@@ -1,0 +1,414 @@
+#!/usr/bin/env node
+// bench/run.mjs: the harness behind `npm run bench`.
+//
+// Builds bench/bench.c three ways with bin/wa-cc, runs every workload on
+// wasyncio (wasm under node, wasm under WASI, native), Python asyncio and node,
+// keeps the best of REPS runs per cell, and writes a Markdown table.
+//
+//   node bench/run.mjs [--quick] [--only=<workload>[,<workload>...]] [--out=<file>]
+//
+//   --quick   small N and one run per cell: a smoke test, not a measurement
+//   --only    run just these workloads (names from WORKLOADS below)
+//   --out     where to write the Markdown; by default a full run writes
+//             bench/RESULTS.md and a --quick/--only run writes
+//             bench/build/RESULTS-partial.md, so a smoke test never replaces the
+//             committed results
+//
+// Each benchmark program prints one JSON line per metric on stdout,
+// {"metric":"yield_ns","value":41.2}, optionally with a "variant" when one
+// column measures two ways (node's yield). A cell that fails shows "error (n)"
+// and note n below the table gives the first stderr line; the run goes on.
+//
+// To add a workload: add one entry to WORKLOADS and the same workload name to
+// bench.c, bench_asyncio.py and bench_node.mjs. To add a column: one entry in
+// COLUMNS.
+//
+// WA_CC and WA_RUN (environment) replace bin/wa-cc and bin/wa-run, to try the
+// harness against another driver.
+
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const WA_CC = process.env.WA_CC ?? 'bin/wa-cc';
+const WA_RUN = process.env.WA_RUN ?? 'bin/wa-run';
+const BUILD_DIR = 'bench/build';
+const SOURCE = 'bench/bench.c';
+const NODE = process.execPath;   // the same node the header reports
+
+// ------------------------------------------------------------------ columns
+
+// Every column runs every workload. `build` (wasyncio only) is how bin/wa-cc
+// makes the program; `command(args)` gives [executable, argv, shown-as].
+const COLUMNS = [
+  {
+    id: 'wasm-node',
+    title: 'wasyncio wasm (node)',
+    wasyncio: true,
+    wasm: true,
+    build: { target: 'node', out: `${BUILD_DIR}/bench-node.mjs` },
+    command: (args) => [NODE, [`${BUILD_DIR}/bench-node.mjs`, ...args], `node ${BUILD_DIR}/bench-node.mjs`],
+  },
+  {
+    id: 'wasm-wasi',
+    title: 'wasyncio wasm (WASI)',
+    wasyncio: true,
+    wasm: true,
+    build: { target: 'wasi', out: `${BUILD_DIR}/bench-wasi.wasm` },
+    command: (args) => [NODE, [WA_RUN, `${BUILD_DIR}/bench-wasi.wasm`, ...args], `node ${WA_RUN} ${BUILD_DIR}/bench-wasi.wasm`],
+  },
+  {
+    id: 'native',
+    title: 'wasyncio native',
+    wasyncio: true,
+    wasm: false,
+    build: { target: 'native', out: `${BUILD_DIR}/bench-native` },
+    command: (args) => [path.join(ROOT, BUILD_DIR, 'bench-native'), args, `${BUILD_DIR}/bench-native`],
+  },
+  {
+    id: 'python',
+    title: 'Python asyncio',
+    command: (args) => ['python3', ['bench/bench_asyncio.py', ...args], 'python3 bench/bench_asyncio.py'],
+  },
+  {
+    id: 'node',
+    title: 'node',
+    // --expose-gc: the memory workload measures the heap after a full collection.
+    command: (args) => [NODE, ['--expose-gc', 'bench/bench_node.mjs', ...args], 'node --expose-gc bench/bench_node.mjs'],
+  },
+];
+
+// ------------------------------------------------------------------ formats
+
+const group = (v, digits = 0) =>
+  v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const FORMAT = {
+  ns: (v) => group(v, Math.abs(v) < 10 ? 2 : Math.abs(v) < 1000 ? 1 : 0),
+  rate: (v) => (v >= 1e6 ? `${group(v / 1e6, 2)} M` : `${group(v / 1e3, 0)} k`),
+  bytes: (v) => group(v, Math.abs(v) < 100 ? 1 : 0),
+  ms: (v) => group(v, 2),
+  count: (v) => group(v, 0),
+};
+
+// ---------------------------------------------------------------- workloads
+
+// One entry per benchmark row group. n[mode][column id] overrides n[mode].default.
+// Each metric: key (the JSON "metric"), label (table row), keep ('min' or 'max':
+// which of the REPS runs counts), format, and an optional goal checked on the
+// columns it names.
+const wasyncioOnly = (c) => c.wasyncio;
+const WORKLOADS = [
+  {
+    name: 'yield',
+    title: 'yield round trip',
+    how: 'two tasks alternately yield N times each: `wa_yield()`, `await asyncio.sleep(0)`, and for node both `await null` (microtask) and an `await new Promise(r => setImmediate(r))` ping-pong (event-loop turn). Wall time over 2N, i.e. per single task switch.',
+    n: { full: { default: 1_000_000, python: 200_000 }, quick: { default: 20_000 } },
+    metrics: [
+      {
+        key: 'yield_ns', label: 'yield: ns per task switch', keep: 'min', format: FORMAT.ns,
+        goal: { text: '≤ 100 ns (wasm)', applies: (c) => c.wasyncio && c.wasm, pass: (v) => v <= 100 },
+      },
+    ],
+  },
+  {
+    name: 'spawn',
+    title: 'spawn + finish',
+    how: `create tasks that return at once, ${'1,000'} at a time, then await each in order and release it (\`wa_create_task\` + \`wa_await_task\` + \`wa_task_release\`; \`asyncio.create_task\` + \`await\` each, not gather; node: async function calls, each promise awaited). N over wall time.`,
+    n: { full: { default: 1_000_000, python: 200_000 }, quick: { default: 20_000 } },
+    metrics: [
+      {
+        key: 'tasks_per_s', label: 'spawn + finish: tasks/s', keep: 'max', format: FORMAT.rate,
+        goal: { text: '≥ 2 M tasks/s', applies: wasyncioOnly, pass: (v) => v >= 2e6 },
+      },
+    ],
+  },
+  {
+    name: 'memory',
+    title: 'memory per suspended task',
+    how: 'N tasks each await one shared future (node: one shared promise), measured once all are suspended, then the future is resolved and all finish. Growth over N of: wasm, the larger of heap top (`sbrk(0)`) and linear memory size; native, glibc `mallinfo2()` in-use bytes (heap + mmapped chunks); Python, `tracemalloc` traced bytes; node, `heapUsed` after `gc()`.',
+    n: { full: { default: 1_000_000, python: 200_000 }, quick: { default: 10_000 } },
+    metrics: [
+      {
+        key: 'bytes_per_task', label: 'memory: bytes per suspended task', keep: 'min', format: FORMAT.bytes,
+        goal: { text: '≤ 256 B/task', applies: wasyncioOnly, pass: (v) => v <= 256 },
+      },
+    ],
+  },
+  {
+    name: 'timers',
+    title: 'timer lateness',
+    how: 'N tasks each sleep a distinct duration in [0, 1) s from the same seeded xorshift32 sequence in all programs; each records wake time minus (clock before the sleep + duration) on the loop\'s clock (`wa_time()`, `loop.time()`, node `performance.now()` around `setTimeout`). Node\'s timers count from its cached millisecond loop clock, so they can wake before a `performance.now()` deadline.',
+    n: { full: { default: 100_000 }, quick: { default: 2_000 } },
+    metrics: [
+      {
+        key: 'late_ms_max', label: 'timers: worst lateness, ms', keep: 'min', format: FORMAT.ms,
+        goal: { text: '≤ +50 ms', applies: wasyncioOnly, pass: (v) => v <= 50 },
+      },
+      {
+        key: 'late_ms_p50', label: 'timers: median lateness, ms', keep: 'min', format: FORMAT.ms,
+        goal: { text: '≤ +50 ms', applies: wasyncioOnly, pass: (v) => v <= 50 },
+      },
+      {
+        // The worst run, not the best: one early wake anywhere is a bug a lucky rerun must not hide.
+        key: 'early_count', label: 'timers: woken early (count)', keep: 'max', format: FORMAT.count,
+        goal: { text: '0', applies: wasyncioOnly, pass: (v) => v === 0 },
+      },
+    ],
+  },
+];
+
+// ---------------------------------------------------------------- arguments
+
+function parseArgs(argv) {
+  const opts = { quick: false, only: null, out: null };
+  for (const arg of argv) {
+    if (arg === '--quick') opts.quick = true;
+    else if (arg.startsWith('--only=')) opts.only = arg.slice(7).split(',').filter(Boolean);
+    else if (arg.startsWith('--out=')) opts.out = arg.slice(6);
+    else if (arg === '--help' || arg === '-h') {
+      console.log('usage: node bench/run.mjs [--quick] [--only=<workload>[,...]] [--out=<file>]\n' +
+        `workloads: ${WORKLOADS.map((w) => w.name).join(', ')}`);
+      process.exit(0);
+    } else fail(`unknown argument '${arg}' (try --help)`);
+  }
+  for (const name of opts.only ?? []) {
+    if (!WORKLOADS.some((w) => w.name === name)) {
+      fail(`unknown workload '${name}'; known: ${WORKLOADS.map((w) => w.name).join(', ')}`);
+    }
+  }
+  return opts;
+}
+
+function fail(message) {
+  process.stderr.write(`bench: ${message}\n`);
+  process.exit(2);
+}
+
+const progress = (line) => process.stderr.write(`${line}\n`);
+
+// ------------------------------------------------------------------ running
+
+// The line to show for a failure: the first non-empty one, or for compilers the
+// first that says "error" (their first line is often just "In function ...").
+function firstLine(text, preferError = false) {
+  const lines = String(text ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
+  const line = (preferError && lines.find((l) => /error/i.test(l))) || lines[0] || '';
+  return line.length > 240 ? `${line.slice(0, 237)}...` : line;
+}
+
+// Runs one process; returns { ok, stdout, message } where message is set on failure.
+function runProcess(file, args, timeoutS, preferError = false) {
+  const r = spawnSync(file, args, {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: timeoutS * 1000,
+    killSignal: 'SIGKILL',        // a hung loop may ignore SIGTERM
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (r.error?.code === 'ETIMEDOUT') return { ok: false, message: `timed out after ${timeoutS} s` };
+  if (r.error?.code === 'ENOENT') return { ok: false, message: `${file}: command not found` };
+  if (r.error) return { ok: false, message: r.error.message };
+  if (r.status !== 0) {
+    let why = firstLine(r.stderr, preferError) ||
+      (r.signal ? `killed by ${r.signal}` : `exit status ${r.status}, nothing on stderr`);
+    // A crash after the figures were printed (at exit, in teardown) reads very
+    // differently from one before: say what came out.
+    const printed = parseMetrics(r.stdout ?? '').map((f) => `${f.metric}=${+f.value.toPrecision(4)}`);
+    if (printed.length) why += ` (after printing ${printed.join(', ')})`;
+    return { ok: false, message: why };
+  }
+  return { ok: true, stdout: r.stdout };
+}
+
+// Builds the wasyncio programs; returns Map column id -> error message (or none).
+function buildAll(columns) {
+  const errors = new Map();
+  const wantBuild = columns.filter((c) => c.build);
+  if (wantBuild.length === 0) return errors;
+  fs.mkdirSync(path.join(ROOT, BUILD_DIR), { recursive: true });
+  const driverMissing = !fs.existsSync(path.resolve(ROOT, WA_CC));
+  for (const column of wantBuild) {
+    const { target, out } = column.build;
+    fs.rmSync(path.join(ROOT, out), { force: true });   // never run a stale build
+    if (driverMissing) {
+      errors.set(column.id, `build failed: ${WA_CC} not found (the compiler driver is not there yet)`);
+      continue;
+    }
+    const args = [WA_CC, SOURCE, '-o', out, `--target=${target}`, '-O2'];
+    progress(`build  ${column.title}: node ${args.join(' ')}`);
+    const r = runProcess(NODE, args, 600, true);
+    if (!r.ok) errors.set(column.id, `build failed: ${r.message}`);
+    else if (!fs.existsSync(path.join(ROOT, out))) errors.set(column.id, `build failed: ${WA_CC} made no ${out}`);
+  }
+  return errors;
+}
+
+// Parses the JSON metric lines; non-JSON lines (a runtime's own chatter) are skipped.
+function parseMetrics(stdout) {
+  const found = [];
+  for (const line of stdout.split('\n')) {
+    const text = line.trim();
+    if (!text.startsWith('{')) continue;
+    let obj;
+    try { obj = JSON.parse(text); } catch { continue; }
+    if (typeof obj.metric === 'string' && typeof obj.value === 'number' && Number.isFinite(obj.value)) {
+      found.push({ metric: obj.metric, variant: typeof obj.variant === 'string' ? obj.variant : '', value: obj.value });
+    }
+  }
+  return found;
+}
+
+// Runs one cell REPS times. Returns { values: Map "metric\0variant" -> best } or { error }.
+function runCell(workload, column, n, reps, timeoutS) {
+  const [file, args, shown] = column.command([workload.name, String(n)]);
+  const best = new Map();
+  for (let rep = 1; rep <= reps; rep++) {
+    const r = runProcess(file, args, timeoutS);
+    if (!r.ok) {
+      progress(`  ${column.title}: run ${rep}/${reps}: error: ${r.message}`);
+      return { error: r.message };   // failures repeat; don't spend the remaining runs on them
+    }
+    const found = parseMetrics(r.stdout);
+    for (const metric of workload.metrics) {
+      if (!found.some((f) => f.metric === metric.key)) {
+        const message = `no ${metric.key} line on stdout of \`${shown} ${workload.name} ${n}\``;
+        progress(`  ${column.title}: run ${rep}/${reps}: error: ${message}`);
+        return { error: message };
+      }
+    }
+    for (const f of found) {
+      const metric = workload.metrics.find((m) => m.key === f.metric);
+      if (!metric) continue;   // extra metrics are allowed and ignored
+      const key = `${f.metric}\0${f.variant}`;
+      const prev = best.get(key);
+      const better = prev === undefined || (metric.keep === 'max' ? f.value > prev : f.value < prev);
+      if (better) best.set(key, f.value);
+    }
+    const summary = found.map((f) => `${f.metric}${f.variant ? ` (${f.variant})` : ''}=${+f.value.toPrecision(4)}`);
+    progress(`  ${column.title}: run ${rep}/${reps}: ${summary.join(', ')}`);
+  }
+  return { values: best };
+}
+
+// ------------------------------------------------------------------ report
+
+function cpuModel() {
+  try {
+    const match = /^model name\s*:\s*(.+)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'));
+    if (match) return match[1].trim();
+  } catch { /* not Linux: fall through to node's view */ }
+  return os.cpus()[0]?.model ?? 'unknown CPU';
+}
+
+function pythonVersion() {
+  const r = spawnSync('python3', ['--version'], { encoding: 'utf8' });
+  return r.status === 0 ? firstLine(r.stdout || r.stderr) : 'python3 not found';
+}
+
+const escapeCell = (text) => String(text).replace(/\|/g, '\\|');
+
+function nFor(workload, mode, column) {
+  return workload.n[mode][column.id] ?? workload.n[mode].default;
+}
+
+function render({ opts, reps, workloads, results, notes }) {
+  const mode = opts.quick ? 'quick' : 'full';
+  const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+  const date = new Date().toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  const lines = [];
+  lines.push('# wasyncio benchmarks', '');
+  lines.push(`${date} · ${cpuModel()} (${os.cpus().length} logical CPUs) · node ${process.version} · ` +
+    `${pythonVersion()} · ${os.type()} ${os.release()} ${os.arch()} · \`${command}\``);
+  lines.push('');
+  if (opts.quick) lines.push('**Quick smoke run (small N, one run per cell): not a measurement.**', '');
+  lines.push(`Best of ${reps} run${reps > 1 ? 's' : ''} per cell (least time, most throughput, least memory; ` +
+    'for the early-wake count the worst run). ✓/✗ mark wasyncio cells against the goal.', '');
+
+  lines.push(`| metric | goal | ${COLUMNS.map((c) => c.title).join(' | ')} |`);
+  lines.push(`|---|---|${COLUMNS.map(() => '---:').join('|')}|`);
+  for (const workload of workloads) {
+    for (const metric of workload.metrics) {
+      const cells = COLUMNS.map((column) => {
+        const cell = results.get(`${workload.name}\0${column.id}`);
+        if (cell.error) return `error (${notes.indexOf(cell.error) + 1})`;
+        const variants = [...cell.values].filter(([key]) => key.startsWith(`${metric.key}\0`));
+        const goal = metric.goal && metric.goal.applies(column) ? metric.goal : null;
+        return variants.map(([key, value]) => {
+          const variant = key.slice(metric.key.length + 1);
+          const mark = goal ? (goal.pass(value) ? ' ✓' : ' ✗') : '';
+          return `${metric.format(value)}${mark}${variant ? ` (${variant})` : ''}`;
+        }).join(' / ');
+      });
+      lines.push(`| ${escapeCell(metric.label)} | ${escapeCell(metric.goal?.text ?? '')} | ${cells.map(escapeCell).join(' | ')} |`);
+    }
+  }
+  lines.push('');
+  if (notes.length > 0) {
+    lines.push('Errors (first line of stderr):', '');
+    notes.forEach((note, i) => lines.push(`${i + 1}. ${note}`));
+    lines.push('');
+  }
+
+  lines.push('## How each row is measured', '');
+  for (const workload of workloads) {
+    const counts = COLUMNS.map((c) => nFor(workload, mode, c));
+    const common = workload.n[mode].default;
+    const exceptions = COLUMNS.filter((c, i) => counts[i] !== common)
+      .map((c) => `${c.title} ${group(nFor(workload, mode, c))}`);
+    const nText = `N = ${group(common)}${exceptions.length ? `; ${exceptions.join(', ')} to keep its run time down` : ''}`;
+    lines.push(`- **${workload.title}** (\`${workload.name}\`; ${nText}): ${workload.how}`);
+  }
+  lines.push('');
+  lines.push('Programs: `bench/bench.c` (wasyncio, built by ' +
+    `\`node ${WA_CC} ${SOURCE} -o <out> --target=node|wasi|native -O2\`), ` +
+    '`bench/bench_asyncio.py`, `bench/bench_node.mjs`; each prints one JSON line per metric. Commands:', '');
+  for (const column of COLUMNS) lines.push(`- ${column.title}: \`${column.command([])[2]} <workload> <N>\``);
+  lines.push('');
+  return lines.join('\n');
+}
+
+// --------------------------------------------------------------------- main
+
+function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  const mode = opts.quick ? 'quick' : 'full';
+  const reps = opts.quick ? 1 : 3;
+  const timeoutS = opts.quick ? 120 : 600;
+  const workloads = WORKLOADS.filter((w) => !opts.only || opts.only.includes(w.name));
+
+  const buildErrors = buildAll(COLUMNS);
+  const results = new Map();
+  const notes = [];   // distinct error notes, numbered in order of first use
+  const noteFor = (text) => {
+    if (!notes.includes(text)) notes.push(text);
+    return text;
+  };
+
+  for (const workload of workloads) {
+    progress(`\n== ${workload.title} (${workload.name})`);
+    for (const column of COLUMNS) {
+      const key = `${workload.name}\0${column.id}`;
+      const buildError = buildErrors.get(column.id);
+      if (buildError) {
+        results.set(key, { error: noteFor(`${column.title}: ${buildError}`) });
+        continue;
+      }
+      const cell = runCell(workload, column, nFor(workload, mode, column), reps, timeoutS);
+      if (cell.error) cell.error = noteFor(`${column.title}, ${workload.name}: ${cell.error}`);
+      results.set(key, cell);
+    }
+  }
+
+  const markdown = render({ opts, reps, workloads, results, notes });
+  const partial = opts.quick || opts.only;
+  const out = opts.out ?? (partial ? `${BUILD_DIR}/RESULTS-partial.md` : 'bench/RESULTS.md');
+  fs.mkdirSync(path.dirname(path.resolve(ROOT, out)), { recursive: true });
+  fs.writeFileSync(path.resolve(ROOT, out), markdown);
+  process.stdout.write(`${markdown}\n`);
+  progress(`wrote ${out}`);
+}
+
+main();
