@@ -80,6 +80,7 @@ typedef struct wa__loop {
     size_t io_pending;                   /* host operations that will complete later */
     uint32_t next_task_id;               /* names tasks Task-1, Task-2, ... */
     uint64_t last_host_yield;            /* when control last went back to the host */
+    uint32_t handles_run;                /* since the clock was last read for batching */
 } wa__loop;
 
 extern wa__loop *wa__loop_now;           /* the running loop, or NULL */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #define BATCH_NS 8000000ull              /* busy time before a yielding host gets control back */
+#define BATCH_HANDLES 256                /* handles run between two looks at the clock */
 
 wa__loop *wa__loop_now;
 
@@ -48,17 +49,27 @@ int wa__timer_start(wa__timer *tm, uint64_t deadline) {
 /* One round: fire the timers that are due, then run what was ready when the
  * round began; what those runs make ready waits for the next round. */
 static void run_once(wa__loop *loop) {
-    uint64_t now = wa__now();
-    for (wa__timer *tm; (tm = wa__heap_top(&loop->timers)) && tm->deadline <= now;) {
-        wa__heap_remove(&loop->timers, tm);
-        tm->fire(tm);
+    if (loop->timers.count) {            /* the clock costs a host call: read it only if needed */
+        uint64_t now = wa__now();
+        for (wa__timer *tm; (tm = wa__heap_top(&loop->timers)) && tm->deadline <= now;) {
+            wa__heap_remove(&loop->timers, tm);
+            tm->fire(tm);
+        }
     }
     wa__list round = loop->ready;
     loop->ready.head = loop->ready.tail = NULL;
     for (wa__handle *h; (h = round.head);) {
         round.head = h->next;
         h->run(h);
+        loop->handles_run++;
     }
+}
+
+/* On hosts that want control back, true once a batch has run long enough. */
+static int batch_over(wa__loop *loop) {
+    if (!wa__host_yields || loop->handles_run < BATCH_HANDLES) return 0;
+    loop->handles_run = 0;
+    return wa__now() - loop->last_host_yield > BATCH_NS;
 }
 
 static int finished(const wa__loop *loop, const wa_task *until) {
@@ -94,7 +105,7 @@ static int drive(wa__loop *loop, const wa_task *until) {
             if (!next) wa__host_wait(-1);
             else if (next->deadline > now) wa__host_wait((int64_t)(next->deadline - now));
             loop->last_host_yield = wa__now();
-        } else if (wa__host_yields && wa__now() - loop->last_host_yield > BATCH_NS) {
+        } else if (batch_over(loop)) {
             wa__host_wait(0);
             loop->last_host_yield = wa__now();
         }

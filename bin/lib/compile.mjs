@@ -146,6 +146,7 @@ function linkJs(objects, output, target, opt) {
     '-sALLOW_MEMORY_GROWTH', '-sEXIT_RUNTIME=0',
     '-sASSERTIONS=0', // its environment check rejects node, which we run it on with wasmBinary
     `-sEXPORTED_FUNCTIONS=${JS_EXPORTS.join(',')}`,
+    '-sEXPORTED_RUNTIME_METHODS=ENV', // the driver fills it from the host environment
     '-o', core,
   ];
   // Debian splits emscripten's JS dependencies (acorn) out to /usr/share/nodejs.

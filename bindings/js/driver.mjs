@@ -71,6 +71,7 @@ export async function runNode(coreUrl, args) {
   const name = new URL(coreUrl).pathname.split('/').pop().replace(/\.core\.mjs$/, '');
   const mod = await instantiate(coreUrl, {
     wasmBinary,
+    preRun: [(m) => Object.assign(m.ENV, process.env)], // C's getenv sees node's environment
     print: (s) => process.stdout.write(s + '\n'),
     printErr: (s) => process.stderr.write(s + '\n'),
   });

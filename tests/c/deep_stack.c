@@ -3,7 +3,7 @@
  * locals survive suspension while other tasks reuse the shared stack. */
 #include "check.h"
 
-#define FRAME_BYTES 96
+#define FRAME_BYTES 1024
 
 /* Recurses `depth` frames, each holding a local pattern, sleeps at the
  * bottom, and checks every pattern on the way back. Returns the sleep's code,
@@ -39,7 +39,7 @@ static int too_deep(void *arg) {
 }
 
 static int moderate(void *arg) {
-    return descend(200, (int)(intptr_t)arg);
+    return descend(100, (int)(intptr_t)arg);
 }
 
 static int locals_survive(void *arg) {
@@ -52,13 +52,13 @@ static int locals_survive(void *arg) {
     }
     wa_stats st;
     CHECK_INT(wa_get_stats(&st), 0);
-    CHECK(st.max_saved_stack > 200 * FRAME_BYTES);   /* the frames really were saved */
+    CHECK(st.max_saved_stack > 100 * FRAME_BYTES);   /* the frames really were saved */
     CHECK(st.max_saved_stack <= WA_STACK_LIMIT);
     return 0;
 }
 
 int main(void) {
     run_case("an await deeper than the limit fails with WA_ESTACK", too_deep, NULL, 0);
-    run_case("locals of 200 frames survive suspension in 4 interleaved tasks", locals_survive, NULL, 0);
+    run_case("locals of 100 frames survive suspension in 4 interleaved tasks", locals_survive, NULL, 0);
     return check_exit();
 }

@@ -1,0 +1,70 @@
+// The build helper and the hosts: what gets instrumented, what a WASI module
+// imports, how wa-cc reports errors, and that the JS host stays responsive.
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { build, ROOT } from '../bin/lib/compile.mjs';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wasyncio-toolchain-'));
+process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
+const BUSY = path.join(ROOT, 'tests/c/busy.c');
+
+for (const target of ['wasi', 'node']) {
+  for (const opt of ['-O0', '-O2']) {
+    test(`${target} ${opt}: only code that can reach an await is instrumented`, () => {
+      const out = path.join(tmp, `busy-${target}${opt}${target === 'wasi' ? '.wasm' : '.mjs'}`);
+      const { instrumented } = build([BUSY], out, target, { opt });
+      for (const name of ['spin', 'busy', 'wa__task_entry', 'wa_yield']) assert.ok(instrumented.includes(name), `${name} missing from ${instrumented}`);
+      // Computation, the scheduler (it catches the unwind) and printf stay plain.
+      for (const name of ['collatz_steps', 'wa__switch_run', 'printf', 'run_once', 'malloc']) assert.ok(!instrumented.includes(name), `${name} instrumented`);
+    });
+  }
+}
+
+test('a WASI build imports only wasi_snapshot_preview1', () => {
+  const out = path.join(tmp, 'busy-imports.wasm');
+  build([BUSY], out, 'wasi', { opt: '-O2' });
+  const dump = execFileSync('wasm-objdump', ['-x', '-j', 'Import', out], { encoding: 'utf8' });
+  const modules = new Set([...dump.matchAll(/<- ([\w]+)\./g)].map((m) => m[1]));
+  assert.deepEqual([...modules], ['wasi_snapshot_preview1']);
+});
+
+test('wa-cc explains bad input', () => {
+  const cc = (...args) => spawnSync(process.execPath, [path.join(ROOT, 'bin/wa-cc'), ...args], { encoding: 'utf8' });
+  let r = cc(BUSY, '-o', path.join(tmp, 'x'), '--target=mars');
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /unknown target "mars"/);
+  r = cc(path.join(tmp, 'missing.c'), '-o', path.join(tmp, 'x'), '--target=wasi');
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /missing\.c: no such file/);
+  r = cc(BUSY, '--target=wasi');
+  assert.match(r.stderr, /missing -o OUT/);
+  fs.writeFileSync(path.join(tmp, 'bad.c'), 'int main(void) { return undefined_thing; }\n');
+  r = cc(path.join(tmp, 'bad.c'), '-o', path.join(tmp, 'bad'), '--target=native');
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /undefined_thing/);
+  assert.match(cc('--help').stdout, /--target=node\|web\|wasi\|native/);
+});
+
+test('node host: the JS event loop keeps running while C tasks are busy', async () => {
+  const out = path.join(tmp, 'busy-responsive.mjs');
+  build([BUSY], out, 'node', { opt: '-O2' });
+  const { runMain } = await import(path.join(tmp, 'busy-responsive.driver.mjs'));
+  const factory = (await import(path.join(tmp, 'busy-responsive.core.mjs'))).default;
+  const printed = [];
+  const mod = await factory({ wasmBinary: fs.readFileSync(path.join(tmp, 'busy-responsive.core.wasm')), print: (s) => printed.push(s) });
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 5);
+  const start = performance.now();
+  const code = await runMain(mod, ['busy', '0.4']);
+  const elapsed = performance.now() - start;
+  clearInterval(timer);
+  assert.equal(code, 0, printed.join('\n'));
+  assert.ok(elapsed >= 400, `ran ${elapsed} ms`);
+  // A 5 ms interval over 400 ms: it fires ~80 times if the loop yields; 0 if not.
+  assert.ok(ticks >= 20, `interval ran ${ticks} times in ${elapsed.toFixed(0)} ms`);
+  assert.match(printed.join('\n'), /ok - two tasks yielding/);
+});
