@@ -68,3 +68,16 @@ test('node host: the JS event loop keeps running while C tasks are busy', async 
   assert.ok(ticks >= 20, `interval ran ${ticks} times in ${elapsed.toFixed(0)} ms`);
   assert.match(printed.join('\n'), /ok - two tasks yielding/);
 });
+
+test('CMake builds the native library, tests and examples, and ctest passes', () => {
+  const dir = path.join(tmp, 'cmake');
+  const sh = (cmd, args) => {
+    const r = spawnSync(cmd, args, { encoding: 'utf8', cwd: ROOT });
+    assert.equal(r.status, 0, `${cmd} ${args.join(' ')}\n${r.stdout}\n${r.stderr}`);
+    return r.stdout;
+  };
+  sh('cmake', ['-S', '.', '-B', dir, '-DCMAKE_BUILD_TYPE=Debug']);
+  sh('cmake', ['--build', dir, '-j2']);
+  assert.match(sh('ctest', ['--test-dir', dir]), /100% tests passed/);
+  assert.ok(fs.existsSync(path.join(dir, 'example_demo')));
+});
