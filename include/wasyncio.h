@@ -60,8 +60,10 @@ typedef struct wa_future wa_future;
 
 /** A task's body. Returns 0 when it succeeds (set a result value with
  *  wa_return), or a nonzero error code when it fails (negative codes are
- *  wasyncio's; users may use positive ones). Returning WA_ECANCELLED after a
- *  cancellation marks the task cancelled, as a CancelledError would. */
+ *  wasyncio's; users may use positive ones). A body that passes on the code of
+ *  a failed call (`if (rc) return rc;`) keeps that call's message, as a
+ *  re-raised exception would; wa_fail sets a message of its own. Returning
+ *  WA_ECANCELLED marks the task cancelled, as a CancelledError would. */
 typedef int (*wa_fn)(void *arg);
 
 /** Creates an event loop, runs main(arg) as its first task and keeps running

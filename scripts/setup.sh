@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what wasyncio needs to build and test, if it is missing:
-# Debian packages (Emscripten, Binaryen, clang-16 for wasm32-wasi, wabt) and npm
-# dependencies. Quick when everything is present. Run as root to install.
+# Debian packages (Emscripten, Binaryen, clang-16 for wasm32-wasi, wabt, cmake,
+# Chromium for browser tests) and npm dependencies. Quick when everything is
+# present. Installing packages needs root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES="emscripten binaryen wasi-libc clang-16 lld-16 libclang-rt-16-dev-wasm32 wabt python3 gcc"
+PACKAGES="emscripten binaryen wasi-libc clang-16 lld-16 libclang-rt-16-dev-wasm32 wabt python3 gcc cmake chromium"
 missing=()
 have() { command -v "$1" >/dev/null 2>&1; }
 have emcc || missing+=(emscripten)
@@ -15,6 +16,8 @@ have wasm-ld-16 || missing+=(lld-16)
 have wasm2wat || missing+=(wabt)
 have python3 || missing+=(python3)
 have cc || missing+=(gcc)
+have cmake || missing+=(cmake)
+[ -x /usr/bin/chromium ] || missing+=(chromium)  # browser tests drive it with playwright-core
 [ -f /usr/include/wasm32-wasi/stdio.h ] || missing+=(wasi-libc)
 ls /usr/lib/llvm-16/lib/clang/16/lib/wasi/libclang_rt.builtins-wasm32.a >/dev/null 2>&1 || missing+=(libclang-rt-16-dev-wasm32)
 
@@ -30,7 +33,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq $PACKAGES >/dev/null
 fi
 
-# npm dependencies, only when package-lock.json lists some and they are absent.
-if grep -q '"node_modules/' package-lock.json 2>/dev/null && [ ! -d node_modules ]; then
+# npm dependencies (playwright-core for the browser tests), when absent.
+if [ ! -d node_modules/playwright-core ]; then
   npm ci --no-audit --no-fund >&2
 fi

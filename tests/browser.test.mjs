@@ -1,0 +1,71 @@
+// The web target in a real browser (Debian's Chromium driven by playwright-core):
+// C test programs run in a page, timers fire through setTimeout, and the page
+// keeps rendering frames while C tasks are busy.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { chromium } from 'playwright-core';
+import { build, ROOT } from '../bin/lib/compile.mjs';
+import { parseCases } from './lib/programs.mjs';
+import { serve } from './lib/static-server.mjs';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wasyncio-web-'));
+const PAGE = `<!doctype html><meta charset="utf-8"><title>wasyncio test</title>
+<script type="module">
+  const params = new URLSearchParams(location.search);
+  const { start } = await import('./' + params.get('program') + '.mjs');
+  const out = [];
+  window.frames_ = 0;
+  const frame = () => { window.frames_++; requestAnimationFrame(frame); };
+  requestAnimationFrame(frame);
+  const code = await start(params.getAll('arg'), { print: (s) => out.push(s), printErr: (s) => out.push(s) });
+  window.result = { code, output: out.join('\\n') + '\\n' };
+</script>`;
+let browser, server;
+
+before(async () => {
+  fs.writeFileSync(path.join(dir, 'index.html'), PAGE);
+  server = await serve(dir);
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function runInPage(program, args = []) {
+  build([path.join(ROOT, 'tests/c', `${program}.c`)], path.join(dir, `${program}.mjs`), 'web', { opt: '-O2' });
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  const query = new URLSearchParams([['program', program], ...args.map((a) => ['arg', a])]);
+  await page.goto(`${server.url}/index.html?${query}`);
+  await page.waitForFunction(() => window.result, null, { timeout: 60000 });
+  const result = await page.evaluate(() => ({ ...window.result, frames: window.frames_ }));
+  await page.close();
+  assert.deepEqual(errors, []);
+  return result;
+}
+
+for (const [program, args] of [['ordering', []], ['futures', []], ['cancel', []], ['deadlock', []], ['timers', ['20000']]]) {
+  test(`${program} passes in Chromium`, async (t) => {
+    const { code, output } = await runInPage(program, args);
+    const cases = parseCases(output);
+    assert.ok(cases.length > 0, output);
+    for (const c of cases) await t.test(c.name, () => assert.ok(c.ok, c.detail));
+    assert.equal(code, 0, output);
+  });
+}
+
+test('the page keeps rendering while C tasks are busy', async () => {
+  const { code, output, frames } = await runInPage('busy', ['0.5']);
+  assert.equal(code, 0, output);
+  // 0.5 s of C work at 60 frames/s: ~30 frames if the loop yields, ~1 if not.
+  assert.ok(frames >= 10, `${frames} frames rendered during 0.5 s of C work`);
+});
