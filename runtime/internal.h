@@ -118,12 +118,16 @@ void wa__task_discard(wa_task *t);       /* frees a task whose body never return
 uint64_t wa__now(void);
 int wa__timer_start(wa__timer *tm, uint64_t deadline);
 
+/* saved_stack.c */
+int wa__stack_reserve(wa__stack *st, uint32_t len); /* 0, WA_ESTACK over the limit, WA_ENOMEM */
+void wa__stack_set_len(wa__stack *st, uint32_t len);
+
 /* switch_*.c: the contract every switch implements */
 int wa__switch_init(void);               /* 0 or WA_ENOMEM */
 void wa__switch_fini(void);
 void wa__switch_run(wa_task *t);         /* runs t until it suspends or its body returns */
 int wa__switch_suspend(wa__stack *st);   /* in a task: 0 once resumed, or WA_ESTACK at once */
-void wa__switch_forget(wa__stack *st);   /* frees saved bytes */
+void wa__switch_forget(wa__stack *st);   /* frees saved bytes (saved_stack.c) */
 int wa__switch_on_task_stack(const void *p); /* p lies in the shared task stack */
 
 #endif

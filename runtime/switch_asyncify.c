@@ -86,20 +86,12 @@ static void rewind_into(wa_task *t, int code) {
 static int save(wa__stack *st) {
     uint32_t aux = (uint32_t)(sw.data.current - sw.scratch);
     uint32_t c_len = (uint32_t)(sw.top - st->sp);
-    uint32_t len = aux + c_len;
-    if (len > WA_STACK_LIMIT) return WA_ESTACK;
-    if (len > st->cap) {
-        char *bytes = realloc(st->bytes, len);
-        if (!bytes) return WA_ENOMEM;
-        st->bytes = bytes;
-        st->cap = len;
-    }
+    int rc = wa__stack_reserve(st, aux + c_len);
+    if (rc) return rc;
     memcpy(st->bytes, sw.scratch, aux);
     memcpy(st->bytes + aux, (void *)st->sp, c_len);
-    wa__loop_now->saved_stack_bytes += len - st->len;
-    if (len > wa__loop_now->max_saved_stack) wa__loop_now->max_saved_stack = len;
     st->aux_len = aux;
-    st->len = len;
+    wa__stack_set_len(st, aux + c_len);
     return 0;
 }
 
@@ -126,11 +118,6 @@ void wa__switch_run(wa_task *t) {
     wa__sp_set(caller_sp);
 }
 
-void wa__switch_forget(wa__stack *st) {
-    if (wa__loop_now) wa__loop_now->saved_stack_bytes -= st->len;
-    free(st->bytes);
-    memset(st, 0, sizeof *st);
-}
 
 int wa__switch_on_task_stack(const void *p) {
     return sw.region && (const char *)p >= sw.region && (uintptr_t)p < sw.top;

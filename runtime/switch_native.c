@@ -149,20 +149,13 @@ int wa__switch_suspend(wa__stack *st) {
 
 static int save(wa__stack *st) {
     uint32_t len = (uint32_t)(sw.top - st->sp);
-    if (len > WA_STACK_LIMIT) return WA_ESTACK;
-    if (len > st->cap) {
-        char *bytes = realloc(st->bytes, len);
-        if (!bytes) return WA_ENOMEM;
-        st->bytes = bytes;
-        st->cap = len;
-    }
+    int rc = wa__stack_reserve(st, len);
+    if (rc) return rc;
     copy_stack(st->bytes, (void *)st->sp, len);
 #ifdef WA_ASAN
     if (st->sp < sw.lowest_sp) sw.lowest_sp = st->sp;
 #endif
-    wa__loop_now->saved_stack_bytes += len - st->len;
-    if (len > wa__loop_now->max_saved_stack) wa__loop_now->max_saved_stack = len;
-    st->len = len;
+    wa__stack_set_len(st, len);
     return 0;
 }
 
@@ -191,11 +184,6 @@ void wa__switch_run(wa_task *t) {
     }
 }
 
-void wa__switch_forget(wa__stack *st) {
-    if (wa__loop_now) wa__loop_now->saved_stack_bytes -= st->len;
-    free(st->bytes);
-    memset(st, 0, sizeof *st);
-}
 
 int wa__switch_on_task_stack(const void *p) {
     return sw.mapping && (uintptr_t)p >= sw.top - REGION_SIZE && (uintptr_t)p < sw.top;

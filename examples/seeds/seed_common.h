@@ -90,4 +90,11 @@ static inline void seed_print_task_repr(const wa_task *t, int result_is_string) 
     }
 }
 
+/* main() of every port: runs amain, reports a failure on stderr, exits 1 on it. */
+static inline int seed_main(wa_fn amain) {
+    int rc = wa_run(amain, NULL);
+    if (rc) fprintf(stderr, "error: %s: %s\n", wa_strerror(rc), wa_errmsg());
+    return rc ? 1 : 0;
+}
+
 #endif /* WASYNCIO_SEED_COMMON_H */

@@ -79,8 +79,4 @@ static int amain(void *arg) {
     return rc;
 }
 
-int main(void) {
-    int rc = wa_run(amain, NULL);
-    if (rc) fprintf(stderr, "error: %s: %s\n", wa_strerror(rc), wa_errmsg());
-    return rc ? 1 : 0;
-}
+int main(void) { return seed_main(amain); }
