@@ -11,6 +11,9 @@
  *     only tasks may call such functions (elsewhere they fail with WA_ENOTASK).
  *   - Every pointer parameter says who owns it. Tasks and futures are reference
  *     counted: each function that returns one hands the caller one reference.
+ *     Handles are valid until released and at most until wa_run returns.
+ *     Functions that return an int error accept NULL and fail with WA_EINVAL;
+ *     plain getters (state, done, name, errmsg) need a valid handle.
  *   - Long-lived objects: wa_task, wa_future. One-shot operations: wa_sleep,
  *     wa_yield, wa_await.
  *   - Tasks share one stack, saved and restored around each suspension (that

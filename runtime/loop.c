@@ -79,7 +79,8 @@ static int finished(const wa__loop *loop, const wa_task *until) {
 
 static void report_deadlock(const wa__loop *loop) {
     char msg[400];
-    size_t used = (size_t)snprintf(msg, sizeof msg, "no task can run and nothing will wake one");
+    size_t used = (size_t)snprintf(msg, sizeof msg, "no task can run and nothing will wake one: "
+                                   "%zu waiting", loop->tasks_pending);
     for (const wa_future *f = loop->all; f && used < sizeof msg; f = f->all_next) {
         if (!f->is_task || f->state != WA_PENDING) continue;
         const wa_task *t = (const wa_task *)f;
@@ -88,6 +89,7 @@ static void report_deadlock(const wa__loop *loop) {
                                                   : "a future";
         used += (size_t)snprintf(msg + used, sizeof msg - used, "; %s waits on %s", wa_task_name(t), on);
     }
+    if (used >= sizeof msg) strcpy(msg + sizeof msg - 5, " ..."); /* cut, and says so */
     wa__error(WA_EDEADLOCK, "%s", msg);
 }
 

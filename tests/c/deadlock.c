@@ -64,6 +64,7 @@ int main(void) {
     CHECK(strstr(wa_errmsg(), "Task-1 waits on middle") != NULL);
     CHECK(strstr(wa_errmsg(), "middle waits on leaf") != NULL);
     CHECK(strstr(wa_errmsg(), "leaf waits on a future") != NULL);
+    CHECK(strstr(wa_errmsg(), "3 waiting") != NULL);
     printf("%s - the deadlock message names every waiting task\n", check_failures > before ? "not ok" : "ok");
     run_case("a pending timer is not a deadlock", timer_is_not_deadlock, NULL, 0);
     return check_exit();
