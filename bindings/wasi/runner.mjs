@@ -1,7 +1,8 @@
-// Runs a WASI preview1 command module on node:wasi, the way `wasmtime run` does.
+// Runs a WASI preview1 command module on our own host (wasi.mjs), the way `wasmtime run` does.
 // bin/wa-run is a thin command line over runWasi; tests and embedders call it directly.
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { WasiHost } from './wasi.mjs';
 
 /** The module could not be loaded: unreadable file, not wasm, foreign imports, not a command. */
 export class WasiLoadError extends Error {
@@ -15,24 +16,10 @@ export class WasiTrap extends Error {
 
 // Traps are rethrown as WasiTrap so callers can tell them apart from bad options,
 // which node reports with RangeError/TypeError too. V8 reports wasm stack
-// exhaustion as a RangeError; wasmtime calls that a trap, so it is one here too.
+// exhaustion as a RangeError; wasmtime calls that a trap, so it is one here too,
+// as is a WASI call writing through a pointer outside memory (a RangeError from
+// WasiHost's DataView).
 const isTrap = (err) => err instanceof WebAssembly.RuntimeError || err instanceof RangeError;
-
-// node:wasi prints an ExperimentalWarning when it is first loaded. For a runner that
-// is noise in the program's stderr, so that one warning (and only it) is dropped.
-async function loadWASI() {
-  const emitWarning = process.emitWarning;
-  process.emitWarning = (warning, ...rest) => {
-    const type = typeof rest[0] === 'string' ? rest[0] : rest[0]?.type;
-    if (type === 'ExperimentalWarning' && String(warning).startsWith('WASI')) return;
-    emitWarning.call(process, warning, ...rest);
-  };
-  try {
-    return (await import('node:wasi')).WASI;
-  } finally {
-    process.emitWarning = emitWarning;
-  }
-}
 
 async function compile(wasmPathOrBytes, name) {
   let bytes = wasmPathOrBytes;
@@ -65,7 +52,7 @@ async function compile(wasmPathOrBytes, name) {
   return module;
 }
 
-// uvwasi reports a missing preopen only as "UVWASI_ENOENT, uvwasi_init"; name the directory instead.
+// Checked up front so that a bad --dir is a load error naming the directory.
 async function checkPreopens(preopens) {
   for (const host of Object.values(preopens)) {
     const info = await stat(host).catch(() => null);
@@ -88,19 +75,9 @@ export async function runWasi(
   const name = argv0 ?? (typeof wasmPathOrBytes === 'string' ? basename(wasmPathOrBytes) : 'main.wasm');
   const module = await compile(wasmPathOrBytes, name);
   await checkPreopens(preopens);
-  const WASI = await loadWASI();
-  const wasi = new WASI({
-    version: 'preview1',
-    args: [name, ...args],
-    env,
-    preopens,
-    stdin,
-    stdout,
-    stderr,
-    returnOnExit: true, // proc_exit must hand the code back, not end the embedding process
-  });
+  const wasi = new WasiHost({ args: [name, ...args], env, preopens, stdin, stdout, stderr });
   try {
-    const instance = await WebAssembly.instantiate(module, wasi.getImportObject());
+    const instance = await WebAssembly.instantiate(module, { wasi_snapshot_preview1: wasi.imports });
     return { code: wasi.start(instance) };
   } catch (err) {
     if (isTrap(err)) throw new WasiTrap(err.message, { cause: err });
