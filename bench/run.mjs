@@ -407,8 +407,23 @@ function main() {
   const out = opts.out ?? (partial ? `${BUILD_DIR}/RESULTS-partial.md` : 'bench/RESULTS.md');
   fs.mkdirSync(path.dirname(path.resolve(ROOT, out)), { recursive: true });
   fs.writeFileSync(path.resolve(ROOT, out), markdown);
+  if (!partial && !opts.out) updateReadme(markdown);
   process.stdout.write(`${markdown}\n`);
   progress(`wrote ${out}`);
+}
+
+// A full run also refreshes the README's copy of the table (between its
+// bench markers), so the README always shows the last full measurement.
+function updateReadme(markdown) {
+  const readme = path.join(ROOT, 'README.md');
+  const text = fs.readFileSync(readme, 'utf8');
+  const start = '<!-- bench:start -->', end = '<!-- bench:end -->';
+  const i = text.indexOf(start), j = text.indexOf(end);
+  if (i < 0 || j < i) return;
+  const table = markdown.split('\n').filter((l) => !l.startsWith('# ')).join('\n').split('\n## ')[0].trim();
+  const body = `${table}\n\nHow each row is measured, and the commands: [bench/RESULTS.md](bench/RESULTS.md).`;
+  fs.writeFileSync(readme, `${text.slice(0, i + start.length)}\n${body}\n${text.slice(j)}`);
+  progress('updated the table in README.md');
 }
 
 main();
