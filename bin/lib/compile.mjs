@@ -25,7 +25,8 @@ const SOURCES = {
 };
 const WARN = ['-std=c11', '-Wall', '-Wextra', '-Werror'];
 const OPT_LEVELS = new Set(['-O0', '-O1', '-O2', '-O3', '-Os', '-Oz']);
-const WASI_CC = ['--target=wasm32-wasi', '--sysroot=/usr', '-isystem', '/usr/include/wasm32-wasi'];
+const WASI_LD = ['--target=wasm32-wasi', '--sysroot=/usr'];
+const WASI_CC = [...WASI_LD, '-isystem', '/usr/include/wasm32-wasi'];
 const JS_EXPORTS = ['_main', '_malloc', '_free', '_fflush', '_wa__js_unwound', '_wa__js_wait_ms', '_wa__js_rewind'];
 
 export class BuildError extends Error {}
@@ -83,7 +84,7 @@ export function build(inputs, output, target, { opt = '-O2', cflags = [], saniti
     const objects = [...compileAll(compiler, inputs, common, work), ...runtimeObjects(compiler, target, common)];
     if (target === 'wasi') {
       // Link without a level: clang would run wasm-opt, inlining before Asyncify.
-      run('clang-16', [...WASI_CC, ...objects, '-lm', '-o', output]);
+      run('clang-16', [...WASI_LD, ...objects, '-lm', '-o', output]);
       return { output, files: [output], instrumented: asyncify(output, opt) };
     }
     return linkJs(objects, output, target, opt);
