@@ -218,6 +218,14 @@ wa_future *wa_task_future(wa_task *t);
  *  cancelled meanwhile, WA_EINVAL for NaN, WA_ENOTASK outside a task. */
 int wa_sleep(double seconds);
 
+/** Suspends the calling task until wa_time() reaches when (an absolute time
+ *  on the loop clock), never earlier; a time already past wakes it on the next
+ *  loop round, in deadline order with the other timers due then.
+ *  Sleeping until deadlines taken from one wa_time() reading keeps their order
+ *  exact, which successive wa_sleep calls (each from its own now) do not.
+ *  May suspend. Returns 0, WA_ECANCELLED, WA_EINVAL for NaN, WA_ENOTASK. */
+int wa_sleep_until(double when);
+
 /** Lets every other ready task run once, then continues (asyncio.sleep(0)).
  *  May suspend. Returns 0, WA_ECANCELLED or WA_ENOTASK. */
 int wa_yield(void);

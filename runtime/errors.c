@@ -27,6 +27,17 @@ const char *wa_strerror(int code) {
 
 const char *wa_errmsg(void) { return last_message; }
 
+#ifdef WA_FAULT_INJECTION
+long wa__fault_allocs_left = -1;
+
+int wa__fault(void) {
+    if (wa__fault_allocs_left < 0) return 0;
+    if (wa__fault_allocs_left == 0) return 1;
+    wa__fault_allocs_left--;
+    return 0;
+}
+#endif
+
 static void set_message(int code, const char *fmt, va_list ap) {
     last_code = code;
     if (fmt)
@@ -49,7 +60,7 @@ const char *wa__message_for(int code) {
 
 char *wa__strdup(const char *s) {
     size_t n = strlen(s) + 1;
-    char *copy = malloc(n);
+    char *copy = wa__malloc(n);
     if (copy) memcpy(copy, s, n);
     return copy;
 }

@@ -74,7 +74,7 @@ wa_future *wa_future_new(void) {
         wa__error(WA_EINVAL, "wa_future_new called outside wa_run");
         return NULL;
     }
-    wa_future *f = calloc(1, sizeof *f);
+    wa_future *f = wa__calloc(1, sizeof *f);
     if (!f) {
         wa__error(WA_ENOMEM, NULL);
         return NULL;
@@ -126,7 +126,7 @@ const char *wa_future_errmsg(const wa_future *f) { return f->msg ? f->msg : ""; 
 
 int wa_future_add_done_callback(wa_future *f, void (*fn)(wa_future *f, void *arg), void *arg) {
     if (!f || !fn) return wa__error(WA_EINVAL, "future and callback must not be NULL");
-    done_callback *cb = malloc(sizeof *cb);
+    done_callback *cb = wa__malloc(sizeof *cb);
     if (!cb) return wa__error(WA_ENOMEM, NULL);
     cb->handle.run = run_done_callback;
     cb->future = f;

@@ -4,6 +4,7 @@
 
 #include "wasyncio.h"
 #include <stdint.h>
+#include <stdlib.h>
 
 /* An entry of the ready queue. The same node also sits in a future's list of
  * done callbacks before that future completes: a node is in one list at most,
@@ -84,6 +85,19 @@ typedef struct wa__loop {
 } wa__loop;
 
 extern wa__loop *wa__loop_now;           /* the running loop, or NULL */
+
+/* Every allocation of the runtime goes through these. Built with
+ * -DWA_FAULT_INJECTION, they fail once wa__fault_allocs_left successes are
+ * used up (a negative count: never), so tests can prove each WA_ENOMEM path. */
+#ifdef WA_FAULT_INJECTION
+extern long wa__fault_allocs_left;
+int wa__fault(void);                     /* 1 when this allocation must fail */
+#else
+#define wa__fault() 0
+#endif
+#define wa__malloc(n) (wa__fault() ? NULL : malloc(n))
+#define wa__calloc(count, n) (wa__fault() ? NULL : calloc(count, n))
+#define wa__realloc(p, n) (wa__fault() ? NULL : realloc(p, n))
 
 /* errors.c */
 int wa__error(int code, const char *fmt, ...);  /* sets wa_errmsg, returns code */

@@ -8,7 +8,7 @@
 int wa__stack_reserve(wa__stack *st, uint32_t len) {
     if (len > WA_STACK_LIMIT) return WA_ESTACK;
     if (len <= st->cap) return 0;
-    char *bytes = realloc(st->bytes, len);
+    char *bytes = wa__realloc(st->bytes, len);
     if (!bytes) return WA_ENOMEM;
     st->bytes = bytes;
     st->cap = len;

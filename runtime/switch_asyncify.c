@@ -38,8 +38,8 @@ static struct {
 } sw;
 
 int wa__switch_init(void) {
-    sw.region = malloc(REGION_SIZE);
-    sw.scratch = malloc(SCRATCH_SIZE);
+    sw.region = wa__malloc(REGION_SIZE);
+    sw.scratch = wa__malloc(SCRATCH_SIZE);
     if (!sw.region || !sw.scratch) {
         wa__switch_fini();
         return WA_ENOMEM;

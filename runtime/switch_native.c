@@ -70,6 +70,7 @@ static struct {
 int wa__switch_init(void) {
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     sw.mapping_size = REGION_SIZE + page;
+    if (wa__fault()) return WA_ENOMEM;
     void *m = mmap(NULL, sw.mapping_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (m == MAP_FAILED) return WA_ENOMEM;
     mprotect(m, page, PROT_NONE);        /* an overflow faults instead of corrupting memory */
@@ -141,7 +142,6 @@ static void task_main(wa_task *t) {
 
 int wa__switch_suspend(wa__stack *st) {
     if (sw.top - (uintptr_t)&st > WA_STACK_LIMIT) return WA_ESTACK;
-    sw.resume_code = 0;
     to_scheduler(&st->sp, 0);
     arrived_in_task();
     return sw.resume_code;
@@ -175,6 +175,7 @@ void wa__switch_run(wa_task *t) {
         copy_stack((void *)st->sp, st->bytes, st->len);
         sp = st->sp;
     }
+    sw.resume_code = 0;                  /* each resume sets it: another task's error is not ours */
     to_task(sp);
     while (!t->body_done) {              /* it suspended: keep its stack */
         int rc = save(st);

@@ -58,7 +58,7 @@ wa_task *wa_create_task(wa_fn fn, void *arg) {
         wa__error(WA_EINVAL, "task argument points into a task's stack: use static or heap memory");
         return NULL;
     }
-    wa_task *t = calloc(1, sizeof *t);
+    wa_task *t = wa__calloc(1, sizeof *t);
     if (!t) {
         wa__error(WA_ENOMEM, NULL);
         return NULL;
@@ -155,15 +155,9 @@ static void wake_from_sleep(wa__timer *tm) {
     wa__list_push(&wa__loop_now->ready, &t->wake);
 }
 
-int wa_sleep(double seconds) {
-    wa_task *t = running("wa_sleep");
-    if (!t) return WA_ENOTASK;
-    if (isnan(seconds)) return wa__error(WA_EINVAL, "sleep of NaN seconds");
-    if (seconds <= 0) return wa_yield();
+/* Suspends t until the loop clock reaches deadline (ns). */
+static int sleep_until_ns(wa_task *t, uint64_t deadline) {
     if (take_cancel(t)) return WA_ECANCELLED;
-    double ns = ceil(seconds * 1e9);
-    uint64_t now = wa__now();
-    uint64_t deadline = ns >= (double)(UINT64_MAX - now) ? UINT64_MAX : now + (uint64_t)ns;
     t->timer.fire = wake_from_sleep;
     int rc = wa__timer_start(&t->timer, deadline);
     if (rc) return rc;
@@ -175,6 +169,30 @@ int wa_sleep(double seconds) {
         return rc;
     }
     return take_cancel(t) ? WA_ECANCELLED : 0;
+}
+
+/* seconds on the loop clock as ns, rounded up so a wake is never early. */
+static uint64_t to_ns(double seconds) {
+    double ns = ceil(seconds * 1e9);
+    return ns >= 18446744073709549568.0 ? UINT64_MAX : (uint64_t)ns;
+}
+
+int wa_sleep(double seconds) {
+    wa_task *t = running("wa_sleep");
+    if (!t) return WA_ENOTASK;
+    if (isnan(seconds)) return wa__error(WA_EINVAL, "sleep of NaN seconds");
+    if (seconds <= 0) return wa_yield();
+    uint64_t now = wa__now(), span = to_ns(seconds);
+    return sleep_until_ns(t, span > UINT64_MAX - now ? UINT64_MAX : now + span);
+}
+
+int wa_sleep_until(double when) {
+    wa_task *t = running("wa_sleep_until");
+    if (!t) return WA_ENOTASK;
+    if (isnan(when)) return wa__error(WA_EINVAL, "sleep until NaN");
+    /* A deadline already past still goes through the timers: it fires on the
+     * next round, in deadline order with the others. */
+    return sleep_until_ns(t, when <= 0 ? 0 : to_ns(when));
 }
 
 int wa_yield(void) {

@@ -42,7 +42,7 @@ static void sift_down(wa__heap *hp, uint32_t i) {
 int wa__heap_push(wa__heap *hp, wa__timer *tm) {
     if (hp->count == hp->cap) {
         uint32_t cap = hp->cap ? hp->cap * 2 : 64;
-        wa__timer **items = realloc(hp->items, cap * sizeof *items);
+        wa__timer **items = wa__realloc(hp->items, cap * sizeof *items);
         if (!items) return WA_ENOMEM;
         hp->items = items;
         hp->cap = cap;

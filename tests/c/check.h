@@ -55,7 +55,7 @@ __attribute__((unused)) static void logf_(const char *fmt, ...) {
     } while (0)
 
 /* Runs fn as wa_run's main and checks wa_run returned want_rc. */
-static void run_case(const char *name, wa_fn fn, void *arg, int want_rc) {
+__attribute__((unused)) static void run_case(const char *name, wa_fn fn, void *arg, int want_rc) {
     int before = check_failures;
     event_log[0] = 0;
     int rc = wa_run(fn, arg);

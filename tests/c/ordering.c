@@ -142,6 +142,30 @@ static int sleeps_in_deadline_order(void *arg) {
     return 0;
 }
 
+static int nap_until(void *arg) {
+    static double base;
+    int i = (int)(intptr_t)arg;
+    if (i == 0) base = wa_time();         /* JS clocks start near 0: stay just behind it */
+    CHECK_INT(wa_sleep_until(base - 1e-5 * (i + 1)), 0);  /* all past: the latest task first */
+    LOG("%d", i);
+    return 0;
+}
+
+static int past_deadlines_in_order(void *arg) {
+    (void)arg;
+    wa_task *t[5];
+    for (int i = 0; i < 5; i++) t[i] = wa_create_task(nap_until, (void *)(intptr_t)i);
+    for (int i = 0; i < 5; i++) {
+        CHECK_INT(wa_await(t[i]), 0);
+        wa_task_release(t[i]);
+    }
+    CHECK_LOG("4 3 2 1 0");
+    double start = wa_time();
+    CHECK_INT(wa_sleep_until(start + 0.003), 0);
+    CHECK(wa_time() >= start + 0.003);
+    return 0;
+}
+
 int main(void) {
     run_case("tasks start when the creator yields, in creation order", start_order, NULL, 0);
     run_case("yield interleaves tasks round-robin", round_robin, NULL, 0);
@@ -149,5 +173,6 @@ int main(void) {
     run_case("done callbacks run through the loop in the order added", callbacks_through_loop, NULL, 0);
     run_case("awaiters of a future wake in the order they waited", waiters_fifo, NULL, 0);
     run_case("sleeps wake in deadline order", sleeps_in_deadline_order, NULL, 0);
+    run_case("sleep_until: past deadlines wake in deadline order, future ones not early", past_deadlines_in_order, NULL, 0);
     return check_exit();
 }

@@ -13,14 +13,16 @@ function argsFor(program, variant) {
   return ['1000000', variant.opt === '-O0' ? '512' : '256'];
 }
 
-const PROGRAMS = ['ordering', 'results', 'futures', 'cancel', 'misuse', 'deadlock', 'deep_stack', 'lifecycle', 'timers', 'million'];
+const PROGRAMS = ['ordering', 'results', 'futures', 'cancel', 'misuse', 'deadlock', 'deep_stack', 'lifecycle', 'timers', 'million', 'oom'];
+// oom runs with allocation failures injected into the runtime.
+const CFLAGS = { oom: ['-DWA_FAULT_INJECTION'] };
 
 export function cSuite(target) {
   for (const variant of VARIANTS.filter((v) => v.target === target)) {
     describe(variant.name, () => {
       for (const program of PROGRAMS) {
         test(program, async (t) => {
-          const out = buildFor(path.join(C_TESTS, `${program}.c`), variant);
+          const out = buildFor(path.join(C_TESTS, `${program}.c`), variant, CFLAGS[program]);
           const { code, stdout, stderr } = await runBuilt(out, variant, { args: argsFor(program, variant) });
           const cases = parseCases(stdout);
           assert.ok(cases.length > 0, `no cases reported\n${stdout}\n${stderr}`);

@@ -15,12 +15,12 @@ export const VARIANTS = [
 
 const OUT = path.join(ROOT, 'build', 'tests');
 
-/** Builds src for variant (once per run); returns the output path. */
-export function buildFor(src, variant) {
+/** Builds src for variant, with extra C flags; returns the output path. */
+export function buildFor(src, variant, cflags = []) {
   const dir = path.join(OUT, variant.name.replace(/[^\w-]+/g, '_'));
   const ext = variant.target === 'wasi' ? '.wasm' : variant.target === 'node' ? '.mjs' : '';
   const output = path.join(dir, path.basename(src, '.c') + ext);
-  build([src], output, variant.target, variant);
+  build([src], output, variant.target, { ...variant, cflags });
   return output;
 }
 
