@@ -54,6 +54,15 @@ __attribute__((unused)) static void logf_(const char *fmt, ...) {
         event_log[0] = 0;                                                       \
     } while (0)
 
+/* Awaits each of n tasks, checking each succeeded, and releases them. */
+#define AWAIT_ALL(tasks, n)                                                     \
+    do {                                                                        \
+        for (int i_ = 0; i_ < (n); i_++) {                                      \
+            CHECK_INT(wa_await((tasks)[i_]), 0);                                \
+            wa_task_release((tasks)[i_]);                                       \
+        }                                                                       \
+    } while (0)
+
 /* Runs fn as wa_run's main and checks wa_run returned want_rc. */
 __attribute__((unused)) static void run_case(const char *name, wa_fn fn, void *arg, int want_rc) {
     int before = check_failures;

@@ -46,10 +46,7 @@ static int locals_survive(void *arg) {
     (void)arg;
     wa_task *t[4];
     for (int i = 0; i < 4; i++) t[i] = wa_create_task(moderate, (void *)(intptr_t)(i + 2));
-    for (int i = 0; i < 4; i++) {
-        CHECK_INT(wa_await(t[i]), 0);
-        wa_task_release(t[i]);
-    }
+    AWAIT_ALL(t, 4);
     wa_stats st;
     CHECK_INT(wa_get_stats(&st), 0);
     CHECK(st.max_saved_stack > 100 * FRAME_BYTES);   /* the frames really were saved */

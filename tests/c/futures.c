@@ -26,10 +26,7 @@ static int resolved_by_another_task(void *arg) {
     wa_task *w[3];
     for (int i = 0; i < 3; i++) w[i] = wa_create_task(waiter, NULL);
     wa_task *s = wa_create_task(setter, NULL);
-    for (int i = 0; i < 3; i++) {
-        CHECK_INT(wa_await(w[i]), 0);
-        wa_task_release(w[i]);
-    }
+    AWAIT_ALL(w, 3);
     CHECK_LOG("set 0:99 0:99 0:99");
     CHECK_INT(wa_await(s), 0);
     wa_task_release(s);

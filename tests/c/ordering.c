@@ -115,10 +115,7 @@ static int waiters_fifo(void *arg) {
     for (int i = 0; i < 4; i++) t[i] = wa_create_task(await_and_log, f);
     CHECK_INT(wa_yield(), 0);
     wa_future_set_result(f, 1);
-    for (int i = 0; i < 4; i++) {
-        CHECK_INT(wa_await(t[i]), 0);
-        wa_task_release(t[i]);
-    }
+    AWAIT_ALL(t, 4);
     CHECK_LOG("w2 w3 w4 w5");
     wa_future_free(f);
     return 0;
@@ -134,10 +131,7 @@ static int sleeps_in_deadline_order(void *arg) {
     (void)arg;
     wa_task *t[5];
     for (int i = 0; i < 5; i++) t[i] = wa_create_task(nap, (void *)(intptr_t)i);
-    for (int i = 0; i < 5; i++) {
-        CHECK_INT(wa_await(t[i]), 0);
-        wa_task_release(t[i]);
-    }
+    AWAIT_ALL(t, 5);
     CHECK_LOG("0 1 2 3 4");
     return 0;
 }
@@ -155,10 +149,7 @@ static int past_deadlines_in_order(void *arg) {
     (void)arg;
     wa_task *t[5];
     for (int i = 0; i < 5; i++) t[i] = wa_create_task(nap_until, (void *)(intptr_t)i);
-    for (int i = 0; i < 5; i++) {
-        CHECK_INT(wa_await(t[i]), 0);
-        wa_task_release(t[i]);
-    }
+    AWAIT_ALL(t, 5);
     CHECK_LOG("4 3 2 1 0");
     double start = wa_time();
     CHECK_INT(wa_sleep_until(start + 0.003), 0);
