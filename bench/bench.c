@@ -1,7 +1,7 @@
 /*
  * bench/bench.c: wasyncio's side of `npm run bench` (bench/run.mjs drives it).
  *
- * Usage: bench <yield|spawn|memory|timers> [N]
+ * Usage: bench <yield|spawn|memory|timers|gather|wait_first> [N]
  *
  * Runs the same workloads as bench/bench_asyncio.py and bench/bench_node.mjs and
  * prints one JSON line per metric to stdout: {"metric":"yield_ns","value":41.2}.
@@ -33,6 +33,7 @@ void *sbrk(intptr_t increment); /* by hand: strict C11 headers hide it */
 
 #define SPAWN_BATCH 1000        /* tasks created before awaiting them; same in the .py and .mjs */
 #define TIMER_SEED 0x2545F491u  /* xorshift32 seed shared with the .py and .mjs */
+#define COMBINE_REPEATS 11      /* gather / wait_first rounds per process, median reported; same in the .py and .mjs */
 
 /* What main() hands to the workload (static: see the note at the top). */
 static struct {
@@ -338,6 +339,247 @@ static int bench_timers(void *arg)
     return rc;
 }
 
+/* ------------------------------------------- 5, 6. gather and wait_first */
+
+/* State shared by the two workloads that combine N tasks in one await. */
+static struct {
+    long *index;         /* index[i] == i: each task's argument (heap, never a task's stack) */
+    wa_task **tasks;     /* the N tasks of the current round */
+    intptr_t *results;   /* wa_gather's results */
+    wa_task **done;      /* wa_wait's done_out */
+    wa_task **pending;   /* wa_wait's pending_out */
+    wa_future *gate;     /* wait_first: every task but task 0 awaits it */
+    double times[COMBINE_REPEATS]; /* seconds per round */
+    wa_stats baseline;   /* the loop's counts before the first round */
+    double heap_after_first; /* memory_in_use() after round 1's cleanup */
+} combine;
+
+static void combine_free(void)
+{
+    free(combine.index);
+    free(combine.tasks);
+    free(combine.results);
+    free(combine.done);
+    free(combine.pending);
+    combine.index = NULL;
+    combine.tasks = combine.done = combine.pending = NULL;
+    combine.results = NULL;
+}
+
+/* Allocates the arrays and records the loop's counts to compare each round with. */
+static int combine_setup(void)
+{
+    size_t n = (size_t)bench.n;
+    combine.index = malloc(n * sizeof *combine.index);
+    combine.tasks = malloc(n * sizeof *combine.tasks);
+    combine.results = malloc(n * sizeof *combine.results);
+    combine.done = malloc(n * sizeof *combine.done);
+    combine.pending = malloc(n * sizeof *combine.pending);
+    if (!combine.index || !combine.tasks || !combine.results || !combine.done || !combine.pending) {
+        combine_free();
+        return report("allocation", WA_ENOMEM, NULL);
+    }
+    for (long i = 0; i < bench.n; i++)
+        combine.index[i] = i;
+    int rc = wa_get_stats(&combine.baseline);
+    if (rc != 0) {
+        combine_free();
+        return report("wa_get_stats", rc, wa_errmsg());
+    }
+    return 0;
+}
+
+/* After round `round` has been cleaned up: every task it created must be gone,
+ * and from the second round on the heap must not keep growing. One leaked
+ * 16-byte block per task per round would add n * 16 bytes every round. */
+static int combine_check_round(int round)
+{
+    wa_stats now;
+    int rc = wa_get_stats(&now);
+    if (rc != 0)
+        return report("wa_get_stats", rc, wa_errmsg());
+    if (now.tasks_alive != combine.baseline.tasks_alive ||
+        now.tasks_pending != combine.baseline.tasks_pending) {
+        char detail[128];
+        snprintf(detail, sizeof detail, "round %d left %zu tasks alive, %zu pending (expected %zu, %zu)",
+                 round + 1, now.tasks_alive, now.tasks_pending, combine.baseline.tasks_alive,
+                 combine.baseline.tasks_pending);
+        return report("leak check", WA_ESTATE, detail);
+    }
+#if defined(__wasm__) || defined(BENCH_MALLINFO2)
+    double heap = memory_in_use();
+    if (round == 0) {
+        combine.heap_after_first = heap;
+    } else {
+        double allowed = (double)bench.n * 16.0 > 65536.0 ? (double)bench.n * 16.0 : 65536.0;
+        if (heap - combine.heap_after_first > allowed) {
+            char detail[128];
+            snprintf(detail, sizeof detail, "heap grew %.0f bytes between round 1 and round %d",
+                     heap - combine.heap_after_first, round + 1);
+            return report("leak check", WA_ENOMEM, detail);
+        }
+    }
+#endif
+    return 0;
+}
+
+static double median_ms(void)
+{
+    double sorted[COMBINE_REPEATS];
+    memcpy(sorted, combine.times, sizeof sorted);
+    qsort(sorted, COMBINE_REPEATS, sizeof sorted[0], compare_double);
+    return sorted[(COMBINE_REPEATS - 1) / 2] * 1e3; /* lower median, same rule in all programs */
+}
+
+/* A gather member: yields once, returns its index. */
+static int gather_member(void *arg)
+{
+    long i = *(const long *)arg;
+    int rc = wa_yield();
+    if (rc != 0)
+        return rc;
+    return wa_return((intptr_t)i);
+}
+
+/* N tasks that yield once and return their index, gathered: ms per round with
+ * task creation and release, median of COMBINE_REPEATS rounds. */
+static int bench_gather(void *arg)
+{
+    (void)arg;
+    int rc = combine_setup();
+    if (rc != 0)
+        return rc;
+    size_t n = (size_t)bench.n;
+    for (int round = 0; round < COMBINE_REPEATS && rc == 0; round++) {
+        double t0 = now_s();
+        size_t created = 0;
+        while (created < n) {
+            combine.tasks[created] = wa_create_task(gather_member, &combine.index[created]);
+            if (!combine.tasks[created]) {
+                rc = report("wa_create_task", 0, wa_errmsg());
+                break;
+            }
+            created++;
+        }
+        if (rc == 0) {
+            rc = wa_gather(combine.tasks, n, combine.results, NULL, 0);
+            if (rc != 0)
+                report("wa_gather", rc, wa_errmsg());
+        }
+        for (size_t i = 0; i < created; i++) /* timed: asyncio frees its tasks inside the await too */
+            wa_task_release(combine.tasks[i]);
+        combine.times[round] = now_s() - t0;
+        for (size_t i = 0; i < n && rc == 0; i++) {
+            if (combine.results[i] != (intptr_t)i) {
+                char detail[96];
+                snprintf(detail, sizeof detail, "results[%zu] is %ld: out of order", i,
+                         (long)combine.results[i]);
+                rc = report("wa_gather", WA_ESTATE, detail);
+            }
+        }
+        if (rc == 0)
+            rc = combine_check_round(round);
+    }
+    combine_free();
+    if (rc != 0)
+        return rc;
+    emit("gather_ms", median_ms());
+    return 0;
+}
+
+/* A wait_first member: task 0 returns at once, the others wait for the gate. */
+static int wait_member(void *arg)
+{
+    long i = *(const long *)arg;
+    if (i != 0) {
+        int rc = wa_await_future(combine.gate);
+        if (rc != 0)
+            return rc;
+    }
+    return wa_return((intptr_t)i);
+}
+
+/* One wait_first round; the time from the first wa_create_task until
+ * wa_wait(FIRST_COMPLETED) returns goes to combine.times[round]. */
+static int wait_first_round(int round)
+{
+    size_t n = (size_t)bench.n;
+    combine.gate = wa_future_new();
+    if (!combine.gate)
+        return report("wa_future_new", 0, wa_errmsg());
+
+    int rc = 0;
+    double t0 = now_s();
+    size_t created = 0;
+    while (created < n) {
+        combine.tasks[created] = wa_create_task(wait_member, &combine.index[created]);
+        if (!combine.tasks[created]) {
+            rc = report("wa_create_task", 0, wa_errmsg());
+            break;
+        }
+        created++;
+    }
+    int d = 0;
+    if (rc == 0) {
+        d = wa_wait(combine.tasks, n, WA_FOREVER, WA_FIRST_COMPLETED, combine.done,
+                    combine.pending);
+        combine.times[round] = now_s() - t0;
+        if (d < 0)
+            rc = report("wa_wait", d, wa_errmsg());
+    }
+    if (rc == 0) {
+        intptr_t value = -1;
+        int task_rc = d == 1 && combine.done[0] == combine.tasks[0]
+                          ? wa_task_result(combine.tasks[0], &value) : WA_ESTATE;
+        if (task_rc != 0 || value != 0) {
+            char detail[96];
+            snprintf(detail, sizeof detail, "%d done, expected only task 0 (its code %d, result %ld)",
+                     d, task_rc, (long)value);
+            rc = report("wa_wait", WA_ESTATE, detail);
+        }
+        for (size_t i = 1; i < n && rc == 0; i++) {
+            if (combine.pending[i - 1] != combine.tasks[i])
+                rc = report("wa_wait", WA_ESTATE, "pending_out is not the other tasks in order");
+        }
+    }
+
+    /* Cleanup, untimed: open the gate, let every task finish, give them back. */
+    int set_rc = wa_future_set_result(combine.gate, 0);
+    if (set_rc != 0 && rc == 0)
+        rc = report("wa_future_set_result", set_rc, wa_errmsg());
+    if (created == n) {
+        int gather_rc = wa_gather(combine.tasks, n, combine.results, NULL, 0);
+        if (gather_rc != 0 && rc == 0)
+            rc = report("wa_gather (cleanup)", gather_rc, wa_errmsg());
+        for (size_t i = 0; i < n && rc == 0; i++) {
+            if (combine.results[i] != (intptr_t)i)
+                rc = report("wa_gather (cleanup)", WA_ESTATE, "a waiting task returned a wrong result");
+        }
+    }
+    for (size_t i = 0; i < created; i++)
+        wa_task_release(combine.tasks[i]);
+    wa_future_free(combine.gate);
+    combine.gate = NULL;
+    if (rc == 0)
+        rc = combine_check_round(round);
+    return rc;
+}
+
+/* N tasks, one finishing first: ms until wa_wait(FIRST_COMPLETED) returns,
+ * task creation included, median of COMBINE_REPEATS rounds. */
+static int bench_wait_first(void *arg)
+{
+    (void)arg;
+    int rc = combine_setup();
+    for (int round = 0; round < COMBINE_REPEATS && rc == 0; round++)
+        rc = wait_first_round(round);
+    combine_free();
+    if (rc != 0)
+        return rc;
+    emit("wait_first_ms", median_ms());
+    return 0;
+}
+
 /* ------------------------------------------------------------------ main */
 
 static const struct {
@@ -349,6 +591,8 @@ static const struct {
     {"spawn", bench_spawn, 1000000},
     {"memory", bench_memory, 1000000},
     {"timers", bench_timers, 100000},
+    {"gather", bench_gather, 10000},
+    {"wait_first", bench_wait_first, 10000},
 };
 
 #define WORKLOAD_COUNT (sizeof workloads / sizeof workloads[0])
@@ -359,7 +603,7 @@ int main(int argc, char **argv)
     while (argc > 1 && w < WORKLOAD_COUNT && strcmp(argv[1], workloads[w].name) != 0)
         w++;
     if (argc < 2 || w == WORKLOAD_COUNT) {
-        fprintf(stderr, "usage: bench <yield|spawn|memory|timers> [N]\n");
+        fprintf(stderr, "usage: bench <yield|spawn|memory|timers|gather|wait_first> [N]\n");
         return 2;
     }
     bench.name = workloads[w].name;

@@ -19,10 +19,17 @@ import tracemalloc
 
 SPAWN_BATCH = 1000          # tasks created before awaiting them; same in bench.c and bench_node.mjs
 TIMER_SEED = 0x2545F491     # xorshift32 seed shared with bench.c and bench_node.mjs
+COMBINE_REPEATS = 11        # gather / wait_first rounds per process, median reported; same in all three
 
 
 def emit(metric, value, **extra):
     print(json.dumps({"metric": metric, "value": value, **extra}), flush=True)
+
+
+def median(values):
+    """The middle value (lower middle for an even count), same rule in all programs."""
+    ordered = sorted(values)
+    return ordered[(len(ordered) - 1) // 2]
 
 
 def timer_durations(n):
@@ -133,11 +140,68 @@ async def bench_timers(n):
     emit("early_count", sum(1 for x in late_ms if x < 0))
 
 
+async def bench_gather(n):
+    """Create n tasks that each yield once and return their index, and gather them
+    all; milliseconds per round, task creation included, median of COMBINE_REPEATS."""
+    async def member(i):
+        await asyncio.sleep(0)
+        return i
+
+    expected = list(range(n))
+    times = []
+    for _ in range(COMBINE_REPEATS):
+        t0 = time.perf_counter_ns()
+        results = await asyncio.gather(*[asyncio.create_task(member(i)) for i in range(n)])
+        times.append(time.perf_counter_ns() - t0)
+        if results != expected:
+            raise RuntimeError("gather returned results out of order")
+        if len(asyncio.all_tasks()) != 1:
+            raise RuntimeError("tasks left over after a gather round")
+    emit("gather_ms", median(times) / 1e6)
+
+
+async def bench_wait_first(n):
+    """Create n tasks: task 0 returns at once, the others wait on one shared future.
+    Time from creating them until asyncio.wait(FIRST_COMPLETED) returns, median of
+    COMBINE_REPEATS; the future is then resolved and the rest awaited, untimed."""
+    loop = asyncio.get_running_loop()
+    times = []
+    for _ in range(COMBINE_REPEATS):
+        gate = loop.create_future()
+
+        async def member(i):
+            if i == 0:
+                return 0
+            await gate
+            return i
+
+        t0 = time.perf_counter_ns()
+        tasks = [asyncio.create_task(member(i)) for i in range(n)]
+        done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        times.append(time.perf_counter_ns() - t0)
+        if len(done) != 1 or tasks[0] not in done or tasks[0].result() != 0:
+            raise RuntimeError(f"wait returned {len(done)} done tasks, expected only task 0")
+        if len(pending) != n - 1:
+            raise RuntimeError(f"wait returned {len(pending)} pending tasks, expected {n - 1}")
+
+        # Cleanup, outside the timed region: release the others and let them finish.
+        gate.set_result(None)
+        results = await asyncio.gather(*tasks)
+        if results != list(range(n)):
+            raise RuntimeError("the waiting tasks returned wrong results")
+        del tasks, done, pending, results
+        if len(asyncio.all_tasks()) != 1:
+            raise RuntimeError("tasks left over after a wait_first round")
+    emit("wait_first_ms", median(times) / 1e6)
+
+
 WORKLOADS = {
     "yield": (bench_yield, 200_000),
     "spawn": (bench_spawn, 200_000),
     "memory": (bench_memory, 200_000),
     "timers": (bench_timers, 100_000),
+    "gather": (bench_gather, 10_000),
+    "wait_first": (bench_wait_first, 10_000),
 }
 
 

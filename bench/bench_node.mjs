@@ -14,6 +14,7 @@ import { runInNewContext } from 'node:vm';
 
 const SPAWN_BATCH = 1000;       // tasks created before awaiting them; same in bench.c and bench_asyncio.py
 const TIMER_SEED = 0x2545f491;  // xorshift32 seed shared with bench.c and bench_asyncio.py
+const COMBINE_REPEATS = 11;     // gather / wait_first rounds per process, median reported; same in all three
 
 function emit(metric, value, extra = {}) {
   process.stdout.write(JSON.stringify({ metric, value, ...extra }) + '\n');
@@ -31,6 +32,12 @@ function timerDurations(n) {
     out[i] = x / 4294967296;
   }
   return out;
+}
+
+// The middle value (lower middle for an even count), same rule in all programs.
+function median(values) {
+  const sorted = Float64Array.from(values).sort();   // typed-array sort is numeric
+  return sorted[(sorted.length - 1) >> 1];
 }
 
 const nowNs = () => process.hrtime.bigint();
@@ -126,11 +133,64 @@ async function benchTimers(n) {
   emit('early_count', early);
 }
 
+// n async function calls that each yield once (await null) and return their
+// index, combined with Promise.all; ms per round, creation included.
+async function benchGather(n) {
+  async function member(i) {
+    await null;
+    return i;
+  }
+  const times = [];
+  for (let round = 0; round < COMBINE_REPEATS; round++) {
+    const t0 = nowNs();
+    const promises = new Array(n);
+    for (let i = 0; i < n; i++) promises[i] = member(i);
+    const results = await Promise.all(promises);
+    times.push(secondsSince(t0) * 1e3);
+    for (let i = 0; i < n; i++) {
+      if (results[i] !== i) throw new Error(`Promise.all result ${i} is ${results[i]}: out of order`);
+    }
+  }
+  emit('gather_ms', median(times));
+}
+
+// n async function calls: call 0 returns at once, the others await one shared
+// promise. Time from the first call until Promise.race settles; the shared
+// promise is then resolved and the rest awaited, untimed.
+async function benchWaitFirst(n) {
+  const times = [];
+  for (let round = 0; round < COMBINE_REPEATS; round++) {
+    let openGate;
+    const gate = new Promise((resolve) => { openGate = resolve; });
+    async function member(i) {
+      if (i === 0) return 0;
+      await gate;
+      return i;
+    }
+    const t0 = nowNs();
+    const promises = new Array(n);
+    for (let i = 0; i < n; i++) promises[i] = member(i);
+    const first = await Promise.race(promises);
+    times.push(secondsSince(t0) * 1e3);
+    if (first !== 0) throw new Error(`Promise.race settled with ${first}, expected call 0`);
+
+    // Cleanup, outside the timed region: release the others and let them finish.
+    openGate();
+    const results = await Promise.all(promises);
+    for (let i = 0; i < n; i++) {
+      if (results[i] !== i) throw new Error(`waiting call ${i} returned ${results[i]}`);
+    }
+  }
+  emit('wait_first_ms', median(times));
+}
+
 const WORKLOADS = {
   yield: [benchYield, 1_000_000],
   spawn: [benchSpawn, 1_000_000],
   memory: [benchMemory, 1_000_000],
   timers: [benchTimers, 100_000],
+  gather: [benchGather, 10_000],
+  wait_first: [benchWaitFirst, 10_000],
 };
 
 async function main(argv) {

@@ -98,8 +98,21 @@ const FORMAT = {
 // One entry per benchmark row group. n[mode][column id] overrides n[mode].default.
 // Each metric: key (the JSON "metric"), label (table row), keep ('min' or 'max':
 // which of the REPS runs counts), format, and an optional goal checked on the
-// columns it names.
+// columns it names. goal.pass(value, peer) gets the cell's value and peer(id),
+// the same metric's kept value in column `id` of this run (undefined if that
+// cell failed); it returns true, false, or undefined for "cannot tell" (shown ?).
 const wasyncioOnly = (c) => c.wasyncio;
+const COMBINE_REPEATS = 11;   // rounds per process in gather and wait_first: the same constant in the three programs
+// A goal relative to another column of the same run: at least `factor` times
+// less time than it. Relative, because the reference's speed depends on the machine.
+const fasterThan = (columnId, factor, name) => ({
+  text: `≥ ${factor}× faster than ${name}`,
+  applies: wasyncioOnly,
+  pass: (v, peer) => {
+    const ref = peer(columnId);
+    return ref === undefined ? undefined : v * factor <= ref;
+  },
+});
 const WORKLOADS = [
   {
     name: 'yield',
@@ -155,6 +168,30 @@ const WORKLOADS = [
         // The worst run, not the best: one early wake anywhere is a bug a lucky rerun must not hide.
         key: 'early_count', label: 'timers: woken early (count)', keep: 'max', format: FORMAT.count,
         goal: { text: '0', applies: wasyncioOnly, pass: (v) => v === 0 },
+      },
+    ],
+  },
+  {
+    name: 'gather',
+    title: 'gather',
+    how: `create N tasks that each yield once and return their index, and gather them all, checking the results are in order (\`wa_create_task\` + \`wa_gather\` + \`wa_task_release\` each, body \`wa_yield()\`; \`await asyncio.gather(*[asyncio.create_task(...) ...])\`, body \`await asyncio.sleep(0)\`; node: \`await Promise.all(...)\` of N async function calls, body \`await null\`). Wall time per round, task creation included; the median of ${COMBINE_REPEATS} rounds in one process. The goal compares with the Python asyncio cell of the same run. Each round must leave no task alive and, after round 1, the heap must not grow by more than 16 bytes per task (wasyncio; a leak check).`,
+    n: { full: { default: 10_000 }, quick: { default: 10_000 } },
+    metrics: [
+      {
+        key: 'gather_ms', label: 'gather: ms per gather of N tasks', keep: 'min', format: FORMAT.ms,
+        goal: fasterThan('python', 20, 'Python asyncio'),
+      },
+    ],
+  },
+  {
+    name: 'wait_first',
+    title: 'wait for the first of N',
+    how: `create N tasks where task 0 returns at once and the others await one shared future (node: one shared promise), and wait for the first to finish (\`wa_wait(..., WA_FIRST_COMPLETED, ...)\`; \`asyncio.wait(..., return_when=FIRST_COMPLETED)\`; node: \`await Promise.race(...)\`), checking only task 0 is done. Wall time from creating the first task until the wait returns; the median of ${COMBINE_REPEATS} rounds in one process. The goal compares with the Python asyncio cell of the same run. Untimed, each round then resolves the future, awaits every task and gives them back; it must leave no task alive and, after round 1, the heap must not grow by more than 16 bytes per task (wasyncio; a leak check).`,
+    n: { full: { default: 10_000 }, quick: { default: 10_000 } },
+    metrics: [
+      {
+        key: 'wait_first_ms', label: 'wait_first: ms until the first of N', keep: 'min', format: FORMAT.ms,
+        goal: fasterThan('python', 20, 'Python asyncio'),
       },
     ],
   },
@@ -329,6 +366,7 @@ function render({ opts, reps, workloads, results, notes }) {
 
   lines.push(`| metric | goal | ${COLUMNS.map((c) => c.title).join(' | ')} |`);
   lines.push(`|---|---|${COLUMNS.map(() => '---:').join('|')}|`);
+  let unknownVerdict = false;
   for (const workload of workloads) {
     for (const metric of workload.metrics) {
       const cells = COLUMNS.map((column) => {
@@ -336,16 +374,20 @@ function render({ opts, reps, workloads, results, notes }) {
         if (cell.error) return `error (${notes.indexOf(cell.error) + 1})`;
         const variants = [...cell.values].filter(([key]) => key.startsWith(`${metric.key}\0`));
         const goal = metric.goal && metric.goal.applies(column) ? metric.goal : null;
+        const peer = (id) => results.get(`${workload.name}\0${id}`)?.values?.get(`${metric.key}\0`);
         return variants.map(([key, value]) => {
           const variant = key.slice(metric.key.length + 1);
-          const mark = goal ? (goal.pass(value) ? ' ✓' : ' ✗') : '';
+          const verdict = goal ? goal.pass(value, peer) : null;
+          const mark = verdict === true ? ' ✓' : verdict === false ? ' ✗' : goal ? ' ?' : '';
           return `${metric.format(value)}${mark}${variant ? ` (${variant})` : ''}`;
         }).join(' / ');
       });
+      if (cells.some((cell) => / \?/.test(cell))) unknownVerdict = true;
       lines.push(`| ${escapeCell(metric.label)} | ${escapeCell(metric.goal?.text ?? '')} | ${cells.map(escapeCell).join(' | ')} |`);
     }
   }
   lines.push('');
+  if (unknownVerdict) lines.push('? marks a cell whose goal compares with another column of this run, where that cell failed.', '');
   if (notes.length > 0) {
     lines.push('Errors (first line of stderr):', '');
     notes.forEach((note, i) => lines.push(`${i + 1}. ${note}`));

@@ -26,6 +26,7 @@
 #ifndef WASYNCIO_H
 #define WASYNCIO_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -151,6 +152,30 @@ int wa_task_set_name(wa_task *t, const char *name);
 /** Returns the task that is running, or NULL outside tasks. Borrowed. */
 wa_task *wa_current_task(void);
 
+/** Requests cancellation of t like wa_task_cancel, with a message: the await
+ *  that t receives WA_ECANCELLED from reports msg through wa_errmsg(), and if
+ *  t ends cancelled, wa_task_errmsg(t) and its awaiters see msg too. msg is
+ *  copied and may be NULL. Returns 1 if the request was made, 0 if t had
+ *  already finished, WA_EINVAL for NULL t, WA_ENOMEM. */
+int wa_task_cancel_msg(wa_task *t, const char *msg);
+
+/** Returns the number of cancellation requests t has received and not
+ *  withdrawn with wa_task_uncancel (asyncio's Task.cancelling()). Every
+ *  successful wa_task_cancel adds one. */
+int wa_task_cancelling(const wa_task *t);
+
+/** Withdraws one cancellation request (asyncio's Task.uncancel()), for code
+ *  that handled a cancellation it caused itself, like a timeout. When the count
+ *  reaches 0, a cancellation not yet delivered is dropped too. Returns the
+ *  remaining count (never below 0), or WA_EINVAL for NULL. */
+int wa_task_uncancel(wa_task *t);
+
+/** Fills out[0..cap) with the tasks of the running loop that have not
+ *  finished, in creation order, and returns how many there are (which may be
+ *  more than cap: call again with a larger array). The pointers are borrowed.
+ *  Returns 0 outside a running loop. out may be NULL when cap is 0. */
+size_t wa_all_tasks(wa_task **out, size_t cap);
+
 /* ----------------------------------------------------------------- futures */
 
 /** Creates a pending future, resolved later by anyone with set_result,
@@ -173,6 +198,11 @@ int wa_future_set_error(wa_future *f, int code, const char *msg);
 /** Cancels f if pending: awaiters wake with WA_ECANCELLED. Returns 1 if it was
  *  cancelled by this call, 0 if it had already finished. */
 int wa_future_cancel(wa_future *f);
+
+/** wa_future_cancel with a message (copied, may be NULL), which the awaiters'
+ *  WA_ECANCELLED carries in wa_errmsg() and wa_future_errmsg(f) returns.
+ *  Returns 1, 0 as wa_future_cancel; WA_EINVAL for NULL, WA_ENOMEM. */
+int wa_future_cancel_msg(wa_future *f, const char *msg);
 
 /** Returns nonzero once f is resolved or cancelled. */
 int wa_future_done(const wa_future *f);
@@ -207,6 +237,12 @@ extern "C" {
 int wa_future_add_done_callback(wa_future *f, void (*fn)(wa_future *f, void *arg),
                                 void *arg);
 
+/** Removes every callback added to the pending future f with this fn and
+ *  arg. Returns how many were removed: 0 once f is done (its callbacks are
+ *  then already scheduled), WA_EINVAL for NULL. */
+int wa_future_remove_done_callback(wa_future *f, void (*fn)(wa_future *f, void *arg),
+                                   void *arg);
+
 /** Returns the future that completes with t (a task is a future, as in
  *  asyncio). Borrowed: valid as long as t is. */
 wa_future *wa_task_future(wa_task *t);
@@ -233,7 +269,333 @@ int wa_yield(void);
 /** Returns the loop's monotonic clock in seconds (asyncio's loop.time()). */
 double wa_time(void);
 
+/* ------------------------------------------------------ combining awaits
+ *
+ * The functions below take an array of tasks or of futures: wa_gather(),
+ * wa_wait() and wa_as_completed() are macros that pick the _tasks or _futures
+ * function from the array's type (C11 _Generic; overloads in C++). To mix
+ * tasks and futures, put wa_task_future(t) in a future array. The array and
+ * the objects in it stay owned by the caller and must stay valid for the call
+ * (for wa_as_completed: until wa_as_completed_free). An object may appear more
+ * than once; it is then counted once per appearance.
+ */
+
+/** A timeout that never expires. Timeouts are in seconds on the loop clock;
+ *  NaN is rejected with WA_EINVAL. */
+#define WA_FOREVER INFINITY
+
+/** wa_gather flag: report each child's error in codes[] instead of failing. */
+#define WA_RETURN_EXCEPTIONS 1
+
+/** Waits for every one of the n awaitables (asyncio.gather). May suspend.
+ *  On success returns 0 with results[i] holding the i-th one's result, in
+ *  argument order (results may be NULL). Without WA_RETURN_EXCEPTIONS, the
+ *  first child to fail (in completion order; a cancelled child fails with
+ *  WA_ECANCELLED) makes the gather return its code and message at once; the
+ *  other children keep running. With WA_RETURN_EXCEPTIONS, it waits for all:
+ *  codes[i] gets each child's code (0, its error, or WA_ECANCELLED) and
+ *  results[i] its result (0 when it failed); codes must then be non-NULL.
+ *  Without the flag codes may be NULL, or gets 0 for each child on success.
+ *  If the calling task is cancelled while waiting, every unfinished child is
+ *  cancelled; the gather returns WA_ECANCELLED once the first of them ends
+ *  (with WA_RETURN_EXCEPTIONS: once all have ended). n == 0 returns 0 at once.
+ *  Errors: WA_EINVAL (NULL array with n > 0, codes NULL with the flag, unknown
+ *  flags), WA_ENOMEM, WA_ENOTASK. results and codes are the caller's, n long. */
+int wa_gather_tasks(wa_task *const *tasks, size_t n, intptr_t *results, int *codes, int flags);
+int wa_gather_futures(wa_future *const *futures, size_t n, intptr_t *results, int *codes,
+                      int flags);
+
+/** wa_wait's return_when: return as soon as one finishes... */
+#define WA_FIRST_COMPLETED 1
+/** ...as soon as one fails with an error (cancellation does not count), or
+ *  all have finished... */
+#define WA_FIRST_EXCEPTION 2
+/** ...when all have finished. */
+#define WA_ALL_COMPLETED 3
+
+/** Waits until return_when holds or timeout seconds have passed (asyncio.wait).
+ *  Never cancels anything: on timeout the unfinished ones keep running. May
+ *  suspend. Returns the number of finished ones, d >= 0; done_out[0..d) gets
+ *  them and pending_out[0..n-d) the others, each in argument order (either
+ *  array may be NULL; each, if given, has room for n). Read each outcome with
+ *  wa_task_result / wa_future_result. If the calling task is cancelled,
+ *  returns WA_ECANCELLED and the awaited ones keep running. Errors: WA_EINVAL
+ *  (n == 0, NULL array, NaN timeout, bad return_when), WA_ENOMEM, WA_ENOTASK. */
+int wa_wait_tasks(wa_task *const *tasks, size_t n, double timeout, int return_when,
+                  wa_task **done_out, wa_task **pending_out);
+int wa_wait_futures(wa_future *const *futures, size_t n, double timeout, int return_when,
+                    wa_future **done_out, wa_future **pending_out);
+
+/** Awaits aw with a deadline (asyncio.wait_for): if timeout seconds pass
+ *  first, aw is cancelled, the call waits for it to finish, and returns
+ *  WA_ETIMEDOUT (or aw's outcome if it finished anyway). Otherwise returns
+ *  aw's outcome, as wa_await_future does. WA_FOREVER waits without limit; a
+ *  timeout <= 0 cancels aw at once unless it is already done. May suspend.
+ *  aw stays owned by the caller. Errors as wa_await_future, plus WA_EINVAL
+ *  for NaN and WA_ENOMEM. For a task, pass wa_task_future(t). */
+int wa_wait_for(wa_future *aw, double timeout);
+
+/** Returns a future that completes with aw's outcome, but whose cancellation
+ *  does not cancel aw (asyncio.shield): a task cancelled while awaiting the
+ *  shield gets WA_ECANCELLED while aw keeps running. The returned future is
+ *  owned by the caller (wa_future_free); aw stays the caller's and may be
+ *  released at once: the shield keeps what it needs. NULL and wa_errmsg on
+ *  failure: WA_EINVAL (NULL aw, outside wa_run), WA_ENOMEM. */
+wa_future *wa_shield(wa_future *aw);
+
+/** An iterator over awaitables in the order they finish. */
+typedef struct wa_as_completed wa_as_completed;
+
+/** Starts watching the n awaitables (asyncio.as_completed); timeout (seconds
+ *  from now, or WA_FOREVER) bounds the whole iteration. Returns the iterator,
+ *  owned by the caller (wa_as_completed_free), or NULL and wa_errmsg:
+ *  WA_EINVAL (NULL array with n > 0, NaN timeout, outside wa_run), WA_ENOMEM. */
+wa_as_completed *wa_as_completed_tasks(wa_task *const *tasks, size_t n, double timeout);
+wa_as_completed *wa_as_completed_futures(wa_future *const *futures, size_t n, double timeout);
+
+/** Waits for the next awaitable to finish. May suspend. Returns 1 and stores
+ *  its position in the array in *index; 0 when every one has been returned;
+ *  WA_ETIMEDOUT once the timeout has passed (the rest keep running; later
+ *  calls also return WA_ETIMEDOUT); WA_ECANCELLED if the calling task is
+ *  cancelled; WA_EINVAL for NULL arguments; WA_ENOTASK. */
+int wa_as_completed_next(wa_as_completed *it, size_t *index);
+
+/** Stops watching and frees the iterator. Nothing is cancelled. NULL is ignored. */
+void wa_as_completed_free(wa_as_completed *it);
+
+#ifdef __cplusplus
+}
+static inline int wa_gather(wa_task *const *a, size_t n, intptr_t *r, int *c, int f) {
+    return wa_gather_tasks(a, n, r, c, f);
+}
+static inline int wa_gather(wa_future *const *a, size_t n, intptr_t *r, int *c, int f) {
+    return wa_gather_futures(a, n, r, c, f);
+}
+static inline int wa_wait(wa_task *const *a, size_t n, double t, int w, wa_task **d, wa_task **p) {
+    return wa_wait_tasks(a, n, t, w, d, p);
+}
+static inline int wa_wait(wa_future *const *a, size_t n, double t, int w, wa_future **d,
+                          wa_future **p) {
+    return wa_wait_futures(a, n, t, w, d, p);
+}
+static inline wa_as_completed *wa_as_completed(wa_task *const *a, size_t n, double t) {
+    return wa_as_completed_tasks(a, n, t);
+}
+static inline wa_as_completed *wa_as_completed(wa_future *const *a, size_t n, double t) {
+    return wa_as_completed_futures(a, n, t);
+}
+extern "C" {
+#else
+#define WA__BY_ARRAY(a, tasks_fn, futures_fn)                                   \
+    _Generic((a), wa_task **: tasks_fn, wa_task *const *: tasks_fn,           \
+             wa_future **: futures_fn, wa_future *const *: futures_fn)
+#define wa_gather(a, n, results, codes, flags)                                \
+    WA__BY_ARRAY(a, wa_gather_tasks, wa_gather_futures)(a, n, results, codes, flags)
+#define wa_wait(a, n, timeout, return_when, done_out, pending_out)            \
+    WA__BY_ARRAY(a, wa_wait_tasks, wa_wait_futures)(a, n, timeout, return_when, done_out, \
+                                                    pending_out)
+#define wa_as_completed(a, n, timeout)                                        \
+    WA__BY_ARRAY(a, wa_as_completed_tasks, wa_as_completed_futures)(a, n, timeout)
+#endif
+
+/* ---------------------------------------------------------- timeout scopes */
+
+/** A deadline over a block of awaits (asyncio.timeout). */
+typedef struct wa_timeout wa_timeout;
+
+/** Opens a timeout scope in the calling task: once delay seconds have passed
+ *  (WA_FOREVER: never, until rescheduled), the task is cancelled, so the await
+ *  it is in returns WA_ECANCELLED; wa_timeout_exit then turns that into
+ *  WA_ETIMEDOUT. Scopes nest and must be exited innermost first, by the task
+ *  that opened them:
+ *
+ *      wa_timeout *tm;
+ *      int rc = wa_timeout_enter(2.0, &tm);
+ *      if (rc) return rc;
+ *      rc = fetch_all();                  // awaits; WA_ECANCELLED at the deadline
+ *      rc = wa_timeout_exit(tm, rc);      // WA_ETIMEDOUT if this scope expired
+ *
+ *  Stores the scope in *out (owned by the runtime until wa_timeout_exit).
+ *  Errors: WA_EINVAL (NULL out, NaN), WA_ENOMEM, WA_ENOTASK. */
+int wa_timeout_enter(double delay, wa_timeout **out);
+
+/** Same as wa_timeout_enter with an absolute deadline on the loop clock
+ *  (asyncio.timeout_at); a deadline already past expires on the next round. */
+int wa_timeout_enter_at(double when, wa_timeout **out);
+
+/** Moves the deadline to when (absolute loop time; WA_FOREVER removes it).
+ *  Returns 0, WA_ESTATE if the scope has already expired, WA_EINVAL for NULL or
+ *  NaN, WA_ENOMEM. */
+int wa_timeout_reschedule(wa_timeout *tm, double when);
+
+/** Returns the scope's deadline on the loop clock, or WA_FOREVER. */
+double wa_timeout_when(const wa_timeout *tm);
+
+/** Returns nonzero once the deadline has passed and the task was cancelled. */
+int wa_timeout_expired(const wa_timeout *tm);
+
+/** Closes the scope and frees it. rc is the outcome of the block: returns
+ *  WA_ETIMEDOUT if this scope expired and rc is the WA_ECANCELLED that the
+ *  expiry caused (its cancellation request is withdrawn); otherwise returns rc
+ *  unchanged. Returns WA_EINVAL if tm is NULL, not the calling task's
+ *  innermost scope, or called from another task (tm is then left open). */
+int wa_timeout_exit(wa_timeout *tm, int rc);
+
+/* ------------------------------------------------------------- task groups */
+
+/** A scope that owns the tasks started in it (asyncio.TaskGroup). */
+typedef struct wa_task_group wa_task_group;
+
+/** Opens a task group in the calling task, stored in *out (owned by the
+ *  runtime until wa_task_group_exit). Errors: WA_EINVAL (NULL out), WA_ENOMEM,
+ *  WA_ENOTASK. */
+int wa_task_group_enter(wa_task_group **out);
+
+/** Starts fn(arg) as a task of the group, as wa_create_task does (the caller
+ *  gets one reference; releasing it at once is fine). When a task of the
+ *  group fails (cancellation is not a failure), every other task of the group
+ *  is cancelled, and so is the task that opened the group, so that its body
+ *  reaches wa_task_group_exit early. Returns NULL and sets wa_errmsg:
+ *  WA_ESTATE once the group is shutting down after a failure or has ended,
+ *  and the errors of wa_create_task. */
+wa_task *wa_task_group_create_task(wa_task_group *g, wa_fn fn, void *arg);
+
+/** Closes the group: waits until every task of it has finished, then frees
+ *  the group. May suspend. rc is the outcome of the group's body; a failure
+ *  there (other than WA_ECANCELLED) cancels the group's tasks, as a task
+ *  failure does. Returns 0 if nothing failed; otherwise the code of the first
+ *  failure (in the order they happened; the body's own error counts last),
+ *  with a message in wa_errmsg() listing every failure as "name: message";
+ *  WA_ECANCELLED if the opening task was cancelled from outside (and nothing
+ *  failed). A cancellation of the opening task while it waits here cancels
+ *  the group's tasks. Must be called exactly once per group, by the task that
+ *  opened it; WA_EINVAL otherwise (NULL, another task). */
+int wa_task_group_exit(wa_task_group *g, int rc);
+
+/* ------------------------------------------------------------------ loops */
+
+/** An event loop (asyncio's loop object). wa_run() creates and closes one
+ *  for you; create one yourself to run it in steps, to schedule plain
+ *  callbacks before it runs, or to run it forever. One loop runs at a time. */
+typedef struct wa_loop wa_loop;
+
+/** A plain callback scheduled on a loop; it cannot suspend. */
+typedef void (*wa_callback)(void *arg);
+
+/** A scheduled callback that can be cancelled. */
+typedef struct wa_handle wa_handle;
+
+/** Creates a loop, not running yet. Owned by the caller (wa_loop_close).
+ *  Returns NULL and sets wa_errmsg on failure (WA_ENOMEM). Debug mode starts on
+ *  when the environment variable WASYNCIO_DEBUG is set to a non-empty value
+ *  other than "0". */
+wa_loop *wa_loop_new(void);
+
+/** Returns the running loop (asyncio.get_running_loop), or NULL. Borrowed. */
+wa_loop *wa_running_loop(void);
+
+/** Same as wa_create_task, on loop (NULL: the running loop), which need not be
+ *  running: the task starts once the loop runs. */
+wa_task *wa_loop_create_task(wa_loop *loop, wa_fn fn, void *arg);
+
+/** Runs loop until f is done (loop.run_until_complete), then returns f's
+ *  outcome as wa_future_result would (the value stays readable from f).
+ *  Tasks still pending stay so, to continue when the loop runs again. For a
+ *  task, pass wa_task_future(t). Returns WA_EINVAL (NULL, closed loop, another
+ *  loop running), WA_EDEADLOCK when nothing can make progress (tasks stay as
+ *  they are), or f's outcome. f stays owned by the caller. */
+int wa_loop_run_until_complete(wa_loop *loop, wa_future *f);
+
+/** Runs loop until wa_loop_stop is called (loop.run_forever). Returns 0 once
+ *  stopped, WA_EINVAL as above, WA_EDEADLOCK if nothing is scheduled and
+ *  nothing can wake the loop (where asyncio would hang). */
+int wa_loop_run_forever(wa_loop *loop);
+
+/** Makes run_forever/run_until_complete return after the callbacks of the
+ *  current round (loop.stop); before the loop runs, the next run returns after
+ *  one round. Returns 0, WA_EINVAL for NULL. */
+int wa_loop_stop(wa_loop *loop);
+
+/** Returns nonzero while loop is running. */
+int wa_loop_is_running(const wa_loop *loop);
+
+/** Closes loop and frees it: every task still pending is cancelled and run
+ *  until it ends (so its cleanup runs), scheduled callbacks are dropped, and
+ *  every task, future and handle of the loop is freed. Returns 0, or WA_EINVAL
+ *  for NULL or a running loop. */
+int wa_loop_close(wa_loop *loop);
+
+/** Returns the loop clock, as wa_time (loop.time()). */
+double wa_loop_time(const wa_loop *loop);
+
+/** Schedules fn(arg) to run on the next round of loop (NULL: the running
+ *  loop), after what is already ready (loop.call_soon). If out is non-NULL it
+ *  receives a handle, owned by the caller (wa_handle_release), to cancel the
+ *  call; with NULL the loop frees the call once it ran. arg stays the caller's.
+ *  Returns 0, WA_EINVAL (NULL fn, no loop), WA_ENOMEM. */
+int wa_call_soon(wa_loop *loop, wa_callback fn, void *arg, wa_handle **out);
+
+/** Same as wa_call_soon, running fn once delay seconds have passed
+ *  (loop.call_later); calls due at the same time run in scheduling order. */
+int wa_call_later(wa_loop *loop, double delay, wa_callback fn, void *arg, wa_handle **out);
+
+/** Same as wa_call_soon, running fn once the loop clock reaches when
+ *  (loop.call_at). */
+int wa_call_at(wa_loop *loop, double when, wa_callback fn, void *arg, wa_handle **out);
+
+/** Cancels the call if it has not run yet. Returns 1 if this call cancelled
+ *  it, 0 if it had already run or been cancelled, WA_EINVAL for NULL. */
+int wa_handle_cancel(wa_handle *h);
+
+/** Returns nonzero once h was cancelled. */
+int wa_handle_cancelled(const wa_handle *h);
+
+/** Returns when a call_later/call_at handle is due (loop clock); for call_soon
+ *  handles, the time it was scheduled. */
+double wa_handle_when(const wa_handle *h);
+
+/** Gives back the caller's handle; the call still runs unless cancelled.
+ *  NULL is ignored. */
+void wa_handle_release(wa_handle *h);
+
 /* ------------------------------------------------------------------- debug */
+
+/** Turns debug mode of loop (NULL: the running loop) on or off. In debug
+ *  mode the loop reports on stderr, naming tasks and where they were created:
+ *  callbacks or task steps that run longer than 100 ms; tasks still pending
+ *  when the loop closes; futures and tasks that failed and whose error nobody
+ *  read (by awaiting, wa_*_result or a done callback). Creation sites are
+ *  recorded for objects created while debug mode is on. Returns 0 or WA_EINVAL. */
+int wa_loop_set_debug(wa_loop *loop, int on);
+
+/** Returns nonzero if loop (NULL: the running loop) is in debug mode. */
+int wa_loop_get_debug(const wa_loop *loop);
+
+/** Describes every task of loop (NULL: the running loop) as JSON:
+ *  {"time": t, "tasks": [{"id", "name", "state" ("pending"|"done"|"cancelled"),
+ *  "parent" (id of the task that created it, or 0), "waits_on" (null, or
+ *  {"kind": "task", "id"}, {"kind": "future"}, {"kind": "sleep", "until"},
+ *  {"kind": "gather"|"wait"|"as_completed"|"shield", "ids": [...]}),
+ *  "cancelling", "error" (null or {"code", "message"}), "created_at"
+ *  ("file:line" or null)}]}. Tasks are listed in creation order. Returns a
+ *  string the caller frees with free(), or NULL (WA_EINVAL: no such loop;
+ *  WA_ENOMEM). */
+char *wa_dump_tasks(wa_loop *loop);
+
+/** Records where the next task or future is created, for debug reports. The
+ *  macros below call it; call it yourself from wrappers of your own. file must
+ *  be a static string. */
+void wa_debug_site(const char *file, int line);
+
+#ifndef WA_NO_SITES
+#define wa_create_task(fn, arg) (wa_debug_site(__FILE__, __LINE__), wa_create_task(fn, arg))
+#define wa_loop_create_task(loop, fn, arg)                                     \
+    (wa_debug_site(__FILE__, __LINE__), wa_loop_create_task(loop, fn, arg))
+#define wa_task_group_create_task(g, fn, arg)                                  \
+    (wa_debug_site(__FILE__, __LINE__), wa_task_group_create_task(g, fn, arg))
+#define wa_future_new() (wa_debug_site(__FILE__, __LINE__), wa_future_new())
+#endif
+
 
 /** Statistics about the running loop, for tests and tools. */
 typedef struct wa_stats {

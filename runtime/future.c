@@ -1,5 +1,5 @@
 /* Futures: a state, a result or an error, and callbacks run through the loop
- * once the future is done. Tasks embed one as their first member. */
+ * once the future is done. Tasks and combiners embed one as their first member. */
 #include "internal.h"
 
 #include <stdlib.h>
@@ -14,32 +14,41 @@ typedef struct done_callback {
 
 static void run_done_callback(wa__handle *h) {
     done_callback *cb = (done_callback *)h;
+    cb->future->retrieved = 1;           /* the callback is where its outcome gets read */
     cb->fn(cb->future, cb->arg);
     wa__future_unref(cb->future);
     free(cb);
 }
 
 void wa__future_link(wa__loop *loop, wa_future *f) {
+    f->loop = loop;
     f->all_prev = NULL;
     f->all_next = loop->all;
     if (loop->all) loop->all->all_prev = f;
     loop->all = f;
+    wa__debug_stamp(loop, f);
 }
 
 static void unlink_future(wa_future *f) {
-    wa__loop *loop = wa__loop_now;
     if (f->all_prev) f->all_prev->all_next = f->all_next;
-    else if (loop && loop->all == f) loop->all = f->all_next;
+    else f->loop->all = f->all_next;
     if (f->all_next) f->all_next->all_prev = f->all_prev;
 }
 
-void wa__future_destroy(wa_future *f) {
-    unlink_future(f);
+void wa__future_drop_callbacks(wa_future *f) {
     for (wa__handle *h = f->callbacks.head, *next; h; h = next) {
         next = h->next;
-        if (h->run == run_done_callback) free(h);   /* task wake-ups are embedded */
+        if (h->run == run_done_callback) free(h);   /* the others are embedded in their owner */
     }
-    if (f->is_task) wa__task_discard((wa_task *)f);
+    f->callbacks.head = f->callbacks.tail = NULL;
+}
+
+void wa__future_destroy(wa_future *f) {
+    if (f->loop->debug) wa__debug_destroyed(f);
+    unlink_future(f);
+    wa__future_drop_callbacks(f);
+    if (f->kind == WA__TASK) wa__task_discard((wa_task *)f);
+    else if (f->kind == WA__COMBINER) wa__combiner_destroy((wa__combiner *)f);
     free(f->msg);
     free(f);
 }
@@ -54,46 +63,75 @@ void wa__future_complete(wa_future *f, wa_state state, int code, intptr_t value)
     f->state = (uint8_t)state;
     f->code = code;
     f->value = value;
-    wa__list_splice(&wa__loop_now->ready, &f->callbacks);
+    wa__list_splice(&f->loop->ready, &f->callbacks);
+}
+
+void wa__future_reset(wa_future *f) {
+    f->state = WA_PENDING;
+    f->code = 0;
+    f->value = 0;
+    wa__future_set_msg(f, NULL);
+}
+
+int wa__future_code(const wa_future *f) {
+    ((wa_future *)f)->retrieved = 1;
+    return f->state == WA_CANCELLED ? WA_ECANCELLED : f->code;
+}
+
+void wa__future_set_msg(wa_future *f, const char *msg) {
+    char *copy = msg ? wa__strdup(msg) : NULL;   /* out of memory: the code's name stands in */
+    free(f->msg);
+    f->msg = copy;
 }
 
 __attribute__((noinline, cold)) static int outcome_error(const wa_future *f) {
     if (f->state == WA_PENDING) return wa__error(WA_ESTATE, "result is not set yet");
-    return wa__error(f->code, "%s", f->msg ? f->msg : wa_strerror(f->code));
+    int code = f->state == WA_CANCELLED ? WA_ECANCELLED : f->code;
+    return wa__error(code, "%s", f->msg ? f->msg : wa_strerror(code));
 }
 
 int wa__future_outcome(const wa_future *f, intptr_t *value) {
-    if (f->state == WA_CANCELLED) return WA_ECANCELLED;
-    if (f->state == WA_PENDING || f->code) return outcome_error(f);
+    if (f->state != WA_PENDING) ((wa_future *)f)->retrieved = 1;
+    if (f->state == WA_CANCELLED && !f->msg) return WA_ECANCELLED;
+    if (f->state != WA_DONE || f->code) return outcome_error(f);
     if (value) *value = f->value;
     return 0;
 }
 
-wa_future *wa_future_new(void) {
-    if (!wa__loop_now) {
-        wa__error(WA_EINVAL, "wa_future_new called outside wa_run");
-        return NULL;
-    }
+wa_future *wa__future_new(wa__loop *loop) {
     wa_future *f = wa__calloc(1, sizeof *f);
     if (!f) {
         wa__error(WA_ENOMEM, NULL);
         return NULL;
     }
     f->refs = 1;
-    wa__future_link(wa__loop_now, f);
+    wa__future_link(loop, f);
     return f;
+}
+
+wa_future *wa_future_new(void) {
+    if (!wa__loop_now) {
+        wa__error(WA_EINVAL, "wa_future_new called outside a running loop");
+        return NULL;
+    }
+    return wa__future_new(wa__loop_now);
 }
 
 void wa_future_free(wa_future *f) {
     if (!f) return;
-    if (f->state == WA_PENDING && !f->is_task) wa_future_cancel(f);
+    if (f->state == WA_PENDING && f->kind != WA__TASK) wa__future_cancel(f, NULL);
     wa__future_unref(f);
+}
+
+__attribute__((noinline, cold)) static int not_running(void) {
+    return wa__error(WA_EINVAL, "the future's loop is not running");
 }
 
 static int resolve(wa_future *f, int code, const char *msg, intptr_t value) {
     if (!f) return wa__error(WA_EINVAL, "future is NULL");
+    if (!wa__loop_now) return not_running();
     if (f->state != WA_PENDING) return wa__error(WA_ESTATE, "future is already done");
-    if (f->is_task) return wa__error(WA_ESTATE, "a task's future is set by the task itself");
+    if (f->kind == WA__TASK) return wa__error(WA_ESTATE, "a task's future is set by the task itself");
     if (msg && !(f->msg = wa__strdup(msg))) return wa__error(WA_ENOMEM, NULL);
     wa__future_complete(f, WA_DONE, code, value);
     return 0;
@@ -106,11 +144,29 @@ int wa_future_set_error(wa_future *f, int code, const char *msg) {
     return resolve(f, code, msg, 0);
 }
 
-int wa_future_cancel(wa_future *f) {
-    if (!f || f->state != WA_PENDING) return 0;
-    if (f->is_task) return wa__task_request_cancel((wa_task *)f);
+int wa__future_cancel(wa_future *f, const char *msg) {
+    if (f->state != WA_PENDING) return 0;
+    switch (f->kind) {
+    case WA__TASK: return wa__task_request_cancel((wa_task *)f, msg);
+    case WA__COMBINER: return wa__combiner_cancel((wa__combiner *)f, msg);
+    default: break;
+    }
+    if (msg) wa__future_set_msg(f, msg);
     wa__future_complete(f, WA_CANCELLED, 0, 0);
     return 1;
+}
+
+int wa_future_cancel(wa_future *f) {
+    if (!f || f->state != WA_PENDING) return 0;
+    if (!wa__loop_now) return not_running();
+    return wa__future_cancel(f, NULL);
+}
+
+int wa_future_cancel_msg(wa_future *f, const char *msg) {
+    if (!f) return wa__error(WA_EINVAL, "future is NULL");
+    if (f->state != WA_PENDING) return 0;
+    if (!wa__loop_now) return not_running();
+    return wa__future_cancel(f, msg);
 }
 
 int wa_future_done(const wa_future *f) { return f->state != WA_PENDING; }
@@ -126,6 +182,7 @@ const char *wa_future_errmsg(const wa_future *f) { return f->msg ? f->msg : ""; 
 
 int wa_future_add_done_callback(wa_future *f, void (*fn)(wa_future *f, void *arg), void *arg) {
     if (!f || !fn) return wa__error(WA_EINVAL, "future and callback must not be NULL");
+    if (!wa__loop_now) return not_running();
     done_callback *cb = wa__malloc(sizeof *cb);
     if (!cb) return wa__error(WA_ENOMEM, NULL);
     cb->handle.run = run_done_callback;
@@ -135,4 +192,23 @@ int wa_future_add_done_callback(wa_future *f, void (*fn)(wa_future *f, void *arg
     wa__future_ref(f);
     wa__list_push(f->state == WA_PENDING ? &f->callbacks : &wa__loop_now->ready, &cb->handle);
     return 0;
+}
+
+int wa_future_remove_done_callback(wa_future *f, void (*fn)(wa_future *f, void *arg), void *arg) {
+    if (!f || !fn) return wa__error(WA_EINVAL, "future and callback must not be NULL");
+    int removed = 0;
+    wa__list kept = {NULL, NULL};
+    for (wa__handle *h = f->callbacks.head, *next; h; h = next) {
+        next = h->next;
+        done_callback *cb = (done_callback *)h;
+        if (h->run == run_done_callback && cb->fn == fn && cb->arg == arg) {
+            free(cb);
+            removed++;
+        } else {
+            wa__list_push(&kept, h);
+        }
+    }
+    f->callbacks = kept;
+    for (int i = 0; i < removed; i++) wa__future_unref(f);  /* the caller still holds one */
+    return removed;
 }

@@ -2,6 +2,7 @@
 #ifndef WA_INTERNAL_H
 #define WA_INTERNAL_H
 
+#define WA_NO_SITES                      /* the runtime defines the functions the site macros wrap */
 #include "wasyncio.h"
 #include <stdint.h>
 #include <stdlib.h>
@@ -36,15 +37,22 @@ typedef struct wa__stack {
     uint32_t cap;                        /* bytes allocated */
 } wa__stack;
 
+/* What a wa_future is the first member of. */
+enum { WA__FUTURE, WA__TASK, WA__COMBINER };
+
 struct wa_future {
     uint8_t state;                       /* wa_state */
-    uint8_t is_task;                     /* the first member of a wa_task */
+    uint8_t kind;                        /* WA__FUTURE, WA__TASK or WA__COMBINER */
+    uint8_t retrieved;                   /* someone read the outcome (debug reports) */
     int32_t refs;                        /* owners: users, waiters, queued callbacks, the loop */
     int32_t code;                        /* error code when failed, else 0 */
     intptr_t value;                      /* result when done without error */
-    char *msg;                           /* owned error message, or NULL */
+    char *msg;                           /* owned error or cancel message, or NULL */
     wa__list callbacks;                  /* run through the loop once done */
+    struct wa_loop *loop;                /* the loop it belongs to */
     struct wa_future *all_prev, *all_next; /* the loop's list of live objects */
+    const char *site_file;               /* where it was created (debug mode), or NULL */
+    uint32_t site_line;
 };
 
 struct wa_task {
@@ -54,8 +62,12 @@ struct wa_task {
     wa__handle wake;                     /* queued to run the task's next step */
     wa__timer timer;                     /* sleep deadline, while sleeping */
     wa_future *waiting_on;               /* what the task awaits, or NULL */
+    wa_timeout *timeouts;                /* innermost open timeout scope, or NULL */
+    wa_task_group *groups;               /* innermost open task group, or NULL */
     char *name;                          /* owned name, or NULL for "Task-<id>" */
     uint32_t id;                         /* creation number, from 1 */
+    uint32_t parent_id;                  /* id of the task that created it, or 0 */
+    int32_t cancel_requests;             /* cancelling(): requests not withdrawn */
     uint8_t started;                     /* the body has begun */
     uint8_t must_cancel;                 /* deliver WA_ECANCELLED at the next await */
     uint8_t sleeping;                    /* timer is in the heap */
@@ -64,24 +76,67 @@ struct wa_task {
     wa__stack stack;                     /* saved while suspended */
 };
 
+/* A deadline whose expiry runs through the ready queue, after what was ready
+ * already (as asyncio's call_at handles do): a completion that raced the
+ * deadline in the same round is seen first. Embedded in its owner. */
+typedef struct wa__deadline {
+    wa__timer timer;                     /* in the heap while ARMED */
+    wa__handle expiry;                   /* in the ready queue while QUEUED */
+    uint8_t state;                       /* WA__IDLE, WA__ARMED, WA__QUEUED */
+    struct wa_loop *loop;                /* set by wa__deadline_arm */
+    void (*expire)(struct wa__deadline *d); /* runs from the ready queue */
+} wa__deadline;
+
+enum { WA__IDLE, WA__ARMED, WA__QUEUED };
+
+/* A future that completes when some condition over other futures holds:
+ * gather, wait, as_completed and shield are one each (combine.c). */
+enum { WA__GATHER, WA__WAIT, WA__AS_COMPLETED, WA__SHIELD };
+
+typedef struct wa__watch {               /* one child of a combiner */
+    wa__handle handle;                   /* in the child's callbacks, then the ready queue */
+    struct wa__combiner *owner;          /* referenced while the watch is linked */
+    wa_future *child;                    /* referenced until the combiner is freed */
+    uint8_t linked;                      /* in the child's callbacks or the ready queue */
+} wa__watch;
+
+typedef struct wa__combiner {
+    wa_future fut;                       /* completes when the mode's condition holds */
+    uint8_t mode;                        /* WA__GATHER ... */
+    uint8_t flags;                       /* gather: WA_RETURN_EXCEPTIONS */
+    uint8_t return_when;                 /* wait: WA_FIRST_COMPLETED ... */
+    uint8_t cancel_requested;            /* gather: cancelled, children told */
+    uint8_t timed_out;                   /* as_completed: the timeout passed */
+    uint8_t closed;                      /* as_completed: freed by its owner */
+    size_t n, finished;                  /* children, and how many of them ended */
+    size_t *order, handed_out;           /* as_completed: indices in finishing order */
+    wa__deadline deadline;               /* wait, as_completed: the timeout */
+    wa__watch watches[];                 /* one per child, in argument order */
+} wa__combiner;
+
 typedef struct wa__heap {
     wa__timer **items;                   /* binary min-heap on (deadline, seq) */
     uint32_t count, cap;
     uint32_t next_seq;                   /* next insertion number */
 } wa__heap;
 
-typedef struct wa__loop {
-    wa__list ready;                      /* runnable handles, FIFO */
+typedef struct wa_loop {
+    wa__list ready;                      /* runnable handles, FIFO: the next round */
+    wa__list round;                      /* what is left of the round being run */
     wa__heap timers;                     /* pending deadlines */
     wa_future *all;                      /* every live task and future */
     wa_task *current;                    /* the running task, or NULL */
-    wa_task *main_task;                  /* wa_run's first task */
     size_t tasks_alive, tasks_pending;   /* counts for stats and deadlock checks */
     size_t saved_stack_bytes, max_saved_stack; /* memory held by suspended stacks */
     size_t io_pending;                   /* host operations that will complete later */
     uint32_t next_task_id;               /* names tasks Task-1, Task-2, ... */
     uint64_t last_host_yield;            /* when control last went back to the host */
     uint32_t handles_run;                /* since the clock was last read for batching */
+    uint8_t running;                     /* inside run_until_complete / run_forever */
+    uint8_t stopping;                    /* wa_loop_stop: end after this round */
+    uint8_t debug;                       /* debug mode: reports on stderr */
+    uint8_t closing;                     /* wa_loop_close is freeing every object at once */
+    struct wa_handle *handles;           /* calls scheduled and not yet run, for close */
 } wa__loop;
 
 extern wa__loop *wa__loop_now;           /* the running loop, or NULL */
@@ -122,15 +177,48 @@ void wa__future_unref(wa_future *f);
 void wa__future_complete(wa_future *f, wa_state state, int code, intptr_t value);
 int wa__future_outcome(const wa_future *f, intptr_t *value);
 void wa__future_destroy(wa_future *f);
+void wa__future_drop_callbacks(wa_future *f);  /* frees queued done callbacks (loop close) */
+int wa__future_cancel(wa_future *f, const char *msg); /* wa_future_cancel_msg without checks */
+void wa__future_set_msg(wa_future *f, const char *msg); /* replaces the message; NULL clears */
+void wa__future_reset(wa_future *f);     /* back to pending; only its own awaiter may do this */
+wa_future *wa__future_new(wa__loop *loop); /* a plain future for the runtime's own use */
+int wa__future_code(const wa_future *f); /* 0, its error, or WA_ECANCELLED; marks it retrieved */
+
+/* combine.c */
+int wa__combiner_cancel(wa__combiner *c, const char *msg);
+void wa__combiner_destroy(wa__combiner *c); /* frees what the combiner holds, not itself */
+
+/* timeout.c */
+void wa__timeouts_drop(wa_task *t);      /* a task ended inside open scopes */
+
+/* task_group.c */
+void wa__groups_drop(wa_task *t);        /* a task ended inside open groups */
+
+/* handle.c */
+void wa__handles_drop(wa__loop *loop);   /* loop close: forget every scheduled call */
+
+/* debug.c */
+void wa__debug_stamp(wa__loop *loop, wa_future *f); /* records the creation site, in debug mode */
+void wa__debug_slow(wa_task *t, uint64_t ns); /* a step of t, or a callback (NULL), ran ns */
+void wa__debug_destroyed(const wa_future *f); /* reports an outcome nobody read */
+void wa__describe_wait(const wa_task *t, char *buf, size_t cap); /* "Task-2", "a future", ... */
+void wa__debug_pending_at_close(wa__loop *loop);
+int wa__debug_env(void);
 
 /* task.c */
 void wa__task_entry(wa_task *t);        /* runs the body; called by the switch */
-int wa__task_request_cancel(wa_task *t);
+int wa__task_request_cancel(wa_task *t, const char *msg); /* 1 if requested, 0 done, WA_ENOMEM */
+wa_task *wa__running(const char *what); /* the running task, or NULL with WA_ENOTASK */
+wa_task *wa__task_new(wa__loop *loop, wa_fn fn, void *arg);
+wa_task *wa__task_of_step(wa__handle *h);  /* the task h wakes, or NULL if h is something else */
 void wa__task_discard(wa_task *t);       /* frees a task whose body never returns */
 
 /* loop.c */
 uint64_t wa__now(void);
 int wa__timer_start(wa__timer *tm, uint64_t deadline);
+uint64_t wa__deadline_ns(double when);   /* loop seconds as ns, rounded up: never early */
+int wa__deadline_arm(wa__loop *loop, wa__deadline *d, uint64_t ns); /* (re)arms; 0 or WA_ENOMEM */
+void wa__deadline_disarm(wa__loop *loop, wa__deadline *d);
 
 /* saved_stack.c */
 int wa__stack_reserve(wa__stack *st, uint32_t len); /* 0, WA_ESTACK over the limit, WA_ENOMEM */
@@ -141,7 +229,7 @@ int wa__switch_init(void);               /* 0 or WA_ENOMEM */
 void wa__switch_fini(void);
 void wa__switch_run(wa_task *t);         /* runs t until it suspends or its body returns */
 int wa__switch_suspend(wa__stack *st);   /* in a task: 0 once resumed, or WA_ESTACK at once */
-void wa__switch_forget(wa__stack *st);   /* frees saved bytes (saved_stack.c) */
+void wa__switch_forget(wa__loop *loop, wa__stack *st); /* frees saved bytes (saved_stack.c) */
 int wa__switch_on_task_stack(const void *p); /* p lies in the shared task stack */
 
 #endif

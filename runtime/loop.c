@@ -2,6 +2,8 @@
 #include "internal.h"
 #include "../bindings/host.h"
 
+#include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,8 +48,54 @@ int wa__timer_start(wa__timer *tm, uint64_t deadline) {
     return 0;
 }
 
+uint64_t wa__deadline_ns(double when) {
+    if (when <= 0) return 0;
+    double ns = ceil(when * 1e9);
+    return ns >= 18446744073709549568.0 ? UINT64_MAX : (uint64_t)ns;
+}
+
+#define DEADLINE_OF(ptr, member) ((wa__deadline *)((char *)(ptr) - offsetof(wa__deadline, member)))
+
+static void deadline_expiry(wa__handle *h) {
+    wa__deadline *d = DEADLINE_OF(h, expiry);
+    d->state = WA__IDLE;
+    d->expire(d);
+}
+
+static void deadline_due(wa__timer *tm) {
+    wa__deadline *d = DEADLINE_OF(tm, timer);
+    d->state = WA__QUEUED;
+    d->expiry.run = deadline_expiry;
+    wa__list_push(&d->loop->ready, &d->expiry);
+}
+
+int wa__deadline_arm(wa__loop *loop, wa__deadline *d, uint64_t ns) {
+    wa__deadline_disarm(loop, d);
+    d->loop = loop;
+    d->timer.fire = deadline_due;
+    d->timer.deadline = ns;
+    if (wa__heap_push(&loop->timers, &d->timer)) return wa__error(WA_ENOMEM, "no memory for a timer");
+    d->state = WA__ARMED;
+    return 0;
+}
+
+void wa__deadline_disarm(wa__loop *loop, wa__deadline *d) {
+    if (d->state == WA__ARMED) wa__heap_remove(&loop->timers, &d->timer);
+    else if (d->state == WA__QUEUED && !wa__list_remove(&loop->round, &d->expiry))
+        wa__list_remove(&loop->ready, &d->expiry);  /* rare: it came due this round */
+    d->state = WA__IDLE;
+}
+
+static wa__handle *pop(wa__list *l) {
+    wa__handle *h = l->head;
+    if (h && !(l->head = h->next)) l->tail = NULL;
+    return h;
+}
+
 /* One round: fire the timers that are due, then run what was ready when the
- * round began; what those runs make ready waits for the next round. */
+ * round began; what those runs make ready waits for the next round. The
+ * round's handles sit in loop->round, where a deadline that is disarmed
+ * before its expiry ran can still be found and taken out. */
 static void run_once(wa__loop *loop) {
     if (loop->timers.count) {            /* the clock costs a host call: read it only if needed */
         uint64_t now = wa__now();
@@ -56,10 +104,21 @@ static void run_once(wa__loop *loop) {
             tm->fire(tm);
         }
     }
-    wa__list round = loop->ready;
+    loop->round = loop->ready;
     loop->ready.head = loop->ready.tail = NULL;
-    for (wa__handle *h; (h = round.head);) {
-        round.head = h->next;
+    if (loop->debug) {
+        for (wa__handle *h; (h = pop(&loop->round));) {
+            uint64_t began = wa__now();
+            wa_task *t = wa__task_of_step(h);  /* kept alive to be named; h may be freed */
+            if (t) wa__future_ref(&t->fut);
+            h->run(h);
+            loop->handles_run++;
+            wa__debug_slow(t, wa__now() - began);
+            if (t) wa__future_unref(&t->fut);
+        }
+        return;
+    }
+    for (wa__handle *h; (h = pop(&loop->round));) {
         h->run(h);
         loop->handles_run++;
     }
@@ -72,35 +131,39 @@ static int batch_over(wa__loop *loop) {
     return wa__now() - loop->last_host_yield > BATCH_NS;
 }
 
-static int finished(const wa__loop *loop, const wa_task *until) {
-    if (until) return until->fut.state != WA_PENDING;
-    return loop->tasks_pending == 0 && !loop->ready.head;
-}
-
 static void report_deadlock(const wa__loop *loop) {
     char msg[400];
     size_t used = (size_t)snprintf(msg, sizeof msg, "no task can run and nothing will wake one: "
                                    "%zu waiting", loop->tasks_pending);
     for (const wa_future *f = loop->all; f && used < sizeof msg; f = f->all_next) {
-        if (!f->is_task || f->state != WA_PENDING) continue;
+        if (f->kind != WA__TASK || f->state != WA_PENDING) continue;
         const wa_task *t = (const wa_task *)f;
-        const char *on = !t->waiting_on ? "nothing"
-                         : t->waiting_on->is_task ? wa_task_name((const wa_task *)t->waiting_on)
-                                                  : "a future";
+        char on[64];
+        wa__describe_wait(t, on, sizeof on);
         used += (size_t)snprintf(msg + used, sizeof msg - used, "; %s waits on %s", wa_task_name(t), on);
     }
     if (used >= sizeof msg) strcpy(msg + sizeof msg - 5, " ..."); /* cut, and says so */
     wa__error(WA_EDEADLOCK, "%s", msg);
 }
 
-/* Runs rounds until `until` finishes (or, with NULL, until no task is pending),
- * waiting in the host when nothing is ready. Returns 0 or WA_EDEADLOCK. */
-static int drive(wa__loop *loop, const wa_task *until) {
-    while (!finished(loop, until)) {
+/* What drive runs until. */
+enum { UNTIL_DONE, FOREVER, UNTIL_IDLE };
+
+static int finished(const wa__loop *loop, int mode, const wa_future *until) {
+    if (mode == UNTIL_DONE) return until->state != WA_PENDING;
+    if (mode == FOREVER) return 0;
+    return loop->tasks_pending == 0 && !loop->ready.head;
+}
+
+/* Runs rounds until the mode's condition holds or wa_loop_stop, waiting in
+ * the host when nothing is ready. Returns 0, 1 when stopped, or WA_EDEADLOCK. */
+static int drive(wa__loop *loop, int mode, const wa_future *until) {
+    while (!finished(loop, mode, until)) {
         if (!loop->ready.head) {
             wa__timer *next = wa__heap_top(&loop->timers);
             if (!next && !loop->io_pending) {
-                report_deadlock(loop);
+                if (mode == UNTIL_IDLE || loop->tasks_pending) report_deadlock(loop);
+                else wa__error(WA_EDEADLOCK, "nothing is scheduled and nothing will wake the loop");
                 return WA_EDEADLOCK;
             }
             uint64_t now = wa__now();
@@ -112,38 +175,120 @@ static int drive(wa__loop *loop, const wa_task *until) {
             loop->last_host_yield = wa__now();
         }
         run_once(loop);
+        if (loop->stopping) {
+            loop->stopping = 0;
+            return 1;
+        }
     }
     return 0;
 }
 
-/* Cancels every pending task and lets them finish their cleanup. */
-static void shut_down(wa__loop *loop) {
+/* ------------------------------------------------------------- loop objects */
+
+static int loops_alive;                  /* the task stack is shared by every loop */
+
+wa_loop *wa_loop_new(void) {
+    wa__loop *loop = wa__calloc(1, sizeof *loop);
+    if (!loop) {
+        wa__error(WA_ENOMEM, NULL);
+        return NULL;
+    }
+    if (loops_alive == 0 && wa__switch_init()) {
+        free(loop);
+        wa__error(WA_ENOMEM, "no memory for the task stack");
+        return NULL;
+    }
+    loops_alive++;
+    loop->debug = (uint8_t)wa__debug_env();
+    return loop;
+}
+
+wa_loop *wa_running_loop(void) { return wa__loop_now; }
+
+int wa_loop_is_running(const wa_loop *loop) { return loop && loop->running; }
+
+double wa_loop_time(const wa_loop *loop) {
+    (void)loop;                          /* every loop reads the host's monotonic clock */
+    return wa_time();
+}
+
+int wa_loop_stop(wa_loop *loop) {
+    if (!loop) return wa__error(WA_EINVAL, "loop is NULL");
+    loop->stopping = 1;
+    return 0;
+}
+
+/* Makes loop the running one for a drive; fails if it cannot be. */
+static int enter(wa__loop *loop, const char *what) {
+    if (!loop) return wa__error(WA_EINVAL, "%s: loop is NULL", what);
+    if (wa__loop_now) return wa__error(WA_EINVAL, "%s: a loop is already running", what);
+    wa__loop_now = loop;
+    loop->running = 1;
+    loop->last_host_yield = wa__now();
+    return 0;
+}
+
+static void leave(wa__loop *loop) {
+    loop->running = 0;
+    wa__loop_now = NULL;
+}
+
+int wa_loop_run_until_complete(wa_loop *loop, wa_future *f) {
+    if (!f) return wa__error(WA_EINVAL, "wa_loop_run_until_complete: future is NULL");
+    int rc = enter(loop, "wa_loop_run_until_complete");
+    if (rc) return rc;
+    wa__future_ref(f);                   /* a callback might release the caller's */
+    rc = drive(loop, UNTIL_DONE, f);
+    if (rc == 1) rc = wa__error(WA_ESTATE, "the loop was stopped before the future completed");
+    else if (rc == 0) rc = wa__future_outcome(f, NULL);
+    wa__future_unref(f);
+    leave(loop);
+    return rc;
+}
+
+int wa_loop_run_forever(wa_loop *loop) {
+    int rc = enter(loop, "wa_loop_run_forever");
+    if (rc) return rc;
+    rc = drive(loop, FOREVER, NULL);
+    leave(loop);
+    return rc == 1 ? 0 : rc;
+}
+
+int wa_loop_close(wa_loop *loop) {
+    if (!loop) return wa__error(WA_EINVAL, "wa_loop_close: loop is NULL");
+    if (loop->running) return wa__error(WA_EINVAL, "wa_loop_close: the loop is running");
+    if (wa__loop_now) return wa__error(WA_EINVAL, "wa_loop_close: another loop is running");
+    wa__loop_now = loop;
+    if (loop->debug) wa__debug_pending_at_close(loop);
+    /* Cancel every pending task and let each run its cleanup. */
     for (wa_future *f = loop->all; f; f = f->all_next)
-        if (f->is_task) wa__task_request_cancel((wa_task *)f);
-    drive(loop, NULL);
+        if (f->kind == WA__TASK) wa__task_request_cancel((wa_task *)f, NULL);
+    loop->running = 1;
+    loop->stopping = 0;
+    drive(loop, UNTIL_IDLE, NULL);
+    loop->running = 0;
+    /* Free what is left: first every queued callback, so no list points into
+     * freed memory, then the objects, none of which gives back references. */
+    loop->closing = 1;
+    wa__handles_drop(loop);
+    for (wa_future *f = loop->all; f; f = f->all_next) wa__future_drop_callbacks(f);
+    while (loop->all) wa__future_destroy(loop->all);
+    wa__heap_free(&loop->timers);
+    wa__loop_now = NULL;
+    free(loop);
+    if (--loops_alive == 0) wa__switch_fini();
+    return 0;
 }
 
 int wa_run(wa_fn main, void *arg) {
     if (!main) return wa__error(WA_EINVAL, "wa_run: main is NULL");
     if (wa__loop_now) return wa__error(WA_EINVAL, "wa_run: a loop is already running");
-    wa__loop loop;
-    memset(&loop, 0, sizeof loop);
-    if (wa__switch_init()) return wa__error(WA_ENOMEM, "wa_run: no memory for the task stack");
-    wa__loop_now = &loop;
-    loop.last_host_yield = wa__now();
-    int rc;
-    wa_task *main_task = wa_create_task(main, arg);
-    if (!main_task) {
-        rc = WA_ENOMEM;
-    } else if ((rc = drive(&loop, main_task)) == 0) {
-        rc = wa__future_outcome(&main_task->fut, NULL);
-    }
+    wa_loop *loop = wa_loop_new();
+    if (!loop) return WA_ENOMEM;
+    wa_task *main_task = wa__task_new(loop, main, arg);
+    int rc = main_task ? wa_loop_run_until_complete(loop, &main_task->fut) : WA_ENOMEM;
     char *saved = rc ? wa__strdup(wa_errmsg()) : NULL;
-    shut_down(&loop);
-    while (loop.all) wa__future_destroy(loop.all);
-    wa__heap_free(&loop.timers);
-    wa__switch_fini();
-    wa__loop_now = NULL;
+    wa_loop_close(loop);
     if (saved) {
         wa__error(rc, "%s", saved);
         free(saved);

@@ -22,8 +22,8 @@ void wa__stack_set_len(wa__stack *st, uint32_t len) {
     st->len = len;
 }
 
-void wa__switch_forget(wa__stack *st) {
-    if (wa__loop_now) wa__loop_now->saved_stack_bytes -= st->len;
+void wa__switch_forget(wa__loop *loop, wa__stack *st) {
+    loop->saved_stack_bytes -= st->len;
     free(st->bytes);
     memset(st, 0, sizeof *st);
 }

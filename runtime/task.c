@@ -11,9 +11,13 @@
 static void finish(wa_task *t, int code) {
     wa__loop *loop = wa__loop_now;
     wa_state state = code == WA_ECANCELLED ? WA_CANCELLED : WA_DONE;
-    if (state == WA_DONE && code && !t->fut.msg)  /* passed on an error: keep its message */
+    if (code && !t->fut.msg)             /* passed on an error: keep its message */
         t->fut.msg = wa__strdup(wa__message_for(code));
-    wa__switch_forget(&t->stack);
+    else if (!code && t->fut.msg)        /* a cancellation it handled leaves no message */
+        wa__future_set_msg(&t->fut, NULL);
+    if (t->timeouts) wa__timeouts_drop(t);
+    if (t->groups) wa__groups_drop(t);
+    wa__switch_forget(loop, &t->stack);
     loop->tasks_pending--;
     wa__future_complete(&t->fut, state, state == WA_CANCELLED ? 0 : code, t->fut.value);
     wa__future_unref(&t->fut);           /* the loop's reference */
@@ -34,24 +38,27 @@ static void step(wa__handle *h) {
     if (t->body_done) finish(t, t->exit_code);
 }
 
+wa_task *wa__task_of_step(wa__handle *h) { return h->run == step ? TASK_OF(h, wake) : NULL; }
+
 void wa__task_entry(wa_task *t) {
     t->exit_code = t->fn(t->arg);
     t->body_done = 1;
 }
 
 void wa__task_discard(wa_task *t) {
-    wa__loop *loop = wa__loop_now;
+    wa__loop *loop = t->fut.loop;          /* the loop need not be running */
     if (t->sleeping) wa__heap_remove(&loop->timers, &t->timer);
+    if (t->timeouts) wa__timeouts_drop(t);
+    if (t->groups) wa__groups_drop(t);
     if (t->fut.state == WA_PENDING) loop->tasks_pending--;
-    wa__switch_forget(&t->stack);
+    wa__switch_forget(loop, &t->stack);
     free(t->name);
     loop->tasks_alive--;
 }
 
-wa_task *wa_create_task(wa_fn fn, void *arg) {
-    wa__loop *loop = wa__loop_now;
+wa_task *wa__task_new(wa__loop *loop, wa_fn fn, void *arg) {
     if (!loop || !fn) {
-        wa__error(WA_EINVAL, loop ? "task body is NULL" : "wa_create_task called outside wa_run");
+        wa__error(WA_EINVAL, loop ? "task body is NULL" : "wa_create_task called outside wa_run: no loop is running");
         return NULL;
     }
     if (wa__switch_on_task_stack(arg)) {  /* it would be overwritten by the next task */
@@ -63,17 +70,24 @@ wa_task *wa_create_task(wa_fn fn, void *arg) {
         wa__error(WA_ENOMEM, NULL);
         return NULL;
     }
-    t->fut.is_task = 1;
+    t->fut.kind = WA__TASK;
     t->fut.refs = 2;                     /* the caller's and the loop's */
     t->fn = fn;
     t->arg = arg;
     t->wake.run = step;
     t->id = ++loop->next_task_id;
+    if (loop == wa__loop_now && loop->current) t->parent_id = loop->current->id;
     wa__future_link(loop, &t->fut);
     loop->tasks_alive++;
     loop->tasks_pending++;
     wa__list_push(&loop->ready, &t->wake);
     return t;
+}
+
+wa_task *wa_create_task(wa_fn fn, void *arg) { return wa__task_new(wa__loop_now, fn, arg); }
+
+wa_task *wa_loop_create_task(wa_loop *loop, wa_fn fn, void *arg) {
+    return wa__task_new(loop ? loop : wa__loop_now, fn, arg);
 }
 
 void wa_task_release(wa_task *t) {
@@ -85,18 +99,20 @@ __attribute__((noinline, cold)) static void not_in_task(const char *what) {
 }
 
 /* Called with the running task: returns it, or fails with WA_ENOTASK. */
-static wa_task *running(const char *what) {
+wa_task *wa__running(const char *what) {
     wa_task *t = wa__loop_now ? wa__loop_now->current : NULL;
     if (!t) not_in_task(what);
     return t;
 }
 
-/* Takes a pending cancellation, if any: the await that sees it returns WA_ECANCELLED. */
-static int take_cancel(wa_task *t) {
-    if (!t->must_cancel) return 0;
+__attribute__((noinline, cold)) static int delivered(wa_task *t) {
     t->must_cancel = 0;
+    if (t->fut.msg) wa__error(WA_ECANCELLED, "%s", t->fut.msg);  /* the cancel message */
     return 1;
 }
+
+/* Takes a pending cancellation, if any: the await that sees it returns WA_ECANCELLED. */
+static inline int take_cancel(wa_task *t) { return t->must_cancel ? delivered(t) : 0; }
 
 /* Errors of the suspending paths, kept out of line: a varargs call would give
  * every frame on those paths a buffer, and suspended tasks keep their frames. */
@@ -119,9 +135,9 @@ static int suspend(wa_task *t) {
 }
 
 int wa_await_future(wa_future *f) {
-    wa_task *t = running("wa_await");
+    wa_task *t = wa__running("wa_await");
     if (!t || !f || f == &t->fut) return await_error(t, f);
-    if (f->state == WA_PENDING && take_cancel(t)) wa_future_cancel(f);
+    if (f->state == WA_PENDING && take_cancel(t)) wa__future_cancel(f, t->fut.msg);
     if (f->state == WA_PENDING) {
         wa__list_push(&f->callbacks, &t->wake);
         t->waiting_on = f;
@@ -143,7 +159,7 @@ int wa_await_task(wa_task *t) {
 }
 
 int wa_return(intptr_t value) {
-    wa_task *t = running("wa_return");
+    wa_task *t = wa__running("wa_return");
     if (!t) return WA_ENOTASK;
     t->fut.value = value;
     return 0;
@@ -171,32 +187,26 @@ static int sleep_until_ns(wa_task *t, uint64_t deadline) {
     return take_cancel(t) ? WA_ECANCELLED : 0;
 }
 
-/* seconds on the loop clock as ns, rounded up so a wake is never early. */
-static uint64_t to_ns(double seconds) {
-    double ns = ceil(seconds * 1e9);
-    return ns >= 18446744073709549568.0 ? UINT64_MAX : (uint64_t)ns;
-}
-
 int wa_sleep(double seconds) {
-    wa_task *t = running("wa_sleep");
+    wa_task *t = wa__running("wa_sleep");
     if (!t) return WA_ENOTASK;
     if (isnan(seconds)) return wa__error(WA_EINVAL, "sleep of NaN seconds");
     if (seconds <= 0) return wa_yield();
-    uint64_t now = wa__now(), span = to_ns(seconds);
+    uint64_t now = wa__now(), span = wa__deadline_ns(seconds);
     return sleep_until_ns(t, span > UINT64_MAX - now ? UINT64_MAX : now + span);
 }
 
 int wa_sleep_until(double when) {
-    wa_task *t = running("wa_sleep_until");
+    wa_task *t = wa__running("wa_sleep_until");
     if (!t) return WA_ENOTASK;
     if (isnan(when)) return wa__error(WA_EINVAL, "sleep until NaN");
     /* A deadline already past still goes through the timers: it fires on the
      * next round, in deadline order with the others. */
-    return sleep_until_ns(t, when <= 0 ? 0 : to_ns(when));
+    return sleep_until_ns(t, wa__deadline_ns(when));
 }
 
 int wa_yield(void) {
-    wa_task *t = running("wa_yield");
+    wa_task *t = wa__running("wa_yield");
     if (!t) return WA_ENOTASK;
     wa__list_push(&wa__loop_now->ready, &t->wake);
     int rc = suspend(t);
@@ -207,8 +217,10 @@ int wa_yield(void) {
     return take_cancel(t) ? WA_ECANCELLED : 0;
 }
 
-int wa__task_request_cancel(wa_task *t) {
+int wa__task_request_cancel(wa_task *t, const char *msg) {
     if (t->fut.state != WA_PENDING) return 0;
+    t->cancel_requests++;
+    if (msg) wa__future_set_msg(&t->fut, msg);
     if (t->sleeping) {                   /* wake it now; the sleep returns WA_ECANCELLED */
         wa__heap_remove(&wa__loop_now->timers, &t->timer);
         t->sleeping = 0;
@@ -218,14 +230,44 @@ int wa__task_request_cancel(wa_task *t) {
     }
     /* Cancel what it awaits; the outcome reaches it through that await. If
      * that cannot be cancelled, the next await delivers the cancellation. */
-    if (t->waiting_on && wa_future_cancel(t->waiting_on)) return 1;
+    if (t->waiting_on && wa__future_cancel(t->waiting_on, msg) == 1) return 1;
     t->must_cancel = 1;
     return 1;
 }
 
+__attribute__((noinline, cold)) static int cancel_error(const wa_task *t) {
+    return wa__error(WA_EINVAL, t ? "the task's loop is not running" : "task is NULL");
+}
+
 int wa_task_cancel(wa_task *t) {
+    if (!t || !wa__loop_now) return t && t->fut.state != WA_PENDING ? 0 : cancel_error(t);
+    return wa__task_request_cancel(t, NULL);
+}
+
+int wa_task_cancel_msg(wa_task *t, const char *msg) {
+    if (!t || !wa__loop_now) return t && t->fut.state != WA_PENDING ? 0 : cancel_error(t);
+    return wa__task_request_cancel(t, msg);
+}
+
+int wa_task_cancelling(const wa_task *t) { return t->cancel_requests; }
+
+int wa_task_uncancel(wa_task *t) {
     if (!t) return wa__error(WA_EINVAL, "task is NULL");
-    return wa__task_request_cancel(t);
+    if (t->cancel_requests > 0 && --t->cancel_requests == 0) t->must_cancel = 0;
+    return t->cancel_requests;
+}
+
+size_t wa_all_tasks(wa_task **out, size_t cap) {
+    wa__loop *loop = wa__loop_now;
+    if (!loop) return 0;
+    size_t count = loop->tasks_pending, k = 0;
+    /* The loop's list is newest first: fill from the end to list oldest first. */
+    for (wa_future *f = loop->all; f; f = f->all_next) {
+        if (f->kind != WA__TASK || f->state != WA_PENDING) continue;
+        size_t at = count - 1 - k++;
+        if (at < cap) out[at] = (wa_task *)f;
+    }
+    return count;
 }
 
 wa_state wa_task_state(const wa_task *t) { return (wa_state)t->fut.state; }
