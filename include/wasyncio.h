@@ -355,8 +355,9 @@ wa_as_completed *wa_as_completed_futures(wa_future *const *futures, size_t n, do
 
 /** Waits for the next awaitable to finish. May suspend. Returns 1 and stores
  *  its position in the array in *index; 0 when every one has been returned;
- *  WA_ETIMEDOUT once the timeout has passed (the rest keep running; later
- *  calls also return WA_ETIMEDOUT); WA_ECANCELLED if the calling task is
+ *  WA_ETIMEDOUT once the timeout has passed and every one that finished
+ *  before it has been returned (the rest keep running; later calls also
+ *  return WA_ETIMEDOUT); WA_ECANCELLED if the calling task is
  *  cancelled; WA_EINVAL for NULL arguments; WA_ENOTASK. */
 int wa_as_completed_next(wa_as_completed *it, size_t *index);
 

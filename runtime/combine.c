@@ -153,7 +153,11 @@ static void deadline_expired(wa__deadline *d) {
         complete(c, WA_DONE, 0, 0, NULL);      /* done and pending are read off the children */
         return;
     }
-    c->timed_out = 1;                          /* as_completed: hand out what arrived, then fail */
+    /* as_completed: what finished before now is still handed out (some of
+     * their watches may wait in the ready queue), then the timeout. */
+    for (size_t i = 0; i < c->n; i++)
+        if (c->watches[i].linked && c->watches[i].child->state != WA_PENDING) c->order[c->finished++] = i;
+    c->timed_out = 1;
     detach(c);
     if (c->fut.state == WA_PENDING) wa__future_complete(&c->fut, WA_DONE, 0, 0);
 }

@@ -13,9 +13,40 @@ function argsFor(program, variant) {
   return ['1000000', variant.opt === '-O0' ? '512' : '256'];
 }
 
-const PROGRAMS = ['ordering', 'results', 'futures', 'cancel', 'misuse', 'deadlock', 'deep_stack', 'lifecycle', 'timers', 'million', 'oom'];
+const PROGRAMS = [
+  'ordering', 'results', 'futures', 'cancel', 'misuse', 'deadlock', 'deep_stack', 'lifecycle',
+  'task_api', 'gather', 'wait', 'as_completed', 'shield', 'timeouts', 'task_group', 'loop_api',
+  'debug', 'timers', 'million', 'oom',
+];
 // oom runs with allocation failures injected into the runtime.
 const CFLAGS = { oom: ['-DWA_FAULT_INJECTION'] };
+// debug runs with debug mode switched on from the environment too.
+const ENV = { debug: { WASYNCIO_DEBUG: '1' } };
+// What the debug reports on stderr must say (the program cannot read its own stderr).
+const site = String.raw`\(created at [^)]*debug\.c:\d+\)`;
+const STDERR = {
+  debug: [
+    new RegExp(String.raw`wasyncio debug: task 'slowpoke' ${site} ran \d+\.\d ms without giving the loop back`),
+    /wasyncio debug: a callback ran \d+\.\d ms without giving the loop back/,
+    new RegExp(String.raw`wasyncio debug: task 'unread' ${site} failed and nobody read its error: input/output error \(nobody reads this\)`),
+    new RegExp(String.raw`wasyncio debug: future ${site} was never awaited and its result never read`),
+    new RegExp(String.raw`wasyncio debug: task 'stuck' ${site} never finished: the loop closed while it waited on a future`),
+  ],
+};
+
+// The dump a program printed on a "json: " line must parse and hold what the docs promise.
+function checkDump(stdout) {
+  const line = stdout.split('\n').find((l) => l.startsWith('json: '));
+  assert.ok(line, 'no json: line');
+  const dump = JSON.parse(line.slice(6));
+  assert.equal(typeof dump.time, 'number');
+  const byName = Object.fromEntries(dump.tasks.map((t) => [t.name, t]));
+  assert.deepEqual(byName['mid\\dle'].waits_on, { kind: 'gather', ids: [2, 3], futures: 0 });
+  assert.equal(byName['Task-2'].waits_on.kind, 'sleep');
+  assert.equal(byName['Task-5'].error.message, 'a "quoted"\nmessage');
+  assert.deepEqual(dump.tasks.map((t) => t.id), [1, 2, 3, 4, 5]);
+  for (const t of dump.tasks.slice(1)) assert.match(t.created_at, /debug\.c:\d+$/);
+}
 
 export function cSuite(target) {
   for (const variant of VARIANTS.filter((v) => v.target === target)) {
@@ -23,7 +54,7 @@ export function cSuite(target) {
       for (const program of PROGRAMS) {
         test(program, async (t) => {
           const out = buildFor(path.join(C_TESTS, `${program}.c`), variant, CFLAGS[program]);
-          const { code, stdout, stderr } = await runBuilt(out, variant, { args: argsFor(program, variant) });
+          const { code, stdout, stderr } = await runBuilt(out, variant, { args: argsFor(program, variant), env: ENV[program] });
           const cases = parseCases(stdout);
           assert.ok(cases.length > 0, `no cases reported\n${stdout}\n${stderr}`);
           for (const c of cases) await t.test(c.name, () => assert.ok(c.ok, c.detail));
@@ -31,6 +62,11 @@ export function cSuite(target) {
           if (notes.length) t.diagnostic(notes.join('; ').trim());
           assert.equal(code, 0, `exit ${code}\n${stderr}`);
           assert.doesNotMatch(stderr, /AddressSanitizer|runtime error|LeakSanitizer/);
+          for (const pattern of STDERR[program] ?? []) assert.match(stderr, pattern);
+          if (program === 'debug') {
+            checkDump(stdout);
+            assert.equal(stderr.match(/without giving the loop back/g).length, 2, stderr); // fast steps are not reported
+          }
         });
       }
     });
