@@ -501,10 +501,12 @@ wa_task *wa_loop_create_task(wa_loop *loop, wa_fn fn, void *arg);
 
 /** Runs loop until f is done (loop.run_until_complete), then returns f's
  *  outcome as wa_future_result would (the value stays readable from f).
- *  Tasks still pending stay so, to continue when the loop runs again. For a
- *  task, pass wa_task_future(t). Returns WA_EINVAL (NULL, closed loop, another
- *  loop running), WA_EDEADLOCK when nothing can make progress (tasks stay as
- *  they are), or f's outcome. f stays owned by the caller. */
+ *  Tasks still pending stay so, to continue when the loop runs again; tasks
+ *  and futures of the loop may be read and released between runs. For a
+ *  task, pass wa_task_future(t). Returns WA_EINVAL (NULL, a loop already
+ *  running), WA_ESTATE if wa_loop_stop ended the run first, WA_EDEADLOCK when
+ *  nothing can make progress (tasks stay as they are), or f's outcome. f
+ *  stays owned by the caller. */
 int wa_loop_run_until_complete(wa_loop *loop, wa_future *f);
 
 /** Runs loop until wa_loop_stop is called (loop.run_forever). Returns 0 once
@@ -562,11 +564,14 @@ void wa_handle_release(wa_handle *h);
 /* ------------------------------------------------------------------- debug */
 
 /** Turns debug mode of loop (NULL: the running loop) on or off. In debug
- *  mode the loop reports on stderr, naming tasks and where they were created:
- *  callbacks or task steps that run longer than 100 ms; tasks still pending
- *  when the loop closes; futures and tasks that failed and whose error nobody
- *  read (by awaiting, wa_*_result or a done callback). Creation sites are
- *  recorded for objects created while debug mode is on. Returns 0 or WA_EINVAL. */
+ *  mode the loop reports on stderr, one line each starting "wasyncio debug:",
+ *  naming tasks and where they were created: callbacks or task steps that run
+ *  longer than 100 ms without giving the loop back; tasks still pending when
+ *  the loop closes, and what they wait on; tasks and futures freed after
+ *  failing with an error nobody read (by awaiting, wa_*_result or a done
+ *  callback); futures freed without ever being awaited or read. Creation
+ *  sites are recorded for objects created while debug mode is on. Returns 0,
+ *  or WA_EINVAL when loop is NULL and none is running. */
 int wa_loop_set_debug(wa_loop *loop, int on);
 
 /** Returns nonzero if loop (NULL: the running loop) is in debug mode. */
@@ -576,7 +581,8 @@ int wa_loop_get_debug(const wa_loop *loop);
  *  {"time": t, "tasks": [{"id", "name", "state" ("pending"|"done"|"cancelled"),
  *  "parent" (id of the task that created it, or 0), "waits_on" (null, or
  *  {"kind": "task", "id"}, {"kind": "future"}, {"kind": "sleep", "until"},
- *  {"kind": "gather"|"wait"|"as_completed"|"shield", "ids": [...]}),
+ *  {"kind": "gather"|"wait"|"as_completed"|"shield", "ids": [ids of the
+ *  tasks among the awaited], "futures": how many plain futures among them}),
  *  "cancelling", "error" (null or {"code", "message"}), "created_at"
  *  ("file:line" or null)}]}. Tasks are listed in creation order. Returns a
  *  string the caller frees with free(), or NULL (WA_EINVAL: no such loop;

@@ -35,6 +35,69 @@ static int child(void *arg) {
 
 #define CHILDREN 12
 
+static void noop_callback(void *arg) { (void)arg; }
+
+/* Each result must be success (want) or WA_ENOMEM; notes the latter. */
+#define EXPECT(call, want)                                                      \
+    do {                                                                        \
+        int rc_ = (call);                                                       \
+        if (rc_ == WA_ENOMEM) *saw_nomem = 1;                                   \
+        else CHECK_INT(rc_, want);                                              \
+    } while (0)
+
+/* The combinators, scopes, groups, handles and the dump, each allocating. */
+static void combine_workload(int *saw_nomem) {
+    static wa_task *t[3];
+    int made = 0;
+    for (; made < 3; made++)
+        if (!(t[made] = wa_create_task(child, (void *)(intptr_t)(made + 1)))) break;
+    if (made < 3) *saw_nomem = 1;
+    static intptr_t results[3];
+    static int codes[3];
+    if (made) {
+        int done = wa_wait(t, (size_t)made, 0.0001, WA_FIRST_COMPLETED, NULL, NULL);
+        EXPECT(done > 0 ? 0 : done, 0);
+        EXPECT(wa_wait_for(wa_task_future(t[0]), 5), 0);
+        EXPECT(wa_gather(t, (size_t)made, results, codes, WA_RETURN_EXCEPTIONS), 0);
+        wa_as_completed *it = wa_as_completed(t, (size_t)made, 1.0);
+        size_t index;
+        if (!it) *saw_nomem = 1;
+        else EXPECT(wa_as_completed_next(it, &index), 1);
+        wa_as_completed_free(it);
+        wa_future *sh = wa_shield(wa_task_future(t[0]));
+        if (!sh) *saw_nomem = 1;
+        else EXPECT(wa_await(sh), 0);
+        wa_future_free(sh);
+    }
+    for (int i = 0; i < made; i++) wa_task_release(t[i]);
+    wa_timeout *tm;
+    int rc = wa_timeout_enter(0.0005, &tm);
+    if (rc == WA_ENOMEM) *saw_nomem = 1;
+    else EXPECT(wa_timeout_exit(tm, wa_sleep(1)), WA_ETIMEDOUT);
+    wa_task_group *g;
+    rc = wa_task_group_enter(&g);
+    if (rc == WA_ENOMEM) {
+        *saw_nomem = 1;
+    } else {
+        for (intptr_t i = 0; i < 2; i++) {
+            wa_task *m = wa_task_group_create_task(g, child, (void *)(i * 5));  /* child 0 fails */
+            if (!m) *saw_nomem = 1;
+            wa_task_release(m);
+        }
+        rc = wa_task_group_exit(g, 0);
+        if (rc == WA_ENOMEM) *saw_nomem = 1;
+        else if (rc != 0) CHECK_INT(rc, 5);
+    }
+    wa_handle *h = NULL;
+    EXPECT(wa_call_later(NULL, 0.0001, noop_callback, NULL, &h), 0);
+    EXPECT(wa_call_soon(NULL, noop_callback, NULL, NULL), 0);
+    EXPECT(wa_yield(), 0);
+    wa_handle_release(h);
+    char *dump = wa_dump_tasks(NULL);
+    if (!dump) *saw_nomem = 1;
+    free(dump);
+}
+
 static int workload(void *arg) {
     (void)arg;
     static wa_task *tasks[CHILDREN];
@@ -60,6 +123,7 @@ static int workload(void *arg) {
         CHECK_INT(wa_yield() == 0 || saw_nomem, 1);
         wa_future_free(f);
     }
+    combine_workload(&saw_nomem);
     return saw_nomem ? WA_ENOMEM : 0;
 }
 
