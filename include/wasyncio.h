@@ -46,6 +46,10 @@ extern "C" {
 #define WA_ENOMEM     -7   /**< out of memory */
 #define WA_EINVAL     -8   /**< bad argument */
 #define WA_EIO        -9   /**< input/output error reported by the host */
+#define WA_EBROKEN   -10   /**< the barrier was reset or aborted (BrokenBarrierError) */
+#define WA_EFULL     -11   /**< a _nowait put into a full queue (QueueFull) */
+#define WA_EEMPTY    -12   /**< a _nowait get from an empty queue (QueueEmpty) */
+#define WA_ESHUTDOWN -13   /**< the queue was shut down (QueueShutDown) */
 
 /** Returns a static, human-readable name for an error code ("cancelled", ...).
  *  Unknown codes, including user-defined positive ones, give "unknown error". */
@@ -472,6 +476,305 @@ wa_task *wa_task_group_create_task(wa_task_group *g, wa_fn fn, void *arg);
  *  the group's tasks. Must be called exactly once per group, by the task that
  *  opened it; WA_EINVAL otherwise (NULL, another task). */
 int wa_task_group_exit(wa_task_group *g, int rc);
+
+/* ------------------------------------------------------------ synchronisation
+ *
+ * asyncio's primitives. Each is a long-lived object made with _new and freed
+ * with _free by its owner (freeing one that tasks wait on wakes them with
+ * WA_ESTATE). They are not tied to a loop. Waiting tasks are served first in,
+ * first out: a lock or semaphore unit given back while tasks wait goes to the
+ * first of them, and no task arriving later can take it first.
+ *
+ * Cancellation while waiting: the wait returns WA_ECANCELLED and leaves the
+ * primitive as if the task had never waited. A task cancelled after its wait
+ * was satisfied but before it ran again keeps what it got (the lock, the
+ * unit, the item) and gets the cancellation at its next await instead.
+ *
+ * The functions that wait may suspend and need a task (WA_ENOTASK
+ * elsewhere); the others may be called from anywhere on the loop's thread.
+ * All return WA_EINVAL for a NULL object; getters need a valid one. */
+
+/** A mutual exclusion lock (asyncio.Lock); not owned by a task: any task may
+ *  release it. */
+typedef struct wa_lock wa_lock;
+
+/** Creates an unlocked lock, owned by the caller (wa_lock_free); NULL and
+ *  WA_ENOMEM on failure. */
+wa_lock *wa_lock_new(void);
+
+/** Frees l; NULL is ignored. */
+void wa_lock_free(wa_lock *l);
+
+/** Takes the lock, waiting while another holds it. May suspend. Returns 0
+ *  once held, WA_ECANCELLED, WA_ENOTASK. */
+int wa_lock_acquire(wa_lock *l);
+
+/** Gives the lock back (to the first waiter if any). Returns 0, or WA_ESTATE
+ *  if it is not held. */
+int wa_lock_release(wa_lock *l);
+
+/** Returns nonzero while the lock is held. */
+int wa_lock_locked(const wa_lock *l);
+
+/** A flag tasks can wait for (asyncio.Event). */
+typedef struct wa_event wa_event;
+
+/** Creates a clear event, owned by the caller (wa_event_free); NULL on WA_ENOMEM. */
+wa_event *wa_event_new(void);
+
+/** Frees e; NULL is ignored. */
+void wa_event_free(wa_event *e);
+
+/** Waits until the event is set; returns at once if it is. May suspend.
+ *  Returns 0, WA_ECANCELLED, WA_ENOTASK. */
+int wa_event_wait(wa_event *e);
+
+/** Sets the event and wakes every waiter. Returns 0. */
+int wa_event_set(wa_event *e);
+
+/** Clears the event: later waits wait again. Returns 0. */
+int wa_event_clear(wa_event *e);
+
+/** Returns nonzero while the event is set. */
+int wa_event_is_set(const wa_event *e);
+
+/** A condition variable over a lock (asyncio.Condition). */
+typedef struct wa_condition wa_condition;
+
+/** Creates a condition using lock (borrowed: it must outlive the condition),
+ *  or with NULL a lock of its own (freed with it). Owned by the caller
+ *  (wa_condition_free); NULL on WA_ENOMEM. */
+wa_condition *wa_condition_new(wa_lock *lock);
+
+/** Frees c (and its own lock); NULL is ignored. */
+void wa_condition_free(wa_condition *c);
+
+/** Returns the condition's lock, to acquire and release. Borrowed. */
+wa_lock *wa_condition_lock(wa_condition *c);
+
+/** With the lock held: releases it, waits for a notify, and takes the lock
+ *  back before returning, whatever happened (also when cancelled). May
+ *  suspend. Returns 0 once notified, WA_ECANCELLED, WA_ESTATE if the lock is
+ *  not held, WA_ENOTASK. */
+int wa_condition_wait(wa_condition *c);
+
+/** Waits (as wa_condition_wait) until predicate(arg) returns nonzero; checks
+ *  it first. Returns 0, or the first error of a wait. arg stays the caller's. */
+int wa_condition_wait_for(wa_condition *c, int (*predicate)(void *arg), void *arg);
+
+/** With the lock held, wakes up to n waiters, in the order they waited.
+ *  Returns 0, or WA_ESTATE if the lock is not held. */
+int wa_condition_notify(wa_condition *c, size_t n);
+
+/** Wakes every waiter; same rules as wa_condition_notify. */
+int wa_condition_notify_all(wa_condition *c);
+
+/** A counting semaphore (asyncio.Semaphore, BoundedSemaphore). */
+typedef struct wa_semaphore wa_semaphore;
+
+/** Creates a semaphore with value free units, owned by the caller
+ *  (wa_semaphore_free); NULL on WA_ENOMEM. */
+wa_semaphore *wa_semaphore_new(size_t value);
+
+/** Same, bounded: releasing more units than value is an error. */
+wa_semaphore *wa_bounded_semaphore_new(size_t value);
+
+/** Frees s; NULL is ignored. */
+void wa_semaphore_free(wa_semaphore *s);
+
+/** Takes a unit, waiting while none is free. May suspend. Returns 0,
+ *  WA_ECANCELLED, WA_ENOTASK. */
+int wa_semaphore_acquire(wa_semaphore *s);
+
+/** Gives a unit back (to the first waiter if any). Returns 0, or WA_ESTATE
+ *  when a bounded semaphore would exceed its initial value. */
+int wa_semaphore_release(wa_semaphore *s);
+
+/** Returns nonzero when no unit is free. */
+int wa_semaphore_locked(const wa_semaphore *s);
+
+/** Returns the number of free units. */
+size_t wa_semaphore_value(const wa_semaphore *s);
+
+/** A barrier for a number of parties (asyncio.Barrier). */
+typedef struct wa_barrier wa_barrier;
+
+/** Creates a barrier for parties tasks (at least 1), owned by the caller
+ *  (wa_barrier_free); NULL and WA_EINVAL or WA_ENOMEM on failure. */
+wa_barrier *wa_barrier_new(size_t parties);
+
+/** Frees b; NULL is ignored. */
+void wa_barrier_free(wa_barrier *b);
+
+/** Waits until parties tasks are waiting, then releases them all and starts
+ *  over. May suspend. On success stores the task's arrival position (0 to
+ *  parties-1) in *index (index may be NULL). Returns 0, WA_EBROKEN if the barrier is broken
+ *  or is reset or aborted while waiting, WA_ECANCELLED (the task then no
+ *  longer counts as waiting), WA_ENOTASK. */
+int wa_barrier_wait(wa_barrier *b, size_t *index);
+
+/** Wakes the waiting tasks with WA_EBROKEN and returns the barrier to empty
+ *  and unbroken. Returns 0. */
+int wa_barrier_reset(wa_barrier *b);
+
+/** Breaks the barrier: waiting tasks and every later wait get WA_EBROKEN
+ *  until wa_barrier_reset. Returns 0. */
+int wa_barrier_abort(wa_barrier *b);
+
+/** Returns the number of parties. */
+size_t wa_barrier_parties(const wa_barrier *b);
+
+/** Returns how many tasks are waiting now. */
+size_t wa_barrier_n_waiting(const wa_barrier *b);
+
+/** Returns nonzero while the barrier is broken. */
+int wa_barrier_broken(const wa_barrier *b);
+
+/* ------------------------------------------------------------------ queues
+ *
+ * asyncio.Queue, LifoQueue and PriorityQueue, holding intptr_t items (a
+ * number, or a pointer whose target the caller owns). A queue with maxsize 0
+ * is unbounded. Getters and putters wait in FIFO order, and an item meets a
+ * waiting getter directly. Shutdown follows Python 3.13: puts fail with
+ * WA_ESHUTDOWN; gets drain what is left, then fail with WA_ESHUTDOWN. */
+
+/** A queue. */
+typedef struct wa_queue wa_queue;
+
+/** Creates a first-in first-out queue, owned by the caller (wa_queue_free);
+ *  NULL on WA_ENOMEM. */
+wa_queue *wa_queue_new(size_t maxsize);
+
+/** Creates a last-in first-out queue (a stack). */
+wa_queue *wa_lifo_queue_new(size_t maxsize);
+
+/** Creates a priority queue: get returns the item that compare orders first
+ *  (compare(a, b) < 0: a before b); items that compare equal come out in the
+ *  order they were put. NULL compare fails with WA_EINVAL. */
+wa_queue *wa_priority_queue_new(size_t maxsize, int (*compare)(intptr_t a, intptr_t b));
+
+/** Frees q: tasks still waiting on it wake with WA_ESTATE, and items still
+ *  queued are dropped (take them out first if they own memory). NULL is ignored. */
+void wa_queue_free(wa_queue *q);
+
+/** Puts item, waiting while the queue is full. May suspend. Returns 0,
+ *  WA_ESHUTDOWN, WA_ECANCELLED (the item was not put), WA_ENOMEM, WA_ENOTASK. */
+int wa_queue_put(wa_queue *q, intptr_t item);
+
+/** Puts item without waiting. Returns 0, WA_EFULL, WA_ESHUTDOWN, WA_ENOMEM. */
+int wa_queue_put_nowait(wa_queue *q, intptr_t item);
+
+/** Takes the next item into *item, waiting while the queue is empty. May
+ *  suspend. Returns 0, WA_ESHUTDOWN once shut down and empty, WA_ECANCELLED
+ *  (no item was taken), WA_ENOTASK. */
+int wa_queue_get(wa_queue *q, intptr_t *item);
+
+/** Takes the next item without waiting. Returns 0, WA_EEMPTY, WA_ESHUTDOWN
+ *  (shut down and empty). */
+int wa_queue_get_nowait(wa_queue *q, intptr_t *item);
+
+/** Marks one item taken by a get as processed (Queue.task_done). Returns 0,
+ *  or WA_ESTATE if called more times than items were put. */
+int wa_queue_task_done(wa_queue *q);
+
+/** Waits until every item put has been marked done (Queue.join). May
+ *  suspend. Returns 0, WA_ECANCELLED, WA_ENOTASK. */
+int wa_queue_join(wa_queue *q);
+
+/** Shuts the queue down (Python 3.13): waiting putters and getters wake with
+ *  WA_ESHUTDOWN, later puts fail; with immediate nonzero the queued items are
+ *  dropped too (and count as done for join). Returns 0. */
+int wa_queue_shutdown(wa_queue *q, int immediate);
+
+/** Returns the number of items queued. */
+size_t wa_queue_qsize(const wa_queue *q);
+
+/** Returns the queue's maxsize (0: unbounded). */
+size_t wa_queue_maxsize(const wa_queue *q);
+
+/** Returns nonzero when the queue holds no item. */
+int wa_queue_empty(const wa_queue *q);
+
+/** Returns nonzero when a bounded queue holds maxsize items. */
+int wa_queue_full(const wa_queue *q);
+
+/** Returns nonzero once wa_queue_shutdown was called. */
+int wa_queue_is_shut_down(const wa_queue *q);
+
+/* -------------------------------------------------- coroutines, generators
+ *
+ * Lua-style coroutine objects, outside the event loop: created suspended,
+ * run by wa_coro_resume until the body calls wa_coro_yield or returns. They
+ * are the seeds' greenlet and yield/send generators in C. A coroutine runs on
+ * a stack of its own (64 KiB in wasm, 256 KiB natively), so it may be resumed
+ * from main, a task, a callback or another coroutine; it cannot await (its
+ * awaits fail with WA_ENOTASK), since only tasks suspend on the loop. */
+
+/** A coroutine object. */
+typedef struct wa_coro wa_coro;
+
+/** A coroutine's body: gets arg and the value of the first resume; its
+ *  return value is what the last resume receives. */
+typedef intptr_t (*wa_coro_fn)(void *arg, intptr_t in);
+
+/** Coroutine states, as Lua's coroutine.status names them. */
+typedef enum wa_coro_state {
+    WA_CORO_SUSPENDED = 0,   /**< not started, or stopped in wa_coro_yield */
+    WA_CORO_RUNNING = 1,     /**< its body is executing */
+    WA_CORO_NORMAL = 2,      /**< it resumed another coroutine, which runs */
+    WA_CORO_DEAD = 3         /**< its body returned */
+} wa_coro_state;
+
+/** Creates a suspended coroutine running fn(arg, in) once resumed. Owned by
+ *  the caller (wa_coro_free); arg stays the caller's. NULL and wa_errmsg on
+ *  failure: WA_EINVAL (NULL fn), WA_ENOMEM. */
+wa_coro *wa_coro_new(wa_coro_fn fn, void *arg);
+
+/** Frees co. A coroutine suspended inside its body is dropped there: the
+ *  rest of the body never runs (free what it holds before). NULL is ignored. */
+void wa_coro_free(wa_coro *co);
+
+/** Runs co until it yields or returns, passing in (the first resume's in is
+ *  the body's argument; later ones are what wa_coro_yield gives back).
+ *  Returns 1 when it yielded and 0 when its body returned, storing the
+ *  yielded or returned value in *out (out may be NULL); WA_ESTATE for a dead
+ *  coroutine, WA_EINVAL for a running or normal one, WA_ENOMEM if its state
+ *  could not be kept (it is then dead). */
+int wa_coro_resume(wa_coro *co, intptr_t in, intptr_t *out);
+
+/** In a coroutine's body: suspends it, handing value to its resumer, until
+ *  the next wa_coro_resume, whose in is stored in *in (in may be NULL).
+ *  Returns 0, or WA_ESTATE outside a coroutine. */
+int wa_coro_yield(intptr_t value, intptr_t *in);
+
+/** Returns co's state. */
+wa_coro_state wa_coro_status(const wa_coro *co);
+
+/** Returns the coroutine whose body is running, or NULL. Borrowed. */
+wa_coro *wa_coro_running(void);
+
+/** A generator is a coroutine driven by next and send (Python's generators):
+ *  `for (intptr_t v; wa_gen_next(g, &v) == 1;)` visits every yielded value. */
+typedef wa_coro wa_gen;
+
+/** Creates a generator; the body calls wa_gen_yield for each value. */
+static inline wa_gen *wa_gen_new(wa_coro_fn fn, void *arg) { return wa_coro_new(fn, arg); }
+
+/** Next value (next(gen)): 1 and *value, or 0 once the body returned (*value
+ *  then holds its return value), or an error as wa_coro_resume. */
+static inline int wa_gen_next(wa_gen *g, intptr_t *value) { return wa_coro_resume(g, 0, value); }
+
+/** gen.send(in): resumes with in as wa_gen_yield's result; as wa_gen_next. */
+static inline int wa_gen_send(wa_gen *g, intptr_t in, intptr_t *value) {
+    return wa_coro_resume(g, in, value);
+}
+
+/** In a generator's body: yield value; *sent gets what the next send passed
+ *  (0 for wa_gen_next). sent may be NULL. */
+static inline int wa_gen_yield(intptr_t value, intptr_t *sent) { return wa_coro_yield(value, sent); }
+
+/** Frees g, as wa_coro_free. */
+static inline void wa_gen_free(wa_gen *g) { wa_coro_free(g); }
 
 /* ------------------------------------------------------------------ loops */
 

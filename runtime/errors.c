@@ -21,6 +21,10 @@ const char *wa_strerror(int code) {
     case WA_ENOMEM: return "out of memory";
     case WA_EINVAL: return "invalid argument";
     case WA_EIO: return "input/output error";
+    case WA_EBROKEN: return "broken barrier";
+    case WA_EFULL: return "queue full";
+    case WA_EEMPTY: return "queue empty";
+    case WA_ESHUTDOWN: return "queue shut down";
     default: return "unknown error";
     }
 }

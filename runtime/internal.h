@@ -55,12 +55,27 @@ struct wa_future {
     uint32_t site_line;
 };
 
+/* Tasks parked in FIFO order (waitq.c); the tasks are the nodes. */
+typedef struct wa__waitq {
+    struct wa_task *head, *tail;
+    size_t count;
+} wa__waitq;
+
 struct wa_task {
     wa_future fut;                       /* completes when the body returns */
     wa_fn fn;                            /* the body */
     void *arg;                           /* its argument, owned by the creator */
     wa__handle wake;                     /* queued to run the task's next step */
-    wa__timer timer;                     /* sleep deadline, while sleeping */
+    union {                              /* a task sleeps or parks, never both */
+        wa__timer timer;                 /* sleep deadline, while sleeping */
+        struct {                         /* while parked in a wait queue */
+            wa__waitq *queue;            /* the queue it is in */
+            struct wa_task *prev, *next;
+            intptr_t value;              /* an item handed over (queues) */
+            int32_t code;                /* what the wait returns, set by the waker */
+            uint8_t cancelled;           /* it left the queue by cancellation */
+        } wq;
+    };
     wa_future *waiting_on;               /* what the task awaits, or NULL */
     wa_timeout *timeouts;                /* innermost open timeout scope, or NULL */
     wa_task_group *groups;               /* innermost open task group, or NULL */
@@ -71,6 +86,7 @@ struct wa_task {
     uint8_t started;                     /* the body has begun */
     uint8_t must_cancel;                 /* deliver WA_ECANCELLED at the next await */
     uint8_t sleeping;                    /* timer is in the heap */
+    uint8_t parked;                      /* in a wait queue: wq is in use */
     uint8_t body_done;                   /* the body returned; exit_code holds its code */
     int32_t exit_code;                   /* the body's return value */
     wa__stack stack;                     /* saved while suspended */
@@ -205,7 +221,26 @@ void wa__describe_wait(const wa_task *t, char *buf, size_t cap); /* "Task-2", "a
 void wa__debug_pending_at_close(wa__loop *loop);
 int wa__debug_env(void);
 
+/* waitq.c: the running task t waits in q; returns the waker's code, or
+ * WA_ECANCELLED if cancelled while queued, or a suspend error */
+int wa__waitq_wait(wa__waitq *q, wa_task *t);
+wa_task *wa__waitq_wake(wa__waitq *q, int code, intptr_t value); /* the first, or NULL */
+void wa__waitq_wake_all(wa__waitq *q, int code);
+int wa__waitq_cancel(wa_task *t);        /* takes a parked t out, to be cancelled; 1 if it was */
+void wa__waitq_leave(wa_task *t);        /* takes a parked t out, nothing more (loop close) */
+
+/* coro.c and the switches: a coroutine's own stack */
+typedef struct wa__costack wa__costack;
+wa__costack *wa__costack_new(void);      /* NULL when out of memory */
+void wa__costack_free(wa__costack *cs);
+int wa__costack_resume(wa__costack *cs, void *ctx); /* runs wa__coro_entry(ctx) on it until a yield */
+void wa__costack_yield(wa__costack *cs); /* in the coroutine: back to the resume */
+void wa__coro_entry(void *ctx);          /* coro.c: runs the body */
+int wa__in_coroutine(void);
+
 /* task.c */
+int wa__task_suspend(wa_task *t);        /* 0 once resumed, or WA_ESTACK / WA_ENOMEM */
+int wa__task_take_cancel(wa_task *t);    /* 1 if a cancellation was pending: now delivered */
 void wa__task_entry(wa_task *t);        /* runs the body; called by the switch */
 int wa__task_request_cancel(wa_task *t, const char *msg); /* 1 if requested, 0 done, WA_ENOMEM */
 wa_task *wa__running(const char *what); /* the running task, or NULL with WA_ENOTASK */

@@ -30,18 +30,33 @@ struct unwind_data {
 static struct {
     char *region;                        /* shared task stack, REGION_SIZE bytes */
     uintptr_t top;                       /* its highest address: tasks start here */
-    char *scratch;                       /* unwind data of the task being switched */
+    char *scratch;                       /* unwind data of the task or coroutine being switched */
+    int scratch_users;                   /* the loops' switch (one) and each coroutine */
     struct unwind_data data;             /* asyncify's cursor into scratch */
     wa__stack *suspending;               /* the stack being saved, while unwinding */
     int resuming;                        /* rewinding into a task */
     int resume_code;                     /* what wa__switch_suspend returns after it */
 } sw;
 
+/* The scratch buffer is shared by tasks and coroutines: only one unwind or
+ * rewind happens at a time. */
+static int scratch_acquire(void) {
+    if (!sw.scratch && !(sw.scratch = wa__malloc(SCRATCH_SIZE))) return WA_ENOMEM;
+    sw.scratch_users++;
+    return 0;
+}
+
+static void scratch_release(void) {
+    if (--sw.scratch_users > 0) return;
+    free(sw.scratch);
+    sw.scratch = NULL;
+}
+
 int wa__switch_init(void) {
-    sw.region = wa__malloc(REGION_SIZE);
-    sw.scratch = wa__malloc(SCRATCH_SIZE);
-    if (!sw.region || !sw.scratch) {
-        wa__switch_fini();
+    if (!(sw.region = wa__malloc(REGION_SIZE))) return WA_ENOMEM;
+    if (scratch_acquire()) {
+        free(sw.region);
+        sw.region = NULL;
         return WA_ENOMEM;
     }
     sw.top = ((uintptr_t)sw.region + REGION_SIZE) & ~(uintptr_t)15;
@@ -50,8 +65,9 @@ int wa__switch_init(void) {
 
 void wa__switch_fini(void) {
     free(sw.region);
-    free(sw.scratch);
-    memset(&sw, 0, sizeof sw);
+    sw.region = NULL;
+    sw.top = 0;
+    scratch_release();
 }
 
 /* The point where a task's frames leave and come back. It has no locals, so
@@ -121,4 +137,87 @@ void wa__switch_run(wa_task *t) {
 
 int wa__switch_on_task_stack(const void *p) {
     return sw.region && (const char *)p >= sw.region && (uintptr_t)p < sw.top;
+}
+
+/* ------------------------------------------------------------- coroutines
+ *
+ * A coroutine has a C stack of its own, so its frames stay where they are
+ * while it is suspended; only its unwind data is copied out at a yield. */
+
+#define COROUTINE_STACK (64 * 1024)
+
+struct wa__costack {
+    char *region;                        /* its C stack, COROUTINE_STACK bytes */
+    uintptr_t sp;                        /* stack pointer where it yielded */
+    char *aux;                           /* unwind data saved at the yield */
+    uint32_t aux_len, aux_cap;
+    uint8_t started, yielding, resuming;
+};
+
+wa__costack *wa__costack_new(void) {
+    wa__costack *cs = wa__calloc(1, sizeof *cs);
+    if (!cs) return NULL;
+    if (!(cs->region = wa__malloc(COROUTINE_STACK)) || scratch_acquire()) {
+        free(cs->region);
+        free(cs);
+        return NULL;
+    }
+    return cs;
+}
+
+void wa__costack_free(wa__costack *cs) {
+    if (!cs) return;
+    free(cs->region);
+    free(cs->aux);
+    free(cs);
+    scratch_release();
+}
+
+/* Where a coroutine's frames leave and come back. */
+__attribute__((noinline)) static void coroutine_point(wa__costack *cs) {
+    if (cs->resuming) {
+        wa__stop_rewind();
+        cs->resuming = 0;
+        return;
+    }
+    cs->sp = wa__sp_get();
+    cs->yielding = 1;
+    sw.data.current = sw.scratch;
+    sw.data.end = sw.scratch + SCRATCH_SIZE;
+    wa__start_unwind(&sw.data);
+}
+
+void wa__costack_yield(wa__costack *cs) { coroutine_point(cs); }
+
+int wa__costack_resume(wa__costack *cs, void *ctx) {
+    uintptr_t caller_sp = wa__sp_get();
+    if (!cs->started) {
+        cs->started = 1;
+        wa__sp_set(((uintptr_t)cs->region + COROUTINE_STACK) & ~(uintptr_t)15);
+    } else {
+        memcpy(sw.scratch, cs->aux, cs->aux_len);
+        sw.data.current = sw.scratch + cs->aux_len;
+        sw.data.end = sw.scratch + SCRATCH_SIZE;
+        cs->resuming = 1;
+        wa__sp_set(cs->sp);
+        wa__start_rewind(&sw.data);
+    }
+    wa__coro_entry(ctx);
+    int rc = 0;
+    if (cs->yielding) {                  /* it yielded: keep its unwind data */
+        wa__stop_unwind();
+        cs->yielding = 0;
+        uint32_t len = (uint32_t)(sw.data.current - sw.scratch);
+        char *aux = len > cs->aux_cap ? wa__realloc(cs->aux, len) : cs->aux;
+        if (aux) {
+            memcpy(aux, sw.scratch, len);
+            cs->aux = aux;
+            cs->aux_len = len;
+            if (len > cs->aux_cap) cs->aux_cap = len;
+        } else {
+            rc = WA_ENOMEM;
+        }
+    }
+    wa__sp_set(caller_sp);
+    return rc;
 }

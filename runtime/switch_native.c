@@ -189,3 +189,106 @@ void wa__switch_run(wa_task *t) {
 int wa__switch_on_task_stack(const void *p) {
     return sw.mapping && (uintptr_t)p >= sw.top - REGION_SIZE && (uintptr_t)p < sw.top;
 }
+
+/* ------------------------------------------------------------- coroutines
+ *
+ * A coroutine runs on a mapping of its own with a guard page below it, so
+ * nothing is copied: a switch saves the registers and moves the stack
+ * pointer. */
+
+#define COROUTINE_STACK (256u * 1024)    /* reserved; pages are touched only as used */
+
+struct wa__costack {
+    char *mapping;
+    size_t mapping_size;
+    uintptr_t sp;                        /* the coroutine's, while it is suspended */
+    uintptr_t resumer_sp;                /* the resumer's, while the coroutine runs */
+    void *ctx;                           /* handed to wa__coro_entry */
+    uint8_t started;
+#ifdef WA_ASAN
+    void *resumer_fake, *own_fake;       /* each side's fake stack while the other runs */
+    const void *resumer_bottom;          /* the resumer's stack, to switch back to */
+    size_t resumer_size;
+#endif
+};
+
+wa__costack *wa__costack_new(void) {
+    wa__costack *cs = wa__calloc(1, sizeof *cs);
+    if (!cs || wa__fault()) {
+        free(cs);
+        return NULL;
+    }
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    cs->mapping_size = COROUTINE_STACK + page;
+    void *m = mmap(NULL, cs->mapping_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) {
+        free(cs);
+        return NULL;
+    }
+    mprotect(m, page, PROT_NONE);
+    cs->mapping = m;
+    return cs;
+}
+
+void wa__costack_free(wa__costack *cs) {
+    if (!cs) return;
+#ifdef WA_ASAN
+    __asan_unpoison_memory_region(cs->mapping, cs->mapping_size);
+#endif
+    munmap(cs->mapping, cs->mapping_size);
+    free(cs);
+}
+
+static uintptr_t costack_top(const wa__costack *cs) { return (uintptr_t)cs->mapping + cs->mapping_size; }
+
+/* The coroutine's side of a switch: out to the resumer, and back in. */
+static void leave_coroutine(wa__costack *cs, uintptr_t *save_sp, int exiting) {
+#ifdef WA_ASAN
+    __sanitizer_start_switch_fiber(exiting ? NULL : &cs->own_fake, cs->resumer_bottom, cs->resumer_size);
+#else
+    (void)exiting;
+#endif
+    wa__ctx_swap(save_sp, cs->resumer_sp);
+}
+
+static void arrived_in_coroutine(wa__costack *cs) {
+#ifdef WA_ASAN
+    __sanitizer_finish_switch_fiber(cs->own_fake, &cs->resumer_bottom, &cs->resumer_size);
+#else
+    (void)cs;
+#endif
+}
+
+static void coroutine_main(wa__costack *cs) {
+    arrived_in_coroutine(cs);
+    wa__coro_entry(cs->ctx);
+    uintptr_t unused;
+    leave_coroutine(cs, &unused, 1);     /* never comes back */
+}
+
+void wa__costack_yield(wa__costack *cs) {
+    leave_coroutine(cs, &cs->sp, 0);
+    arrived_in_coroutine(cs);
+}
+
+int wa__costack_resume(wa__costack *cs, void *ctx) {
+    cs->ctx = ctx;
+    if (!cs->started) {                  /* a first frame that returns into wa__ctx_boot */
+        cs->started = 1;
+        uintptr_t *frame = (uintptr_t *)(costack_top(cs) - 56);
+        memset(frame, 0, 56);
+        frame[2] = (uintptr_t)coroutine_main;  /* r13 */
+        frame[3] = (uintptr_t)cs;              /* r12 */
+        frame[6] = (uintptr_t)wa__ctx_boot;
+        cs->sp = (uintptr_t)frame;
+    }
+#ifdef WA_ASAN
+    __sanitizer_start_switch_fiber(&cs->resumer_fake, cs->mapping + cs->mapping_size - COROUTINE_STACK,
+                                   COROUTINE_STACK);
+#endif
+    wa__ctx_swap(&cs->resumer_sp, cs->sp);
+#ifdef WA_ASAN
+    __sanitizer_finish_switch_fiber(cs->resumer_fake, NULL, NULL);
+#endif
+    return 0;
+}

@@ -50,6 +50,7 @@ void wa__task_discard(wa_task *t) {
     if (t->sleeping) wa__heap_remove(&loop->timers, &t->timer);
     if (t->timeouts) wa__timeouts_drop(t);
     if (t->groups) wa__groups_drop(t);
+    wa__waitq_leave(t);                  /* never woke: out of a primitive's queue */
     if (t->fut.state == WA_PENDING) loop->tasks_pending--;
     wa__switch_forget(loop, &t->stack);
     free(t->name);
@@ -95,7 +96,8 @@ void wa_task_release(wa_task *t) {
 }
 
 __attribute__((noinline, cold)) static void not_in_task(const char *what) {
-    wa__error(WA_ENOTASK, "%s called outside a task", what);
+    wa__error(WA_ENOTASK, wa__in_coroutine() ? "%s called inside a coroutine: only tasks can await"
+                                             : "%s called outside a task", what);
 }
 
 /* Called with the running task: returns it, or fails with WA_ENOTASK. */
@@ -113,6 +115,8 @@ __attribute__((noinline, cold)) static int delivered(wa_task *t) {
 
 /* Takes a pending cancellation, if any: the await that sees it returns WA_ECANCELLED. */
 static inline int take_cancel(wa_task *t) { return t->must_cancel ? delivered(t) : 0; }
+
+int wa__task_take_cancel(wa_task *t) { return take_cancel(t); }
 
 /* Errors of the suspending paths, kept out of line: a varargs call would give
  * every frame on those paths a buffer, and suspended tasks keep their frames. */
@@ -133,6 +137,8 @@ static int suspend(wa_task *t) {
     int rc = wa__switch_suspend(&t->stack);
     return rc ? suspend_error(t, rc) : 0;
 }
+
+int wa__task_suspend(wa_task *t) { return suspend(t); }
 
 int wa_await_future(wa_future *f) {
     wa_task *t = wa__running("wa_await");
@@ -228,6 +234,7 @@ int wa__task_request_cancel(wa_task *t, const char *msg) {
         wa__list_push(&wa__loop_now->ready, &t->wake);
         return 1;
     }
+    if (t->parked && wa__waitq_cancel(t)) return 1;  /* out of a lock's, queue's... wait queue */
     /* Cancel what it awaits; the outcome reaches it through that await. If
      * that cannot be cancelled, the next await delivers the cancellation. */
     if (t->waiting_on && wa__future_cancel(t->waiting_on, msg) == 1) return 1;

@@ -15,7 +15,7 @@ import { asyncifyList, readWat } from './asyncify-list.mjs';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const R = (p) => path.join(ROOT, p);
 
-const CORE = ['errors', 'timer_heap', 'future', 'task', 'loop', 'saved_stack', 'handle', 'combine', 'timeout', 'task_group', 'debug'].map((n) => R(`runtime/${n}.c`));
+const CORE = ['errors', 'timer_heap', 'future', 'task', 'loop', 'saved_stack', 'handle', 'combine', 'timeout', 'task_group', 'debug', 'waitq', 'sync', 'queue', 'coro'].map((n) => R(`runtime/${n}.c`));
 const WASM_CORE = [...CORE, R('runtime/switch_asyncify.c'), R('runtime/wasm_stack_pointer.s')];
 const SOURCES = {
   native: [...CORE, R('runtime/switch_native.c'), R('bindings/native/host_native.c')],

@@ -1,0 +1,264 @@
+/* Synchronisation primitives (asyncio.Lock, Event, Condition, Semaphore,
+ * BoundedSemaphore, Barrier), each a wait queue and a little state.
+ *
+ * Waiters are served first-in first-out. A lock or a semaphore unit freed
+ * while tasks wait is handed to the first of them directly, so a task that
+ * arrives later cannot take it first. */
+#include "internal.h"
+
+#include <stdlib.h>
+
+static void *alloc(size_t size) {
+    void *p = wa__calloc(1, size);
+    if (!p) wa__error(WA_ENOMEM, NULL);
+    return p;
+}
+
+/* Waits in q as the running task; what is named in errors is `what`. */
+static int park(wa__waitq *q, const char *what) {
+    wa_task *t = wa__running(what);
+    return t ? wa__waitq_wait(q, t) : WA_ENOTASK;
+}
+
+/* ------------------------------------------------------------------- lock */
+
+struct wa_lock {
+    wa__waitq waiters;
+    uint8_t locked;                      /* held; stays set while handed to a waiter */
+};
+
+wa_lock *wa_lock_new(void) { return alloc(sizeof(wa_lock)); }
+
+void wa_lock_free(wa_lock *l) {
+    if (!l) return;
+    wa__waitq_wake_all(&l->waiters, wa__error(WA_ESTATE, "the lock was freed while tasks waited"));
+    free(l);
+}
+
+int wa_lock_acquire(wa_lock *l) {
+    if (!l) return wa__error(WA_EINVAL, "lock is NULL");
+    if (!l->locked) {                    /* unlocked means nobody waits */
+        if (!wa__running("wa_lock_acquire")) return WA_ENOTASK;
+        l->locked = 1;
+        return 0;
+    }
+    return park(&l->waiters, "wa_lock_acquire");  /* 0: handed over, still locked */
+}
+
+int wa_lock_release(wa_lock *l) {
+    if (!l) return wa__error(WA_EINVAL, "lock is NULL");
+    if (!l->locked) return wa__error(WA_ESTATE, "the lock is not acquired");
+    if (!wa__waitq_wake(&l->waiters, 0, 0)) l->locked = 0;
+    return 0;
+}
+
+int wa_lock_locked(const wa_lock *l) { return l->locked; }
+
+/* ------------------------------------------------------------------ event */
+
+struct wa_event {
+    wa__waitq waiters;
+    uint8_t set;
+};
+
+wa_event *wa_event_new(void) { return alloc(sizeof(wa_event)); }
+
+void wa_event_free(wa_event *e) {
+    if (!e) return;
+    wa__waitq_wake_all(&e->waiters, wa__error(WA_ESTATE, "the event was freed while tasks waited"));
+    free(e);
+}
+
+int wa_event_wait(wa_event *e) {
+    if (!e) return wa__error(WA_EINVAL, "event is NULL");
+    if (e->set) return wa__running("wa_event_wait") ? 0 : WA_ENOTASK;
+    return park(&e->waiters, "wa_event_wait");
+}
+
+int wa_event_set(wa_event *e) {
+    if (!e) return wa__error(WA_EINVAL, "event is NULL");
+    e->set = 1;
+    wa__waitq_wake_all(&e->waiters, 0);
+    return 0;
+}
+
+int wa_event_clear(wa_event *e) {
+    if (!e) return wa__error(WA_EINVAL, "event is NULL");
+    e->set = 0;
+    return 0;
+}
+
+int wa_event_is_set(const wa_event *e) { return e->set; }
+
+/* -------------------------------------------------------------- condition */
+
+struct wa_condition {
+    wa__waitq waiters;
+    wa_lock *lock;                       /* the lock waits release and retake */
+    uint8_t owns_lock;                   /* made by wa_condition_new, freed with it */
+};
+
+wa_condition *wa_condition_new(wa_lock *lock) {
+    wa_condition *c = alloc(sizeof *c);
+    if (!c) return NULL;
+    c->lock = lock ? lock : wa_lock_new();
+    c->owns_lock = !lock;
+    if (!c->lock) {
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void wa_condition_free(wa_condition *c) {
+    if (!c) return;
+    wa__waitq_wake_all(&c->waiters, wa__error(WA_ESTATE, "the condition was freed while tasks waited"));
+    if (c->owns_lock) wa_lock_free(c->lock);
+    free(c);
+}
+
+wa_lock *wa_condition_lock(wa_condition *c) { return c->lock; }
+
+int wa_condition_wait(wa_condition *c) {
+    if (!c) return wa__error(WA_EINVAL, "condition is NULL");
+    if (!wa__running("wa_condition_wait")) return WA_ENOTASK;
+    if (!c->lock->locked) return wa__error(WA_ESTATE, "wait on a condition whose lock is not acquired");
+    wa_lock_release(c->lock);
+    int rc = park(&c->waiters, "wa_condition_wait");
+    /* The lock is taken back whatever happened, as asyncio does: callers
+     * always leave holding it. A cancellation meanwhile is reported. */
+    for (int again; (again = wa_lock_acquire(c->lock)) != 0;) {
+        if (again != WA_ECANCELLED) return again;  /* could not even wait for it */
+        rc = WA_ECANCELLED;
+    }
+    return rc;
+}
+
+int wa_condition_wait_for(wa_condition *c, int (*predicate)(void *arg), void *arg) {
+    if (!c || !predicate) return wa__error(WA_EINVAL, "condition and predicate must not be NULL");
+    while (!predicate(arg)) {
+        int rc = wa_condition_wait(c);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+int wa_condition_notify(wa_condition *c, size_t n) {
+    if (!c) return wa__error(WA_EINVAL, "condition is NULL");
+    if (!c->lock->locked) return wa__error(WA_ESTATE, "notify on a condition whose lock is not acquired");
+    while (n-- && wa__waitq_wake(&c->waiters, 0, 0)) {
+    }
+    return 0;
+}
+
+int wa_condition_notify_all(wa_condition *c) { return wa_condition_notify(c, SIZE_MAX); }
+
+/* -------------------------------------------------------------- semaphore */
+
+struct wa_semaphore {
+    wa__waitq waiters;
+    size_t value;                        /* units free; 0 while tasks wait */
+    size_t bound;                        /* bounded: the most there may be free; else SIZE_MAX */
+};
+
+static wa_semaphore *semaphore_new(size_t value, size_t bound) {
+    wa_semaphore *s = alloc(sizeof *s);
+    if (s) {
+        s->value = value;
+        s->bound = bound;
+    }
+    return s;
+}
+
+wa_semaphore *wa_semaphore_new(size_t value) { return semaphore_new(value, SIZE_MAX); }
+
+wa_semaphore *wa_bounded_semaphore_new(size_t value) { return semaphore_new(value, value); }
+
+void wa_semaphore_free(wa_semaphore *s) {
+    if (!s) return;
+    wa__waitq_wake_all(&s->waiters, wa__error(WA_ESTATE, "the semaphore was freed while tasks waited"));
+    free(s);
+}
+
+int wa_semaphore_acquire(wa_semaphore *s) {
+    if (!s) return wa__error(WA_EINVAL, "semaphore is NULL");
+    if (s->value) {                      /* free units mean nobody waits */
+        if (!wa__running("wa_semaphore_acquire")) return WA_ENOTASK;
+        s->value--;
+        return 0;
+    }
+    return park(&s->waiters, "wa_semaphore_acquire");  /* 0: a unit was handed over */
+}
+
+int wa_semaphore_release(wa_semaphore *s) {
+    if (!s) return wa__error(WA_EINVAL, "semaphore is NULL");
+    if (wa__waitq_wake(&s->waiters, 0, 0)) return 0;
+    if (s->value >= s->bound) return wa__error(WA_ESTATE, "bounded semaphore released too many times");
+    s->value++;
+    return 0;
+}
+
+int wa_semaphore_locked(const wa_semaphore *s) { return s->value == 0; }
+
+size_t wa_semaphore_value(const wa_semaphore *s) { return s->value; }
+
+/* ---------------------------------------------------------------- barrier */
+
+struct wa_barrier {
+    wa__waitq waiters;                   /* the parties that arrived, waiting for the rest */
+    size_t parties;
+    uint8_t broken;                      /* aborted: every wait fails until reset */
+};
+
+wa_barrier *wa_barrier_new(size_t parties) {
+    if (parties == 0) {
+        wa__error(WA_EINVAL, "a barrier needs at least one party");
+        return NULL;
+    }
+    wa_barrier *b = alloc(sizeof *b);
+    if (b) b->parties = parties;
+    return b;
+}
+
+void wa_barrier_free(wa_barrier *b) {
+    if (!b) return;
+    wa__waitq_wake_all(&b->waiters, wa__error(WA_ESTATE, "the barrier was freed while tasks waited"));
+    free(b);
+}
+
+int wa_barrier_wait(wa_barrier *b, size_t *index) {
+    if (!b) return wa__error(WA_EINVAL, "barrier is NULL");
+    wa_task *t = wa__running("wa_barrier_wait");
+    if (!t) return WA_ENOTASK;
+    if (b->broken) return wa__error(WA_EBROKEN, "the barrier is broken");
+    size_t arrived = b->waiters.count;   /* a cancelled party has left the queue */
+    if (arrived + 1 < b->parties) {
+        int rc = wa__waitq_wait(&b->waiters, t);
+        if (rc) return rc == WA_EBROKEN ? wa__error(rc, "the barrier was reset or aborted") : rc;
+    } else {
+        while (wa__waitq_wake(&b->waiters, 0, 0)) {  /* the last party releases the others */
+        }
+    }
+    if (index) *index = arrived;
+    return 0;
+}
+
+int wa_barrier_reset(wa_barrier *b) {
+    if (!b) return wa__error(WA_EINVAL, "barrier is NULL");
+    b->broken = 0;
+    wa__waitq_wake_all(&b->waiters, WA_EBROKEN);
+    return 0;
+}
+
+int wa_barrier_abort(wa_barrier *b) {
+    if (!b) return wa__error(WA_EINVAL, "barrier is NULL");
+    b->broken = 1;
+    wa__waitq_wake_all(&b->waiters, WA_EBROKEN);
+    return 0;
+}
+
+size_t wa_barrier_parties(const wa_barrier *b) { return b->parties; }
+
+size_t wa_barrier_n_waiting(const wa_barrier *b) { return b->waiters.count; }
+
+int wa_barrier_broken(const wa_barrier *b) { return b->broken; }
