@@ -776,6 +776,45 @@ static inline int wa_gen_yield(intptr_t value, intptr_t *sent) { return wa_coro_
 /** Frees g, as wa_coro_free. */
 static inline void wa_gen_free(wa_gen *g) { wa_coro_free(g); }
 
+/* ------------------------------------- async iterators, async context managers
+ *
+ * The protocols behind `async for` and `async with`, as C structs of
+ * functions that may await. Both are called from a task. */
+
+/** An async iterator (__anext__): next may await, and returns 1 with an item
+ *  in *item, 0 at the end of the iteration (StopAsyncIteration, not an
+ *  error), or a negative error code. self is the iterator's state, owned by
+ *  whoever made it. */
+typedef struct wa_aiter {
+    int (*next)(void *self, intptr_t *item);
+    void *self;
+} wa_aiter;
+
+/** Gets the next item: `for (intptr_t v; (rc = wa_aiter_next(&it, &v)) == 1;)`
+ *  is `async for v in it`. May suspend (as next does). Returns as next does. */
+static inline int wa_aiter_next(const wa_aiter *it, intptr_t *item) { return it->next(it->self, item); }
+
+/** An async context manager (__aenter__ / __aexit__); both may await. enter
+ *  returns 0, or an error that skips the body and exit. exit gets the body's
+ *  outcome (0, an error, or WA_ECANCELLED) and returns the outcome to pass on:
+ *  returning 0 swallows the body's error, as __aexit__ returning True does. */
+typedef struct wa_async_cm {
+    int (*enter)(void *self);
+    int (*exit)(void *self, int rc);
+} wa_async_cm;
+
+/** `async with cm as self: body`: runs cm->enter(self), then body(self, arg),
+ *  then cm->exit(self, rc) on every way out of the body, including errors and
+ *  cancellation (the cancellation has reached the body, so exit's own awaits
+ *  run unless the task is cancelled again). May suspend. Returns enter's
+ *  error, or what exit returns. self and arg stay the caller's. */
+static inline int wa_async_with(const wa_async_cm *cm, void *self, int (*body)(void *self, void *arg),
+                                void *arg) {
+    int rc = cm->enter(self);
+    if (rc) return rc;
+    return cm->exit(self, body(self, arg));
+}
+
 /* ------------------------------------------------------------------ loops */
 
 /** An event loop (asyncio's loop object). wa_run() creates and closes one

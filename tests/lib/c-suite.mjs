@@ -16,7 +16,7 @@ function argsFor(program, variant) {
 const PROGRAMS = [
   'ordering', 'results', 'futures', 'cancel', 'misuse', 'deadlock', 'deep_stack', 'lifecycle',
   'task_api', 'gather', 'wait', 'as_completed', 'shield', 'timeouts', 'task_group', 'loop_api',
-  'debug', 'sync', 'queue', 'coro', 'timers', 'million', 'oom',
+  'debug', 'sync', 'queue', 'coro', 'protocols', 'timers', 'million', 'oom',
 ];
 // oom runs with allocation failures injected into the runtime.
 const CFLAGS = { oom: ['-DWA_FAULT_INJECTION'] };
