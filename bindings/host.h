@@ -13,6 +13,10 @@ uint64_t wa__host_now(void);
  * unwound and later rewound), so pages and node stay responsive. */
 void wa__host_wait(int64_t timeout_ns);
 
+/* Makes a wait in progress (or the next one) return at once. The only host
+ * function other threads call: executor work that finished calls it. */
+void wa__host_wake(void);
+
 /* Nonzero when the host wants control back after a batch of busy work even if
  * tasks are ready (JS event loops), zero when the loop may run on (WASI, native). */
 extern const int wa__host_yields;

@@ -776,6 +776,55 @@ static inline int wa_gen_yield(intptr_t value, intptr_t *sent) { return wa_coro_
 /** Frees g, as wa_coro_free. */
 static inline void wa_gen_free(wa_gen *g) { wa_coro_free(g); }
 
+/* --------------------------------------------------------------- executors
+ *
+ * Blocking work off the loop (loop.run_in_executor, asyncio.to_thread). The
+ * work runs on a pool of threads natively and in emscripten builds made with
+ * threads (wa-cc --threads; browsers need cross-origin isolation), while the
+ * loop goes on serving tasks and timers. On hosts without threads (WASI,
+ * whose wasi-libc has none, and emscripten builds without --threads) the
+ * work runs on the loop's own thread on the next loop round, blocking the
+ * loop until it returns: wa_executor_has_threads() tells which, and debug
+ * mode warns once. Work functions run on another thread: they must not call
+ * wasyncio functions, and what they share with tasks is theirs to guard. */
+
+/** A pool of threads for blocking work (concurrent.futures.ThreadPoolExecutor). */
+typedef struct wa_executor wa_executor;
+
+/** Blocking work: returns 0 and stores its result in *result, or returns a
+ *  nonzero error code. Runs on an executor thread. */
+typedef int (*wa_work_fn)(void *arg, intptr_t *result);
+
+/** Creates an executor of up to threads threads (0: one per core), started
+ *  as work needs them. Owned by the caller (wa_executor_free); NULL on
+ *  WA_ENOMEM. Each loop has a default one, made on first use and shut down
+ *  by wa_loop_close (and so by wa_run). */
+wa_executor *wa_executor_new(size_t threads);
+
+/** Shuts ex down and frees it: waits (blocking the calling thread) until the
+ *  work already submitted has run, then joins the threads. Their results
+ *  still reach their futures. NULL is ignored. */
+void wa_executor_free(wa_executor *ex);
+
+/** Runs fn(arg) on ex (NULL: the running loop's default executor) and
+ *  returns a future for its outcome, owned by the caller (wa_future_free):
+ *  the result, or fn's error code. Cancelling the future does not stop the
+ *  work (a thread cannot be interrupted); its outcome is then dropped. The
+ *  loop waits for work in flight before it closes. arg stays the caller's
+ *  and must outlive the work. NULL and wa_errmsg on failure: WA_EINVAL (NULL
+ *  fn, no running loop), WA_ESTATE (ex is shutting down), WA_ENOMEM. */
+wa_future *wa_run_in_executor(wa_executor *ex, wa_work_fn fn, void *arg);
+
+/** `await asyncio.to_thread(fn, arg)`: runs fn(arg) on the default executor
+ *  and waits for it. May suspend. Returns 0 with the result in *result
+ *  (result may be NULL), fn's error, WA_ECANCELLED (the work goes on, its
+ *  result dropped), or the errors of wa_run_in_executor. */
+int wa_to_thread(wa_work_fn fn, void *arg, intptr_t *result);
+
+/** Returns nonzero where executors run work on threads of their own, zero
+ *  where the work runs on the loop's thread. */
+int wa_executor_has_threads(void);
+
 /* ------------------------------------- async iterators, async context managers
  *
  * The protocols behind `async for` and `async with`, as C structs of

@@ -58,6 +58,8 @@ int wa__error(int code, const char *fmt, ...) {
     return code;
 }
 
+int wa__last_code(void) { return last_code; }
+
 const char *wa__message_for(int code) {
     return code == last_code && last_message[0] ? last_message : wa_strerror(code);
 }

@@ -153,6 +153,10 @@ typedef struct wa_loop {
     uint8_t debug;                       /* debug mode: reports on stderr */
     uint8_t closing;                     /* wa_loop_close is freeing every object at once */
     struct wa_handle *handles;           /* calls scheduled and not yet run, for close */
+    _Atomic(struct wa__work *) completed; /* executor work finished on other threads, newest first */
+    size_t work_in_flight;               /* executor work submitted and not yet resolved */
+    wa_executor *default_executor;       /* made on first use, shut down by wa_loop_close */
+    uint8_t warned_no_threads;           /* debug mode said executors run inline here */
 } wa__loop;
 
 extern wa__loop *wa__loop_now;           /* the running loop, or NULL */
@@ -174,6 +178,7 @@ int wa__fault(void);                     /* 1 when this allocation must fail */
 int wa__error(int code, const char *fmt, ...);  /* sets wa_errmsg, returns code */
 char *wa__strdup(const char *s);
 const char *wa__message_for(int code);  /* the last message if it is code's, else its name */
+int wa__last_code(void);                 /* the code the last message belongs to */
 
 /* list helpers (loop.c) */
 void wa__list_push(wa__list *l, wa__handle *h);
@@ -237,6 +242,10 @@ int wa__costack_resume(wa__costack *cs, void *ctx); /* runs wa__coro_entry(ctx) 
 void wa__costack_yield(wa__costack *cs); /* in the coroutine: back to the resume */
 void wa__coro_entry(void *ctx);          /* coro.c: runs the body */
 int wa__in_coroutine(void);
+
+/* executor.c */
+void wa__executor_drain(wa__loop *loop); /* resolves the futures of finished work */
+void wa__executors_close(wa__loop *loop); /* waits for work in flight, stops the default pool */
 
 /* task.c */
 int wa__task_suspend(wa_task *t);        /* 0 once resumed, or WA_ESTACK / WA_ENOMEM */

@@ -3,6 +3,7 @@
 #include "../bindings/host.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,6 +98,7 @@ static wa__handle *pop(wa__list *l) {
  * round's handles sit in loop->round, where a deadline that is disarmed
  * before its expiry ran can still be found and taken out. */
 static void run_once(wa__loop *loop) {
+    if (atomic_load_explicit(&loop->completed, memory_order_relaxed)) wa__executor_drain(loop);
     if (loop->timers.count) {            /* the clock costs a host call: read it only if needed */
         uint64_t now = wa__now();
         for (wa__timer *tm; (tm = wa__heap_top(&loop->timers)) && tm->deadline <= now;) {
@@ -161,7 +163,7 @@ static int drive(wa__loop *loop, int mode, const wa_future *until) {
     while (!finished(loop, mode, until)) {
         if (!loop->ready.head) {
             wa__timer *next = wa__heap_top(&loop->timers);
-            if (!next && !loop->io_pending) {
+            if (!next && !loop->io_pending && !loop->work_in_flight) {
                 if (mode == UNTIL_IDLE || loop->tasks_pending) report_deadlock(loop);
                 else wa__error(WA_EDEADLOCK, "nothing is scheduled and nothing will wake the loop");
                 return WA_EDEADLOCK;
@@ -266,6 +268,7 @@ int wa_loop_close(wa_loop *loop) {
     loop->running = 1;
     loop->stopping = 0;
     drive(loop, UNTIL_IDLE, NULL);
+    wa__executors_close(loop);
     loop->running = 0;
     /* Free what is left: first every queued callback, so no list points into
      * freed memory, then the objects, none of which gives back references. */

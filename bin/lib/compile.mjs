@@ -15,7 +15,7 @@ import { asyncifyList, readWat } from './asyncify-list.mjs';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const R = (p) => path.join(ROOT, p);
 
-const CORE = ['errors', 'timer_heap', 'future', 'task', 'loop', 'saved_stack', 'handle', 'combine', 'timeout', 'task_group', 'debug', 'waitq', 'sync', 'queue', 'coro'].map((n) => R(`runtime/${n}.c`));
+const CORE = ['errors', 'timer_heap', 'future', 'task', 'loop', 'saved_stack', 'handle', 'combine', 'timeout', 'task_group', 'debug', 'waitq', 'sync', 'queue', 'coro', 'executor'].map((n) => R(`runtime/${n}.c`));
 const WASM_CORE = [...CORE, R('runtime/switch_asyncify.c'), R('runtime/wasm_stack_pointer.s')];
 const SOURCES = {
   native: [...CORE, R('runtime/switch_native.c'), R('bindings/native/host_native.c')],
@@ -74,7 +74,7 @@ export function build(inputs, output, target, { opt = '-O2', cflags = [], saniti
     const san = sanitize ? ['-g', '-fsanitize=address,undefined', '-fno-sanitize-recover=undefined', '--param=asan-use-after-return=0'] : [];
     const runtimeFlags = [...WARN, sanitize ? '-O1' : '-O2', `-I${R('include')}`, ...cflags, ...san];
     const objects = runtimeObjects(nativeCompiler, target, runtimeFlags);
-    run('cc', [...common, ...san, ...inputs, ...objects, '-lm', '-o', output]);
+    run('cc', [...common, ...san, '-pthread', ...inputs, ...objects, '-lm', '-o', output]);
     return { output, files: [output], instrumented: [] };
   }
 

@@ -54,3 +54,5 @@ EMSCRIPTEN_KEEPALIVE void wa__js_rewind(void) {
     outer.state = REWINDING;
     wa__start_rewind(&outer);
 }
+
+void wa__host_wake(void) {}              /* builds without threads: nothing else runs to wake us */

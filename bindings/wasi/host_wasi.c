@@ -24,3 +24,5 @@ void wa__host_wait(int64_t timeout_ns) {
      * the clock itself, which is correct if wasteful. */
     (void)__wasi_poll_oneoff(&sub, &event, 1, &count);
 }
+
+void wa__host_wake(void) {}              /* no threads on WASI: nothing else runs to wake us */

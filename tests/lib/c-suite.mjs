@@ -16,12 +16,12 @@ function argsFor(program, variant) {
 const PROGRAMS = [
   'ordering', 'results', 'futures', 'cancel', 'misuse', 'deadlock', 'deep_stack', 'lifecycle',
   'task_api', 'gather', 'wait', 'as_completed', 'shield', 'timeouts', 'task_group', 'loop_api',
-  'debug', 'sync', 'queue', 'coro', 'protocols', 'timers', 'million', 'oom',
+  'debug', 'sync', 'queue', 'coro', 'protocols', 'executor', 'timers', 'million', 'oom',
 ];
 // oom runs with allocation failures injected into the runtime.
 const CFLAGS = { oom: ['-DWA_FAULT_INJECTION'] };
-// debug runs with debug mode switched on from the environment too.
-const ENV = { debug: { WASYNCIO_DEBUG: '1' } };
+// debug and executor run with debug mode switched on from the environment too.
+const ENV = { debug: { WASYNCIO_DEBUG: '1' }, executor: { WASYNCIO_DEBUG: '1' } };
 // What the debug reports on stderr must say (the program cannot read its own stderr).
 const site = String.raw`\(created at [^)]*debug\.c:\d+\)`;
 const STDERR = {
@@ -63,6 +63,9 @@ export function cSuite(target) {
           assert.equal(code, 0, `exit ${code}\n${stderr}`);
           assert.doesNotMatch(stderr, /AddressSanitizer|runtime error|LeakSanitizer/);
           for (const pattern of STDERR[program] ?? []) assert.match(stderr, pattern);
+          if (program === 'executor' && variant.target !== 'native') {
+            assert.match(stderr, /wasyncio debug: this host has no threads: executor work runs on the loop's thread/);
+          }
           if (program === 'debug') {
             checkDump(stdout);
             assert.equal(stderr.match(/without giving the loop back/g).length, 2, stderr); // fast steps are not reported
