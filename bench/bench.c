@@ -1,7 +1,7 @@
 /*
  * bench/bench.c: wasyncio's side of `npm run bench` (bench/run.mjs drives it).
  *
- * Usage: bench <yield|spawn|memory|timers|gather|wait_first> [N]
+ * Usage: bench <yield|spawn|memory|timers|gather|wait_first|handoff|lock> [N]
  *
  * Runs the same workloads as bench/bench_asyncio.py and bench/bench_node.mjs and
  * prints one JSON line per metric to stdout: {"metric":"yield_ns","value":41.2}.
@@ -580,6 +580,82 @@ static int bench_wait_first(void *arg)
     return 0;
 }
 
+/* ------------------------------------------------ 7, 8. queue hand-off, lock */
+
+static wa_queue *handoff_queue;   /* maxsize 1: every item waits for the consumer */
+
+static int producer(void *arg)
+{
+    (void)arg;
+    for (long i = 1; i <= bench.n; i++) {
+        int rc = wa_queue_put(handoff_queue, (intptr_t)i);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int consumer(void *arg)
+{
+    (void)arg;
+    for (long i = 1; i <= bench.n; i++) {
+        intptr_t item = 0;
+        int rc = wa_queue_get(handoff_queue, &item);
+        if (rc != 0)
+            return rc;
+        if (item != (intptr_t)i)
+            return wa_fail(WA_ESTATE, "item %ld arrived as %ld", i, (long)item);
+    }
+    return 0;
+}
+
+/* A producer and a consumer pass N items through a queue of size 1: ns per item. */
+static int bench_handoff(void *arg)
+{
+    (void)arg;
+    handoff_queue = wa_queue_new(1);
+    if (!handoff_queue)
+        return report("wa_queue_new", WA_ENOMEM, NULL);
+    double t0 = now_s();
+    wa_task *p = wa_create_task(producer, NULL);
+    wa_task *c = wa_create_task(consumer, NULL);
+    int rc = p && c ? 0 : report("wa_create_task", 0, wa_errmsg());
+    int rc_p = p ? wa_await_task(p) : 0;
+    int rc_c = c ? wa_await_task(c) : 0;
+    double elapsed = now_s() - t0;
+    if (rc == 0 && (rc_p || rc_c))
+        rc = report(rc_p ? "producer" : "consumer", rc_p ? rc_p : rc_c, wa_task_errmsg(rc_p ? p : c));
+    wa_task_release(p);
+    wa_task_release(c);
+    wa_queue_free(handoff_queue);
+    if (rc != 0)
+        return rc;
+    emit("handoff_ns", elapsed * 1e9 / (double)bench.n);
+    return 0;
+}
+
+/* One task takes and gives back an uncontended lock N times: ns per pair. */
+static int bench_lock(void *arg)
+{
+    (void)arg;
+    wa_lock *lock = wa_lock_new();
+    if (!lock)
+        return report("wa_lock_new", WA_ENOMEM, NULL);
+    int rc = 0;
+    double t0 = now_s();
+    for (long i = 0; i < bench.n && rc == 0; i++) {
+        rc = wa_lock_acquire(lock);
+        if (rc == 0)
+            rc = wa_lock_release(lock);
+    }
+    double elapsed = now_s() - t0;
+    wa_lock_free(lock);
+    if (rc != 0)
+        return report("wa_lock_acquire/release", rc, wa_errmsg());
+    emit("lock_ns", elapsed * 1e9 / (double)bench.n);
+    return 0;
+}
+
 /* ------------------------------------------------------------------ main */
 
 static const struct {
@@ -593,6 +669,8 @@ static const struct {
     {"timers", bench_timers, 100000},
     {"gather", bench_gather, 10000},
     {"wait_first", bench_wait_first, 10000},
+    {"handoff", bench_handoff, 1000000},
+    {"lock", bench_lock, 10000000},
 };
 
 #define WORKLOAD_COUNT (sizeof workloads / sizeof workloads[0])
@@ -603,7 +681,7 @@ int main(int argc, char **argv)
     while (argc > 1 && w < WORKLOAD_COUNT && strcmp(argv[1], workloads[w].name) != 0)
         w++;
     if (argc < 2 || w == WORKLOAD_COUNT) {
-        fprintf(stderr, "usage: bench <yield|spawn|memory|timers|gather|wait_first> [N]\n");
+        fprintf(stderr, "usage: bench <yield|spawn|memory|timers|gather|wait_first|handoff|lock> [N]\n");
         return 2;
     }
     bench.name = workloads[w].name;

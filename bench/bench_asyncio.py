@@ -195,6 +195,38 @@ async def bench_wait_first(n):
     emit("wait_first_ms", median(times) / 1e6)
 
 
+async def bench_handoff(n):
+    """A producer and a consumer pass n items through a Queue(maxsize=1); ns per item."""
+    queue = asyncio.Queue(maxsize=1)
+
+    async def producer():
+        for i in range(1, n + 1):
+            await queue.put(i)
+
+    async def consumer():
+        for i in range(1, n + 1):
+            item = await queue.get()
+            if item != i:
+                raise RuntimeError(f"item {i} arrived as {item}")
+
+    t0 = time.perf_counter_ns()
+    p = asyncio.create_task(producer())
+    c = asyncio.create_task(consumer())
+    await p
+    await c
+    emit("handoff_ns", (time.perf_counter_ns() - t0) / n)
+
+
+async def bench_lock(n):
+    """One task takes and gives back an uncontended asyncio.Lock n times; ns per pair."""
+    lock = asyncio.Lock()
+    t0 = time.perf_counter_ns()
+    for _ in range(n):
+        await lock.acquire()
+        lock.release()
+    emit("lock_ns", (time.perf_counter_ns() - t0) / n)
+
+
 WORKLOADS = {
     "yield": (bench_yield, 200_000),
     "spawn": (bench_spawn, 200_000),
@@ -202,6 +234,8 @@ WORKLOADS = {
     "timers": (bench_timers, 100_000),
     "gather": (bench_gather, 10_000),
     "wait_first": (bench_wait_first, 10_000),
+    "handoff": (bench_handoff, 200_000),
+    "lock": (bench_lock, 1_000_000),
 }
 
 

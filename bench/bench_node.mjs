@@ -184,6 +184,63 @@ async function benchWaitFirst(n) {
   emit('wait_first_ms', median(times));
 }
 
+// A channel of one slot built on promises, the usual node hand-off: put
+// waits while the slot is full, get while it is empty.
+class Channel {
+  constructor() { this.full = false; this.item = undefined; this.getter = null; this.putter = null; }
+  async put(item) {
+    while (this.full) await new Promise((resolve) => { this.putter = resolve; });
+    this.item = item;
+    this.full = true;
+    if (this.getter) { const wake = this.getter; this.getter = null; wake(); }
+  }
+  async get() {
+    while (!this.full) await new Promise((resolve) => { this.getter = resolve; });
+    const item = this.item;
+    this.full = false;
+    if (this.putter) { const wake = this.putter; this.putter = null; wake(); }
+    return item;
+  }
+}
+
+// A producer and a consumer pass n items through a one-slot channel; ns per item.
+async function benchHandoff(n) {
+  const channel = new Channel();
+  const t0 = nowNs();
+  const producer = (async () => { for (let i = 1; i <= n; i++) await channel.put(i); })();
+  const consumer = (async () => {
+    for (let i = 1; i <= n; i++) {
+      const item = await channel.get();
+      if (item !== i) throw new Error(`item ${i} arrived as ${item}`);
+    }
+  })();
+  await Promise.all([producer, consumer]);
+  emit('handoff_ns', (secondsSince(t0) * 1e9) / n);
+}
+
+// A promise-based mutex taken and given back n times without contention; ns per pair.
+class Mutex {
+  constructor() { this.locked = false; this.waiters = []; }
+  async acquire() {
+    if (!this.locked) { this.locked = true; return; }
+    await new Promise((resolve) => this.waiters.push(resolve));
+  }
+  release() {
+    const next = this.waiters.shift();
+    if (next) next(); else this.locked = false;
+  }
+}
+
+async function benchLock(n) {
+  const mutex = new Mutex();
+  const t0 = nowNs();
+  for (let i = 0; i < n; i++) {
+    await mutex.acquire();
+    mutex.release();
+  }
+  emit('lock_ns', (secondsSince(t0) * 1e9) / n);
+}
+
 const WORKLOADS = {
   yield: [benchYield, 1_000_000],
   spawn: [benchSpawn, 1_000_000],
@@ -191,6 +248,8 @@ const WORKLOADS = {
   timers: [benchTimers, 100_000],
   gather: [benchGather, 10_000],
   wait_first: [benchWaitFirst, 10_000],
+  handoff: [benchHandoff, 1_000_000],
+  lock: [benchLock, 10_000_000],
 };
 
 async function main(argv) {

@@ -196,6 +196,30 @@ const WORKLOADS = [
       },
     ],
   },
+  {
+    name: 'handoff',
+    title: 'queue hand-off',
+    how: 'a producer task puts N items into a queue of size 1 and a consumer task gets them, checking the order (`wa_queue_put` / `wa_queue_get` on `wa_queue_new(1)`; `asyncio.Queue(maxsize=1)`; node: a one-slot channel on promises, put and get awaiting). Wall time over N: per item handed over, which costs each task one suspension.',
+    n: { full: { default: 1_000_000, python: 200_000 }, quick: { default: 20_000 } },
+    metrics: [
+      {
+        key: 'handoff_ns', label: 'queue hand-off: ns per item', keep: 'min', format: FORMAT.ns,
+        goal: { text: '≤ 100 ns (wasm)', applies: wasmOnly, pass: (v) => v <= 100 },
+      },
+    ],
+  },
+  {
+    name: 'lock',
+    title: 'uncontended lock',
+    how: 'one task takes and gives back a lock N times with nobody else wanting it (`wa_lock_acquire` + `wa_lock_release`; `await lock.acquire()` + `lock.release()` on an `asyncio.Lock`; node: a promise-based mutex, `await acquire()` + `release()`). Wall time over N.',
+    n: { full: { default: 10_000_000, python: 1_000_000 }, quick: { default: 100_000 } },
+    metrics: [
+      {
+        key: 'lock_ns', label: 'uncontended lock: ns per acquire + release', keep: 'min', format: FORMAT.ns,
+        goal: { text: '≤ 30 ns (wasm)', applies: wasmOnly, pass: (v) => v <= 30 },
+      },
+    ],
+  },
 ];
 
 // ---------------------------------------------------------------- arguments

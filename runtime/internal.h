@@ -248,8 +248,8 @@ void wa__executor_drain(wa__loop *loop); /* resolves the futures of finished wor
 void wa__executors_close(wa__loop *loop); /* waits for work in flight, stops the default pool */
 
 /* task.c */
-int wa__task_suspend(wa_task *t);        /* 0 once resumed, or WA_ESTACK / WA_ENOMEM */
-int wa__task_take_cancel(wa_task *t);    /* 1 if a cancellation was pending: now delivered */
+int wa__suspend_error(wa_task *t, int rc); /* names the task in the message; returns rc */
+int wa__cancel_delivered(wa_task *t);    /* clears must_cancel, reports the message; returns 1 */
 void wa__task_entry(wa_task *t);        /* runs the body; called by the switch */
 int wa__task_request_cancel(wa_task *t, const char *msg); /* 1 if requested, 0 done, WA_ENOMEM */
 wa_task *wa__running(const char *what); /* the running task, or NULL with WA_ENOTASK */
@@ -275,5 +275,16 @@ void wa__switch_run(wa_task *t);         /* runs t until it suspends or its body
 int wa__switch_suspend(wa__stack *st);   /* in a task: 0 once resumed, or WA_ESTACK at once */
 void wa__switch_forget(wa__loop *loop, wa__stack *st); /* frees saved bytes (saved_stack.c) */
 int wa__switch_on_task_stack(const void *p); /* p lies in the shared task stack */
+
+/* Takes a pending cancellation, if any: the await that sees it returns
+ * WA_ECANCELLED. */
+static inline int wa__task_take_cancel(wa_task *t) { return t->must_cancel ? wa__cancel_delivered(t) : 0; }
+
+/* Suspends the running task t: 0 once resumed, or WA_ESTACK / WA_ENOMEM.
+ * Inline, so a waiting primitive adds no frame to what a suspension keeps. */
+static inline int wa__task_suspend(wa_task *t) {
+    int rc = wa__switch_suspend(&t->stack);
+    return rc ? wa__suspend_error(t, rc) : 0;
+}
 
 #endif

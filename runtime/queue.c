@@ -105,9 +105,15 @@ static int reserve(wa_queue *q) {
     return 0;
 }
 
+/* A ring position: head + offset, wrapped without a division. */
+static size_t ring_at(const wa_queue *q, size_t offset) {
+    size_t at = q->head + offset;
+    return at >= q->cap ? at - q->cap : at;
+}
+
 static void push(wa_queue *q, intptr_t item) {
     slot s = {item, q->next_seq++};
-    if (q->kind == FIFO) q->slots[(q->head + q->count) % q->cap] = s;
+    if (q->kind == FIFO) q->slots[ring_at(q, q->count)] = s;
     else q->slots[q->count] = s;
     q->count++;
     if (q->kind == PRIORITY) sift_up(q, q->count - 1);
@@ -118,7 +124,7 @@ static intptr_t pop(wa_queue *q) {
     q->count--;
     if (q->kind == FIFO) {
         item = q->slots[q->head].item;
-        q->head = (q->head + 1) % q->cap;
+        q->head = ring_at(q, 1);
     } else if (q->kind == LIFO) {
         item = q->slots[q->count].item;
     } else {

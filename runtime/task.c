@@ -107,20 +107,16 @@ wa_task *wa__running(const char *what) {
     return t;
 }
 
-__attribute__((noinline, cold)) static int delivered(wa_task *t) {
+__attribute__((noinline, cold)) int wa__cancel_delivered(wa_task *t) {
     t->must_cancel = 0;
     if (t->fut.msg) wa__error(WA_ECANCELLED, "%s", t->fut.msg);  /* the cancel message */
     return 1;
 }
 
-/* Takes a pending cancellation, if any: the await that sees it returns WA_ECANCELLED. */
-static inline int take_cancel(wa_task *t) { return t->must_cancel ? delivered(t) : 0; }
-
-int wa__task_take_cancel(wa_task *t) { return take_cancel(t); }
 
 /* Errors of the suspending paths, kept out of line: a varargs call would give
  * every frame on those paths a buffer, and suspended tasks keep their frames. */
-__attribute__((noinline, cold)) static int suspend_error(wa_task *t, int rc) {
+__attribute__((noinline, cold)) int wa__suspend_error(wa_task *t, int rc) {
     if (rc == WA_ESTACK)
         return wa__error(rc, "task '%s': stack too deep to suspend (over %d bytes)", wa_task_name(t),
                          WA_STACK_LIMIT);
@@ -133,25 +129,19 @@ __attribute__((noinline, cold)) static int await_error(wa_task *t, const wa_futu
     return wa__error(WA_EINVAL, "task '%s' awaits itself", wa_task_name(t));
 }
 
-static int suspend(wa_task *t) {
-    int rc = wa__switch_suspend(&t->stack);
-    return rc ? suspend_error(t, rc) : 0;
-}
-
-int wa__task_suspend(wa_task *t) { return suspend(t); }
 
 int wa_await_future(wa_future *f) {
     wa_task *t = wa__running("wa_await");
     if (!t || !f || f == &t->fut) return await_error(t, f);
-    if (f->state == WA_PENDING && take_cancel(t)) wa__future_cancel(f, t->fut.msg);
+    if (f->state == WA_PENDING && wa__task_take_cancel(t)) wa__future_cancel(f, t->fut.msg);
     if (f->state == WA_PENDING) {
         wa__list_push(&f->callbacks, &t->wake);
         t->waiting_on = f;
         wa__future_ref(f);
-        int rc = suspend(t);
+        int rc = wa__task_suspend(t);
         t->waiting_on = NULL;
         if (rc) wa__list_remove(&f->callbacks, &t->wake);
-        else if (take_cancel(t)) rc = WA_ECANCELLED;
+        else if (wa__task_take_cancel(t)) rc = WA_ECANCELLED;
         else rc = wa__future_outcome(f, NULL);
         wa__future_unref(f);
         return rc;
@@ -179,18 +169,18 @@ static void wake_from_sleep(wa__timer *tm) {
 
 /* Suspends t until the loop clock reaches deadline (ns). */
 static int sleep_until_ns(wa_task *t, uint64_t deadline) {
-    if (take_cancel(t)) return WA_ECANCELLED;
+    if (wa__task_take_cancel(t)) return WA_ECANCELLED;
     t->timer.fire = wake_from_sleep;
     int rc = wa__timer_start(&t->timer, deadline);
     if (rc) return rc;
     t->sleeping = 1;
-    rc = suspend(t);
+    rc = wa__task_suspend(t);
     if (rc) {
         wa__heap_remove(&wa__loop_now->timers, &t->timer);
         t->sleeping = 0;
         return rc;
     }
-    return take_cancel(t) ? WA_ECANCELLED : 0;
+    return wa__task_take_cancel(t) ? WA_ECANCELLED : 0;
 }
 
 int wa_sleep(double seconds) {
@@ -215,12 +205,12 @@ int wa_yield(void) {
     wa_task *t = wa__running("wa_yield");
     if (!t) return WA_ENOTASK;
     wa__list_push(&wa__loop_now->ready, &t->wake);
-    int rc = suspend(t);
+    int rc = wa__task_suspend(t);
     if (rc) {
         wa__list_remove(&wa__loop_now->ready, &t->wake);
         return rc;
     }
-    return take_cancel(t) ? WA_ECANCELLED : 0;
+    return wa__task_take_cancel(t) ? WA_ECANCELLED : 0;
 }
 
 int wa__task_request_cancel(wa_task *t, const char *msg) {
