@@ -45,7 +45,7 @@ __attribute__((noinline, cold)) static int check_children(const char *what, cons
 #define COMBINER_OF_DEADLINE(d) ((wa__combiner *)((char *)(d) - offsetof(wa__combiner, deadline)))
 
 static void watch_fired(wa__handle *h);
-static void deadline_expired(wa__deadline *d);
+static void deadline_expired(wa__deadline *d, int deferred);
 
 /* A combiner over n children, each watched from now on. The caller holds one
  * reference; each linked watch holds one more. */
@@ -147,7 +147,8 @@ static void watch_fired(wa__handle *h) {
     wa__future_unref(&c->fut);
 }
 
-static void deadline_expired(wa__deadline *d) {
+static void deadline_expired(wa__deadline *d, int deferred) {
+    (void)deferred;                            /* never deferred: outcomes are read off the children */
     wa__combiner *c = COMBINER_OF_DEADLINE(d);
     if (c->mode == WA__WAIT) {
         complete(c, WA_DONE, 0, 0, NULL);      /* done and pending are read off the children */

@@ -123,13 +123,8 @@ void wa_future_free(wa_future *f) {
     wa__future_unref(f);
 }
 
-__attribute__((noinline, cold)) static int not_running(void) {
-    return wa__error(WA_EINVAL, "the future's loop is not running");
-}
-
 static int resolve(wa_future *f, int code, const char *msg, intptr_t value) {
     if (!f) return wa__error(WA_EINVAL, "future is NULL");
-    if (!wa__loop_now) return not_running();
     if (f->state != WA_PENDING) return wa__error(WA_ESTATE, "future is already done");
     if (f->kind == WA__TASK) return wa__error(WA_ESTATE, "a task's future is set by the task itself");
     if (msg && !(f->msg = wa__strdup(msg))) return wa__error(WA_ENOMEM, NULL);
@@ -158,14 +153,12 @@ int wa__future_cancel(wa_future *f, const char *msg) {
 
 int wa_future_cancel(wa_future *f) {
     if (!f || f->state != WA_PENDING) return 0;
-    if (!wa__loop_now) return not_running();
     return wa__future_cancel(f, NULL);
 }
 
 int wa_future_cancel_msg(wa_future *f, const char *msg) {
     if (!f) return wa__error(WA_EINVAL, "future is NULL");
     if (f->state != WA_PENDING) return 0;
-    if (!wa__loop_now) return not_running();
     return wa__future_cancel(f, msg);
 }
 
@@ -182,7 +175,6 @@ const char *wa_future_errmsg(const wa_future *f) { return f->msg ? f->msg : ""; 
 
 int wa_future_add_done_callback(wa_future *f, void (*fn)(wa_future *f, void *arg), void *arg) {
     if (!f || !fn) return wa__error(WA_EINVAL, "future and callback must not be NULL");
-    if (!wa__loop_now) return not_running();
     done_callback *cb = wa__malloc(sizeof *cb);
     if (!cb) return wa__error(WA_ENOMEM, NULL);
     cb->handle.run = run_done_callback;
@@ -190,7 +182,7 @@ int wa_future_add_done_callback(wa_future *f, void (*fn)(wa_future *f, void *arg
     cb->fn = fn;
     cb->arg = arg;
     wa__future_ref(f);
-    wa__list_push(f->state == WA_PENDING ? &f->callbacks : &wa__loop_now->ready, &cb->handle);
+    wa__list_push(f->state == WA_PENDING ? &f->callbacks : &f->loop->ready, &cb->handle);
     return 0;
 }
 

@@ -92,15 +92,16 @@ struct wa_task {
     wa__stack stack;                     /* saved while suspended */
 };
 
-/* A deadline whose expiry runs through the ready queue, after what was ready
- * already (as asyncio's call_at handles do): a completion that raced the
- * deadline in the same round is seen first. Embedded in its owner. */
+/* A deadline, embedded in its owner. It expires when the timers fire, in
+ * deadline order with sleeps. An owner whose effect must come after what is
+ * ready already (a task that a result has woken) defers it: expire then runs
+ * again from the ready queue, with deferred set, after those handles. */
 typedef struct wa__deadline {
     wa__timer timer;                     /* in the heap while ARMED */
     wa__handle expiry;                   /* in the ready queue while QUEUED */
     uint8_t state;                       /* WA__IDLE, WA__ARMED, WA__QUEUED */
     struct wa_loop *loop;                /* set by wa__deadline_arm */
-    void (*expire)(struct wa__deadline *d); /* runs from the ready queue */
+    void (*expire)(struct wa__deadline *d, int deferred);
 } wa__deadline;
 
 enum { WA__IDLE, WA__ARMED, WA__QUEUED };
@@ -138,6 +139,7 @@ typedef struct wa__heap {
 
 typedef struct wa_loop {
     wa__list ready;                      /* runnable handles, FIFO: the next round */
+    wa__handle until_done;               /* run_until_complete's done callback: stops the run */
     wa__list round;                      /* what is left of the round being run */
     wa__heap timers;                     /* pending deadlines */
     wa_future *all;                      /* every live task and future */
@@ -263,6 +265,7 @@ int wa__timer_start(wa__timer *tm, uint64_t deadline);
 uint64_t wa__deadline_ns(double when);   /* loop seconds as ns, rounded up: never early */
 int wa__deadline_arm(wa__loop *loop, wa__deadline *d, uint64_t ns); /* (re)arms; 0 or WA_ENOMEM */
 void wa__deadline_disarm(wa__loop *loop, wa__deadline *d);
+void wa__deadline_defer(wa__deadline *d); /* from expire: run again after what is ready */
 
 /* saved_stack.c */
 int wa__stack_reserve(wa__stack *st, uint32_t len); /* 0, WA_ESTACK over the limit, WA_ENOMEM */

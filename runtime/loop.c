@@ -57,17 +57,22 @@ uint64_t wa__deadline_ns(double when) {
 
 #define DEADLINE_OF(ptr, member) ((wa__deadline *)((char *)(ptr) - offsetof(wa__deadline, member)))
 
-static void deadline_expiry(wa__handle *h) {
+static void deadline_deferred(wa__handle *h) {
     wa__deadline *d = DEADLINE_OF(h, expiry);
     d->state = WA__IDLE;
-    d->expire(d);
+    d->expire(d, 1);
 }
 
 static void deadline_due(wa__timer *tm) {
     wa__deadline *d = DEADLINE_OF(tm, timer);
+    d->state = WA__IDLE;
+    d->expire(d, 0);
+}
+
+void wa__deadline_defer(wa__deadline *d) {
     d->state = WA__QUEUED;
-    d->expiry.run = deadline_expiry;
-    wa__list_push(&d->loop->ready, &d->expiry);
+    d->expiry.run = deadline_deferred;
+    wa__list_push(&d->loop->ready, &d->expiry);  /* timers fire before a round begins: this round */
 }
 
 int wa__deadline_arm(wa__loop *loop, wa__deadline *d, uint64_t ns) {
@@ -148,19 +153,13 @@ static void report_deadlock(const wa__loop *loop) {
     wa__error(WA_EDEADLOCK, "%s", msg);
 }
 
-/* What drive runs until. */
-enum { UNTIL_DONE, FOREVER, UNTIL_IDLE };
+/* What drive runs until: wa_loop_stop, or no task left (to close). */
+enum { UNTIL_STOPPED, UNTIL_IDLE };
 
-static int finished(const wa__loop *loop, int mode, const wa_future *until) {
-    if (mode == UNTIL_DONE) return until->state != WA_PENDING;
-    if (mode == FOREVER) return 0;
-    return loop->tasks_pending == 0 && !loop->ready.head;
-}
-
-/* Runs rounds until the mode's condition holds or wa_loop_stop, waiting in
- * the host when nothing is ready. Returns 0, 1 when stopped, or WA_EDEADLOCK. */
-static int drive(wa__loop *loop, int mode, const wa_future *until) {
-    while (!finished(loop, mode, until)) {
+/* Runs rounds until stopped (or idle), waiting in the host when nothing is
+ * ready. Returns 0 when idle, 1 when stopped, or WA_EDEADLOCK. */
+static int drive(wa__loop *loop, int mode) {
+    while (mode == UNTIL_STOPPED || loop->tasks_pending || loop->ready.head) {
         if (!loop->ready.head) {
             wa__timer *next = wa__heap_top(&loop->timers);
             if (!next && !loop->io_pending && !loop->work_in_flight) {
@@ -235,14 +234,25 @@ static void leave(wa__loop *loop) {
     wa__loop_now = NULL;
 }
 
+static void until_done_fired(wa__handle *h) {
+    wa__loop *loop = (wa__loop *)(void *)((char *)h - offsetof(wa__loop, until_done));
+    loop->stopping = 1;
+}
+
+/* As asyncio does, the run stops from a done callback of f: the callbacks
+ * added before it run first, and the round they are in is finished. */
 int wa_loop_run_until_complete(wa_loop *loop, wa_future *f) {
     if (!f) return wa__error(WA_EINVAL, "wa_loop_run_until_complete: future is NULL");
     int rc = enter(loop, "wa_loop_run_until_complete");
     if (rc) return rc;
     wa__future_ref(f);                   /* a callback might release the caller's */
-    rc = drive(loop, UNTIL_DONE, f);
-    if (rc == 1) rc = wa__error(WA_ESTATE, "the loop was stopped before the future completed");
-    else if (rc == 0) rc = wa__future_outcome(f, NULL);
+    loop->until_done.run = until_done_fired;
+    wa__list_push(f->state == WA_PENDING ? &f->callbacks : &loop->ready, &loop->until_done);
+    rc = drive(loop, UNTIL_STOPPED);
+    /* Stopped otherwise (wa_loop_stop, a deadlock): take the callback back. */
+    if (!wa__list_remove(&f->callbacks, &loop->until_done)) wa__list_remove(&loop->ready, &loop->until_done);
+    if (f->state != WA_PENDING) rc = wa__future_outcome(f, NULL);
+    else if (rc == 1) rc = wa__error(WA_ESTATE, "the loop was stopped before the future completed");
     wa__future_unref(f);
     leave(loop);
     return rc;
@@ -251,7 +261,7 @@ int wa_loop_run_until_complete(wa_loop *loop, wa_future *f) {
 int wa_loop_run_forever(wa_loop *loop) {
     int rc = enter(loop, "wa_loop_run_forever");
     if (rc) return rc;
-    rc = drive(loop, FOREVER, NULL);
+    rc = drive(loop, UNTIL_STOPPED);
     leave(loop);
     return rc == 1 ? 0 : rc;
 }
@@ -267,7 +277,7 @@ int wa_loop_close(wa_loop *loop) {
         if (f->kind == WA__TASK) wa__task_request_cancel((wa_task *)f, NULL);
     loop->running = 1;
     loop->stopping = 0;
-    drive(loop, UNTIL_IDLE, NULL);
+    drive(loop, UNTIL_IDLE);
     wa__executors_close(loop);
     loop->running = 0;
     /* Free what is left: first every queued callback, so no list points into

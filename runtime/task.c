@@ -218,10 +218,10 @@ int wa__task_request_cancel(wa_task *t, const char *msg) {
     t->cancel_requests++;
     if (msg) wa__future_set_msg(&t->fut, msg);
     if (t->sleeping) {                   /* wake it now; the sleep returns WA_ECANCELLED */
-        wa__heap_remove(&wa__loop_now->timers, &t->timer);
+        wa__heap_remove(&t->fut.loop->timers, &t->timer);
         t->sleeping = 0;
         t->must_cancel = 1;
-        wa__list_push(&wa__loop_now->ready, &t->wake);
+        wa__list_push(&t->fut.loop->ready, &t->wake);
         return 1;
     }
     if (t->parked && wa__waitq_cancel(t)) return 1;  /* out of a lock's, queue's... wait queue */
@@ -232,18 +232,12 @@ int wa__task_request_cancel(wa_task *t, const char *msg) {
     return 1;
 }
 
-__attribute__((noinline, cold)) static int cancel_error(const wa_task *t) {
-    return wa__error(WA_EINVAL, t ? "the task's loop is not running" : "task is NULL");
-}
-
 int wa_task_cancel(wa_task *t) {
-    if (!t || !wa__loop_now) return t && t->fut.state != WA_PENDING ? 0 : cancel_error(t);
-    return wa__task_request_cancel(t, NULL);
+    return t ? wa__task_request_cancel(t, NULL) : wa__error(WA_EINVAL, "task is NULL");
 }
 
 int wa_task_cancel_msg(wa_task *t, const char *msg) {
-    if (!t || !wa__loop_now) return t && t->fut.state != WA_PENDING ? 0 : cancel_error(t);
-    return wa__task_request_cancel(t, msg);
+    return t ? wa__task_request_cancel(t, msg) : wa__error(WA_EINVAL, "task is NULL");
 }
 
 int wa_task_cancelling(const wa_task *t) { return t->cancel_requests; }

@@ -19,8 +19,13 @@ struct wa_timeout {
 
 #define TIMEOUT_OF(d) ((wa_timeout *)((char *)(d) - offsetof(wa_timeout, deadline)))
 
-static void expire(wa__deadline *d) {
+static void expire(wa__deadline *d, int deferred) {
     wa_timeout *tm = TIMEOUT_OF(d);
+    const wa_future *on = tm->task->waiting_on;
+    if (!deferred && on && on->state != WA_PENDING) {
+        wa__deadline_defer(d);           /* a result woke the task first: it wins the race */
+        return;
+    }
     tm->expired = 1;
     wa__task_request_cancel(tm->task, NULL);
 }

@@ -1,6 +1,7 @@
 // The web target in a real browser (Debian's Chromium driven by playwright-core):
 // C test programs run in a page, timers fire through setTimeout, and the page
-// keeps rendering frames while C tasks are busy.
+// keeps rendering frames while C tasks are busy; a threads build runs its
+// executors on workers in a cross-origin isolated page.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,14 +21,21 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>wasyncio test</title>
   window.frames_ = 0;
   const frame = () => { window.frames_++; requestAnimationFrame(frame); };
   requestAnimationFrame(frame);
-  const code = await start(params.getAll('arg'), { print: (s) => out.push(s), printErr: (s) => out.push(s) });
-  window.result = { code, output: out.join('\\n') + '\\n' };
+  try {
+    const code = await start(params.getAll('arg'), { print: (s) => out.push(s), printErr: (s) => out.push(s) });
+    window.result = { code, output: out.join('\\n') + '\\n' };
+  } catch (e) {
+    window.result = { error: e.message, output: out.join('\\n') };
+  }
 </script>`;
-let browser, server;
+// What makes a page cross-origin isolated, as shared memory needs.
+const ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
+let browser, server, isolatedServer;
 
 before(async () => {
   fs.writeFileSync(path.join(dir, 'index.html'), PAGE);
   server = await serve(dir);
+  isolatedServer = await serve(dir, ISOLATION);
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -36,16 +44,21 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await server?.close();
+  await isolatedServer?.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function runInPage(program, args = []) {
-  build([path.join(ROOT, 'tests/c', `${program}.c`)], path.join(dir, `${program}.mjs`), 'web', { opt: '-O2' });
+const built = new Set();
+
+async function runInPage(program, args = [], { threads = false, isolated = false } = {}) {
+  const name = threads ? `${program}-threads` : program;
+  if (!built.has(name)) build([path.join(ROOT, 'tests/c', `${program}.c`)], path.join(dir, `${name}.mjs`), 'web', { opt: '-O2', threads });
+  built.add(name);
   const page = await browser.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  const query = new URLSearchParams([['program', program], ...args.map((a) => ['arg', a])]);
-  await page.goto(`${server.url}/index.html?${query}`);
+  const query = new URLSearchParams([['program', name], ...args.map((a) => ['arg', a])]);
+  await page.goto(`${(isolated ? isolatedServer : server).url}/index.html?${query}`);
   await page.waitForFunction(() => window.result, null, { timeout: 60000 });
   const result = await page.evaluate(() => ({ ...window.result, frames: window.frames_ }));
   await page.close();
@@ -68,4 +81,21 @@ test('the page keeps rendering while C tasks are busy', async () => {
   assert.equal(code, 0, output);
   // 0.5 s of C work at 60 frames/s: ~30 frames if the loop yields, ~1 if not.
   assert.ok(frames >= 10, `${frames} frames rendered during 0.5 s of C work`);
+});
+
+test('executor built with --threads runs its work on threads in a cross-origin isolated page', async (t) => {
+  const { code, output, error } = await runInPage('executor', [], { threads: true, isolated: true });
+  assert.equal(error, undefined, output);
+  const cases = parseCases(output);
+  assert.ok(cases.length > 0, output);
+  for (const c of cases) await t.test(c.name, () => assert.ok(c.ok, c.detail));
+  assert.equal(code, 0, output);
+  const ticks = output.match(/threads: \d+ ticks.*/);
+  assert.ok(ticks, `no threads in the page:\n${output}`);
+  t.diagnostic(ticks[0]);
+});
+
+test('a --threads build fails with a clear message in a page without cross-origin isolation', async () => {
+  const { error } = await runInPage('executor', [], { threads: true, isolated: false });
+  assert.match(error ?? '', /built with --threads and needs a cross-origin isolated page/);
 });

@@ -24,6 +24,36 @@ for (const target of ['wasi', 'node']) {
   }
 }
 
+test('node -O2 threads: the same functions are instrumented as without threads', () => {
+  const plain = build([BUSY], path.join(tmp, 'busy-plain.mjs'), 'node', { opt: '-O2' }).instrumented;
+  const threaded = build([BUSY], path.join(tmp, 'busy-threads.mjs'), 'node', { opt: '-O2', threads: true }).instrumented;
+  // emscripten's runner of proxied calls must not drag blocking waits (malloc, printf) in.
+  assert.deepEqual([...threaded].sort(), [...plain].sort());
+});
+
+test('node threads build: exits with main\'s code while pool threads sit idle', () => {
+  const src = path.join(tmp, 'leak.c');
+  fs.writeFileSync(src, `#include "wasyncio.h"
+static int work(void *arg, intptr_t *result) { *result = (intptr_t)arg; return 0; }
+static int amain(void *arg) {
+    (void)arg;
+    wa_executor *ex = wa_executor_new(2);  /* never freed: its thread stays */
+    wa_future *f = wa_run_in_executor(ex, work, (void *)7);
+    intptr_t v = 0;
+    int rc = wa_await(f);
+    if (rc == 0) wa_future_result(f, &v);
+    wa_future_free(f);
+    return rc ? rc : v != 7;
+}
+int main(void) { return wa_executor_has_threads() && wa_run(amain, NULL) == 0 ? 3 : 1; }
+`);
+  const out = path.join(tmp, 'leak.mjs');
+  build([src], out, 'node', { opt: '-O2', threads: true });
+  assert.ok(fs.existsSync(path.join(tmp, 'leak.core.worker.js')));
+  const r = spawnSync(process.execPath, [out], { encoding: 'utf8', timeout: 30000 });
+  assert.equal(r.status, 3, r.stderr);
+});
+
 test('a WASI build imports only wasi_snapshot_preview1', () => {
   const out = path.join(tmp, 'busy-imports.wasm');
   build([BUSY], out, 'wasi', { opt: '-O2' });
@@ -46,7 +76,11 @@ test('wa-cc explains bad input', () => {
   r = cc(path.join(tmp, 'bad.c'), '-o', path.join(tmp, 'bad'), '--target=native');
   assert.equal(r.status, 1);
   assert.match(r.stderr, /undefined_thing/);
+  r = cc(BUSY, '-o', path.join(tmp, 'x.wasm'), '--target=wasi', '--threads');
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /--threads is for the node and web targets/);
   assert.match(cc('--help').stdout, /--target=node\|web\|wasi\|native/);
+  assert.match(cc('--help').stdout, /--threads/);
 });
 
 test('node host: the JS event loop keeps running while C tasks are busy', async () => {

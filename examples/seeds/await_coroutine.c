@@ -21,6 +21,9 @@
  * The same program appears in 001_ade296bdac61d605.txt section "3、await"
  * 实例2 (return value 'value of return').
  *
+ * loop.run_until_complete(func()), with nothing else at the top level, is
+ * wa_run (asyncio.run, which the seed gives as the alternative).
+ *
  * Expected output (translated; Python's print puts one space between items):
  *     Executing code inside the coroutine function
  *     start

@@ -18,9 +18,10 @@
  * Shows: add_done_callback registers a plain function that the loop calls
  * (through the loop, never inline) with the finished task, a future; it reads
  * the result there. In C a task's future is wa_task_future(task).
- * Tasks exist only inside wa_run, so the top-level code runs as the main task
- * and run_until_complete(task) becomes await task; the callback was added
- * before the main task started waiting, so it runs before main resumes.
+ * The top-level code is main() on an explicit loop, as in the seed: the
+ * callback is added before the loop runs, and wa_loop_run_until_complete,
+ * like asyncio's, stops the loop from a done callback of the task, so the
+ * callbacks added before it have run when it returns.
  *
  * Expected output (translated): "return value: to be or not to be".
  */
@@ -41,14 +42,14 @@ static int return_data(void *arg) {
     return wa_return((intptr_t)"to be or not to be");
 }
 
-static int amain(void *arg) {
-    (void)arg;
-    wa_task *task = wa_create_task(return_data, NULL);   /* loop.create_task(return_data()) */
-    if (!task) return wa_fail(WA_ENOMEM, "cannot create task");
-    int rc = wa_future_add_done_callback(wa_task_future(task), callback, NULL);
-    if (!rc) rc = wa_await_task(task);                   /* loop.run_until_complete(task) */
+int main(void) {
+    wa_loop *loop = wa_loop_new();                       /* asyncio.get_event_loop() */
+    if (!loop) return seed_exit(WA_ENOMEM);
+    wa_task *task = wa_loop_create_task(loop, return_data, NULL);  /* loop.create_task(...) */
+    int rc = task ? wa_future_add_done_callback(wa_task_future(task), callback, NULL) : WA_ENOMEM;
+    if (!rc) rc = wa_loop_run_until_complete(loop, wa_task_future(task));
     wa_task_release(task);
+    rc = seed_exit(rc);
+    wa_loop_close(loop);                                 /* loop.close() */
     return rc;
 }
-
-int main(void) { return seed_main(amain); }

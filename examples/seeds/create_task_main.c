@@ -1,9 +1,10 @@
 /*
  * Port of seed 001_ade296bdac61d605.txt, section "多任务协程 Task",
- * "asyncio.create_task( func() )" example (the same program is in
- * 003_c3bbfac469df662c.txt section 3.4, with "start main"/"end main" and
- * result 3; the task names n1/n2 come from the named-task example of
- * 000_3f41389192140140.txt section "★ Task 对象 与 asyncio.wait、asyncio.create_task"):
+ * "asyncio.create_task( func() )" example. The same program is in
+ * 003_c3bbfac469df662c.txt section 3.4 ("start main"/"end main", result 3)
+ * and, without the prints and with tasks named n1 and n2, as the second
+ * example of 000_3f41389192140140.txt section
+ * "★ Task 对象 与 asyncio.wait、asyncio.create_task"; the port takes 000's names:
  *
  *     async def func():
  *         print(1)
@@ -22,13 +23,14 @@
  *
  * Shows: create_task puts the task in the loop at once, but it only starts
  * when main suspends, so "main end" is printed before either task prints 1.
- * Named tasks (create_task(..., name=...)) are wa_task_set_name.
+ * Named tasks (create_task(..., name=...)) are wa_task_set_name. wait with
+ * timeout=None returns once both tasks are done; done is printed as a set.
  *
- * asyncio.wait is not in this API yet: with timeout=None it returns when all
- * tasks are done, which the port does by awaiting each task in turn; "done"
- * is then the whole list. Python prints done as a set in arbitrary order with
- * full reprs; the port prints it in creation order with the simplified repr
- * of seed_print_task_repr (no coroutine or source line).
+ * 000's func forgets the await before asyncio.sleep(3) (it would not sleep)
+ * and its main has syntax errors; the port follows 001 there. Python prints
+ * done in arbitrary order with full reprs; the port prints it in creation
+ * order with the simplified repr of seed_print_task_repr (no coroutine or
+ * source line).
  *
  * Expected output:
  *     main start / main end / 1 / 1 / 2 / 2 /
@@ -50,6 +52,7 @@ static const char *const names[2] = {"n1", "n2"};
 static int amain(void *arg) {
     (void)arg;
     wa_task *task_list[2] = {NULL, NULL};
+    wa_task *done[2];
     int rc = 0;
     printf("main start\n");
     for (int i = 0; i < 2 && !rc; i++) {
@@ -58,15 +61,14 @@ static int amain(void *arg) {
                           : wa_fail(WA_ENOMEM, "cannot create task");
     }
     if (!rc) printf("main end\n");
-    for (int i = 0; i < 2 && !rc; i++)                 /* await asyncio.wait(task_list) */
-        rc = wa_await_task(task_list[i]);
-    if (!rc) {                                         /* print(done) */
-        printf("{");
-        for (int i = 0; i < 2; i++) {
-            if (i) printf(", ");
-            seed_print_task_repr(task_list[i], 1);
+    if (!rc) {                  /* done, pending = await asyncio.wait(task_list, timeout=None) */
+        int ndone = wa_wait(task_list, 2, WA_FOREVER, WA_ALL_COMPLETED, done, NULL);
+        if (ndone < 0) {
+            rc = ndone;
+        } else {                                       /* print(done) */
+            seed_print_task_set(done, (size_t)ndone, 1);
+            printf("\n");
         }
-        printf("}\n");
     }
     for (int i = 0; i < 2; i++) wa_task_release(task_list[i]);
     return rc;

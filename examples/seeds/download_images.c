@@ -29,7 +29,6 @@
  * fetched) and nothing is written to disk: the finish line names the file the
  * seed would save ("download finished: 1.jpg"). The ordinary way awaits each
  * download in turn (the seed blocks in requests.get; same order and time).
- * asyncio.wait is not in this API yet: the tasks are awaited one by one.
  * Added lines: "sequential:"/"concurrent:" headings and the elapsed times.
  *
  * Expected output: see download_images.expected.
@@ -84,8 +83,10 @@ static int amain(void *arg) {
         tasks[i] = wa_create_task(download_task, (void *)&indexes[i]);
         if (!tasks[i]) rc = wa_fail(WA_ENOMEM, "cannot create task");
     }
-    for (int i = 0; i < NURLS && !rc; i++)      /* await asyncio.wait(tasks) */
-        rc = wa_await_task(tasks[i]);
+    if (!rc) {                                  /* await asyncio.wait(tasks) */
+        int ndone = wa_wait(tasks, NURLS, WA_FOREVER, WA_ALL_COMPLETED, NULL, NULL);
+        if (ndone < 0) rc = ndone;
+    }
     for (int i = 0; i < NURLS; i++) wa_task_release(tasks[i]);
     if (rc) return rc;
     printf("elapsed ~%ld s\n", seed_whole_seconds(t0));

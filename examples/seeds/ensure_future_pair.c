@@ -27,6 +27,9 @@
  *     执行协程函数内部代码 / main finish / start / start / end / end /
  *     IO操作完成，结果为： 返回值 返回值
  *
+ * loop.run_until_complete(main()), with nothing else at the top level, is
+ * wa_run (asyncio.run, which the seed gives as the alternative).
+ *
  * Expected output (translated): the same seven lines.
  */
 #include "seed_common.h"

@@ -14,15 +14,17 @@
  *         print(4)
  *
  *     tasks = [asyncio.ensure_future(func1()), asyncio.ensure_future(func2())]
+ *     loop = asyncio.get_event_loop()
  *     loop.run_until_complete(asyncio.wait(tasks))
  *
  * Shows: when a task hits an I/O wait the loop switches to the other task.
  * func1 prints 1 and sleeps, func2 prints 3 and sleeps, then both wake 2 s
  * later in the order they went to sleep: 1 3 2 4, in about 2 s, not 4.
  *
- * asyncio.wait(tasks) is not in this API yet; waiting for all tasks is done
- * by awaiting each task in turn, which ends at the same moment (when the last
- * one has finished) and prints the same.
+ * The loop that ensure_future and get_event_loop fetch implicitly is created
+ * first with wa_loop_new; asyncio.wait(tasks), the coroutine given to
+ * run_until_complete, is the task body seed_wait_all; the loop is closed at
+ * the end.
  *
  * Expected output: 1, 3, 2, 4 on separate lines, then one added line
  * "elapsed ~2 s" that checks the two sleeps overlapped.
@@ -47,20 +49,21 @@ static int func2(void *arg) {
     return 0;
 }
 
-static int amain(void *arg) {
-    (void)arg;
-    double t0 = seed_now();
-    wa_task *tasks[2];
-    tasks[0] = wa_create_task(func1, NULL);   /* asyncio.ensure_future(func1()) */
-    tasks[1] = wa_create_task(func2, NULL);   /* asyncio.ensure_future(func2()) */
-    int rc = 0;
-    if (!tasks[0] || !tasks[1]) rc = wa_fail(WA_ENOMEM, "cannot create tasks");
-    for (int i = 0; i < 2 && !rc; i++)        /* asyncio.wait(tasks) */
-        rc = wa_await_task(tasks[i]);
-    for (int i = 0; i < 2; i++) wa_task_release(tasks[i]);
-    if (rc) return rc;
-    printf("elapsed ~%ld s\n", seed_whole_seconds(t0));
-    return 0;
-}
+/* The task list, read by the waiting task: static storage. */
+static wa_task *tasks[2];
+static struct seed_task_list task_list = {tasks, 2};
 
-int main(void) { return seed_main(amain); }
+int main(void) {
+    wa_loop *loop = wa_loop_new();                    /* asyncio.get_event_loop() */
+    if (!loop) return seed_exit(WA_ENOMEM);
+    double t0 = seed_now();
+    tasks[0] = wa_loop_create_task(loop, func1, NULL);   /* asyncio.ensure_future(func1()) */
+    tasks[1] = wa_loop_create_task(loop, func2, NULL);   /* asyncio.ensure_future(func2()) */
+    int rc = (tasks[0] && tasks[1]) ? 0 : WA_ENOMEM;
+    if (!rc) rc = seed_run_until_complete(loop, seed_wait_all, &task_list, NULL);
+    if (!rc) printf("elapsed ~%ld s\n", seed_whole_seconds(t0));
+    for (int i = 0; i < 2; i++) wa_task_release(tasks[i]);
+    int status = seed_exit(rc);
+    wa_loop_close(loop);
+    return status;
+}

@@ -90,11 +90,61 @@ static inline void seed_print_task_repr(const wa_task *t, int result_is_string) 
     }
 }
 
-/* main() of every port: runs amain, reports a failure on stderr, exits 1 on it. */
-static inline int seed_main(wa_fn amain) {
-    int rc = wa_run(amain, NULL);
+/* Prints a set of tasks as Python prints one, without newline: "set()" when
+ * empty, else "{repr, repr}" in array order (Python's order is arbitrary). */
+static inline void seed_print_task_set(wa_task *const *tasks, size_t n, int result_is_string) {
+    if (n == 0) {
+        printf("set()");
+        return;
+    }
+    printf("{");
+    for (size_t i = 0; i < n; i++) {
+        if (i) printf(", ");
+        seed_print_task_repr(tasks[i], result_is_string);
+    }
+    printf("}");
+}
+
+/* A timeout of the seed's number of seconds, scaled; WA_FOREVER stays so. */
+static inline double seed_timeout(double seconds) {
+    return seconds == WA_FOREVER ? WA_FOREVER : seconds * seed_scale();
+}
+
+/* The tasks of a seed_wait_all call; keep it in static storage. */
+struct seed_task_list {
+    wa_task **tasks;
+    size_t n;
+};
+
+/* Task body for the coroutine asyncio.wait(tasks) (ALL_COMPLETED, no
+ * timeout): arg is a struct seed_task_list; the result is how many are done. */
+static inline int seed_wait_all(void *arg) {
+    const struct seed_task_list *list = arg;
+    int rc = wa_wait(list->tasks, list->n, WA_FOREVER, WA_ALL_COMPLETED, NULL, NULL);
+    return rc < 0 ? rc : wa_return(rc);
+}
+
+/* loop.run_until_complete(fn(arg)): runs fn as a new task of loop until it
+ * has finished. Returns its code; its result goes to *value (may be NULL). */
+static inline int seed_run_until_complete(wa_loop *loop, wa_fn fn, void *arg, intptr_t *value) {
+    wa_task *t = wa_loop_create_task(loop, fn, arg);
+    if (!t) return WA_ENOMEM;
+    int rc = wa_loop_run_until_complete(loop, wa_task_future(t));
+    if (!rc && value) rc = wa_task_result(t, value);
+    wa_task_release(t);
+    return rc;
+}
+
+/* Reports a failure on stderr (call it before closing the loop, which may
+ * replace wa_errmsg) and returns the exit status: 0, or 1 on failure. */
+static inline int seed_exit(int rc) {
     if (rc) fprintf(stderr, "error: %s: %s\n", wa_strerror(rc), wa_errmsg());
     return rc ? 1 : 0;
+}
+
+/* main() of the ports run by wa_run: runs amain, reports a failure, exits 1 on it. */
+static inline int seed_main(wa_fn amain) {
+    return seed_exit(wa_run(amain, NULL));
 }
 
 #endif /* WASYNCIO_SEED_COMMON_H */

@@ -26,23 +26,28 @@
  *         asyncio.run(func())
  *         print(f"{func.__name__} cost: {time.perf_counter() - start}")
  *
- * (The seed's perf_ has typos; the intent is the line above.)
+ * (The seed's perf_ has typos; the intent is the line above. Its commented
+ * alternative for way 1, asyncio.wait(do1(), do3()), passes the coroutines
+ * wrongly and is left out.)
  *
- * Shows: tasks overlap their waits (way 2: 1 s and 3 s take about 3 s), while
+ * Shows: gather runs the coroutines as tasks that overlap their waits and
+ * returns their results in argument order (way 1: 1 s and 3 s take about
+ * 3 s); tasks created first and awaited in turn overlap the same way (way 2);
  * awaiting coroutines one after the other adds them up (way 3: about 4 s).
- * Awaiting a coroutine directly is a plain C call inside the task.
+ * Awaiting a coroutine directly is a plain C call inside the task; gather's
+ * coroutines become tasks, which C creates explicitly.
  *
- * Left out: way 1, asyncio.gather is not in this API yet (with tasks it
- * prints and times exactly like way 2).
- * Added lines: the time of each way, so the test can check both claims; the
- * final "main cost" is then 3 + 4 = 7 s instead of the seed's 10 s.
+ * Added lines: the time of each way (and gather's results), so the test can
+ * check each claim; the final "main cost" is 3 + 3 + 4 = 10 s.
  *
  * Expected output:
+ *     do1:Starting / do3:Starting / do1:Ending / do3:Ending
+ *     way 1, gather: do1 do3, elapsed ~3 s
  *     do1:Starting / do3:Starting / do1:Ending / do3:Ending
  *     way 2, tasks then await: elapsed ~3 s
  *     do1:Starting / do1:Ending / do3:Starting / do3:Ending
  *     way 3, direct await: elapsed ~4 s
- *     main cost: ~7 s
+ *     main cost: ~10 s
  */
 #include "seed_common.h"
 
@@ -85,11 +90,25 @@ static int amain(void *arg) {
     const char *r1 = NULL, *r3 = NULL;
     double start = seed_now();
 
-    /* way 2 */
+    /* way 1: return_1, return_3 = await asyncio.gather(do1(), do3()) */
     double t0 = seed_now();
+    wa_task *both[2];
+    both[0] = wa_create_task(do1_task, NULL);
+    both[1] = wa_create_task(do3_task, NULL);
+    intptr_t returns[2] = {0, 0};
+    int rc = (both[0] && both[1]) ? 0 : wa_fail(WA_ENOMEM, "cannot create tasks");
+    if (!rc) rc = wa_gather(both, 2, returns, NULL, 0);
+    wa_task_release(both[0]);
+    wa_task_release(both[1]);
+    if (rc) return rc;
+    printf("way 1, gather: %s %s, elapsed ~%ld s\n", (const char *)returns[0],
+           (const char *)returns[1], seed_whole_seconds(t0));
+
+    /* way 2 */
+    t0 = seed_now();
     wa_task *task1 = wa_create_task(do1_task, NULL);   /* asyncio.ensure_future(do1()) */
     wa_task *task3 = wa_create_task(do3_task, NULL);   /* asyncio.ensure_future(do3()) */
-    int rc = (task1 && task3) ? 0 : wa_fail(WA_ENOMEM, "cannot create tasks");
+    rc = (task1 && task3) ? 0 : wa_fail(WA_ENOMEM, "cannot create tasks");
     if (!rc) rc = wa_await_task(task1);                /* await task1 */
     if (!rc) rc = wa_await_task(task3);                /* await task3 */
     wa_task_release(task1);

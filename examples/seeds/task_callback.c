@@ -26,15 +26,17 @@
  *
  * Differences from the seed: a 1 s sleep stands in for the HTTP request, which
  * returns status 200 (the seed's printed "<Response [200]>" does not match its
- * own code, which returns status_code). The task is named 'request'; its repr
- * is the simplified one of seed_print_task_repr (Python adds the coroutine and
- * "cb=[callback()]"). Tasks exist only inside wa_run, so the top-level code
- * runs as the main task and run_until_complete(task) becomes await task.
+ * own code, which returns status_code). The task's repr is the simplified
+ * one of seed_print_task_repr (Python adds the coroutine and
+ * "cb=[callback()]"). The top-level code is main() on an explicit loop, as
+ * in the seed; wa_loop_run_until_complete, like asyncio's, stops the loop
+ * from a done callback of the task, so the callback added before it has run
+ * when it returns.
  *
  * Expected output:
- *     Task: <Task pending name='request'>
+ *     Task: <Task pending name='Task-1'>
  *     Status: 200
- *     Task: <Task finished name='request' result=200>
+ *     Task: <Task finished name='Task-1' result=200>
  *     Task Result: 200
  */
 #include "seed_common.h"
@@ -55,18 +57,17 @@ static void callback(wa_future *task, void *arg) {
         printf("Status: error %s\n", wa_strerror(wa_future_result(task, NULL)));
 }
 
-static int amain(void *arg) {
-    (void)arg;
+int main(void) {
+    wa_loop *loop = wa_loop_new();                    /* the default event loop */
+    if (!loop) return seed_exit(WA_ENOMEM);
     intptr_t result = 0;
-    wa_task *task = wa_create_task(request, NULL);    /* asyncio.ensure_future(request()) */
-    if (!task) return wa_fail(WA_ENOMEM, "cannot create task");
-    int rc = wa_task_set_name(task, "request");
-    if (!rc) rc = wa_future_add_done_callback(wa_task_future(task), callback, NULL);
+    wa_task *task = wa_loop_create_task(loop, request, NULL);  /* asyncio.ensure_future(request()) */
+    int rc = task ? wa_future_add_done_callback(wa_task_future(task), callback, NULL) : WA_ENOMEM;
     if (!rc) {
         printf("Task: ");
         seed_print_task_repr(task, 0);
         printf("\n");
-        rc = wa_await_task(task);                     /* loop.run_until_complete(task) */
+        rc = wa_loop_run_until_complete(loop, wa_task_future(task));
     }
     if (!rc) {
         printf("Task: ");
@@ -76,7 +77,7 @@ static int amain(void *arg) {
     }
     if (!rc) printf("Task Result: %ld\n", (long)result);
     wa_task_release(task);
+    rc = seed_exit(rc);
+    wa_loop_close(loop);
     return rc;
 }
-
-int main(void) { return seed_main(amain); }

@@ -23,18 +23,16 @@
  *
  * Differences from the seed: C has no coroutine object (calling a C function
  * runs it), so the "Coroutine: <coroutine object ...>" line has no
- * counterpart and is left out; tasks exist only inside wa_run, so the
- * top-level code runs as the main task and run_until_complete(task) becomes
- * await task. The task is named 'execute' explicitly (Python would call it
- * 'Task-1') and its repr is the simplified one of seed_print_task_repr.
+ * counterpart and is left out, and the loop is closed at the end. The task's
+ * repr is the simplified one of seed_print_task_repr.
  * Added lines: "Task done: False/True" (task.done()) and "Task Result: 1".
  *
  * Expected output:
  *     After calling execute
- *     Task: <Task pending name='execute'>
+ *     Task: <Task pending name='Task-1'>
  *     Task done: False
  *     Number: 1
- *     Task: <Task finished name='execute' result=1>
+ *     Task: <Task finished name='Task-1' result=1>
  *     Task done: True
  *     Task Result: 1
  *     After calling loop
@@ -51,19 +49,14 @@ static int execute(void *arg) {
 
 static const char *py_bool(int b) { return b ? "True" : "False"; }
 
-static int amain(void *arg) {
-    (void)arg;
+static int run(wa_loop *loop) {
     intptr_t result = 0;
-    printf("After calling execute\n");
-    wa_task *task = wa_create_task(execute, &x_arg);  /* loop.create_task(coroutine) */
-    if (!task) return wa_fail(WA_ENOMEM, "cannot create task");
-    int rc = wa_task_set_name(task, "execute");
-    if (!rc) {
-        printf("Task: ");
-        seed_print_task_repr(task, 0);
-        printf("\nTask done: %s\n", py_bool(wa_task_done(task)));
-        rc = wa_await_task(task);                     /* loop.run_until_complete(task) */
-    }
+    wa_task *task = wa_loop_create_task(loop, execute, &x_arg);  /* loop.create_task(coroutine) */
+    if (!task) return WA_ENOMEM;
+    printf("Task: ");
+    seed_print_task_repr(task, 0);
+    printf("\nTask done: %s\n", py_bool(wa_task_done(task)));
+    int rc = wa_loop_run_until_complete(loop, wa_task_future(task));
     if (!rc) {
         printf("Task: ");
         seed_print_task_repr(task, 0);
@@ -78,4 +71,11 @@ static int amain(void *arg) {
     return rc;
 }
 
-int main(void) { return seed_main(amain); }
+int main(void) {
+    printf("After calling execute\n");
+    wa_loop *loop = wa_loop_new();                    /* asyncio.get_event_loop() */
+    if (!loop) return seed_exit(WA_ENOMEM);
+    int status = seed_exit(run(loop));
+    wa_loop_close(loop);
+    return status;
+}

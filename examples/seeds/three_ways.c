@@ -24,6 +24,7 @@
  *
  *     def show_perf(func):
  *         start_ = now()
+ *         loop = asyncio.get_event_loop()
  *         # 1. loop.run_until_complete(func())
  *         # 2. done, pending = loop.run_until_complete(func())
  *         #    for task in done: print("返回结果2:", task.result())
@@ -37,16 +38,15 @@
  * the port runs all three in sequence, each with its own branch.)
  *
  * Shows: 99 tasks sleeping 2 s each finish together in about 2 s, however the
- * results are collected: read from the tasks inside the coroutine (1), handed
- * back as the task list from the coroutine's return value (2), or as a list
- * of results in task order (3).
+ * results are collected: read from the done tasks inside the coroutine (1),
+ * handed back as wait's (done, pending) from the coroutine's return value
+ * (2), or as gather's list of results in task order (3).
  *
- * asyncio.wait and asyncio.gather are not in this API yet. Waiting for all
- * tasks is done by awaiting each in turn: for wait() the "done" set is then
- * the whole task list (Python's set order is arbitrary; all results are equal
- * anyway); for gather() the results are collected in argument order, which is
- * what gather returns. run_until_complete(func()) is "create a task and await
- * it". The timings are printed as "perf: ~2 s" (whole unscaled seconds).
+ * get_event_loop returns the same loop on every call: the port creates it
+ * once, runs the three coroutines on it and closes it at the end. Python's
+ * done set is in arbitrary order; the port reads it in creation order (all
+ * results are equal anyway). The timings are printed as "perf: ~2 s" (whole
+ * unscaled seconds).
  *
  * Expected output (translated), three times, for 1, 2 and 3:
  *     nested waiting: 2          (99 lines)
@@ -62,10 +62,19 @@ struct job {
     char result[32];                 /* the returned string, owned here */
 };
 
+/* (done, pending) as asyncio.wait returns them. */
+struct wait_result {
+    wa_task *done[NJOBS];
+    size_t ndone;
+    wa_task *pending[NJOBS];
+    size_t npending;
+};
+
 /* Task arguments and shared lists live in static storage (see seed_common.h). */
 static struct job jobs[NJOBS];
 static wa_task *tasks[NJOBS];
-static const char *results[NJOBS];
+static struct wait_result waited;
+static intptr_t results[NJOBS];
 
 static int do_something(void *arg) {
     struct job *j = arg;
@@ -97,12 +106,12 @@ static int spawn_all(void) {
     return 0;
 }
 
-/* Stands in for "await asyncio.wait(tasks)": returns once every task is done. */
-static int await_all(void) {
-    for (int i = 0; i < NJOBS; i++) {
-        int rc = wa_await_task(tasks[i]);
-        if (rc) return rc;
-    }
+/* done, pending = await asyncio.wait(tasks) */
+static int wait_all(void) {
+    int ndone = wa_wait(tasks, NJOBS, WA_FOREVER, WA_ALL_COMPLETED, waited.done, waited.pending);
+    if (ndone < 0) return ndone;
+    waited.ndone = (size_t)ndone;
+    waited.npending = NJOBS - waited.ndone;
     return 0;
 }
 
@@ -111,27 +120,27 @@ static int main1(void *arg) {
     (void)arg;
     int rc = spawn_all();
     if (rc) return rc;
-    rc = await_all();
-    for (int i = 0; i < NJOBS && !rc; i++) {     /* for task in done */
+    rc = wait_all();
+    for (size_t i = 0; i < waited.ndone && !rc; i++) {   /* for task in done */
         intptr_t value = 0;
-        rc = wa_task_result(tasks[i], &value);
+        rc = wa_task_result(waited.done[i], &value);
         if (!rc) printf("result 1: %s\n", (const char *)value);
     }
     release_all();
     return rc;
 }
 
-/* 2. return await asyncio.wait(tasks): the result is the "done" list. */
+/* 2. return await asyncio.wait(tasks): the result is (done, pending). */
 static int main2(void *arg) {
     (void)arg;
     int rc = spawn_all();
     if (rc) return rc;
-    rc = await_all();
+    rc = wait_all();
     if (rc) {
         release_all();
         return rc;
     }
-    return wa_return((intptr_t)tasks);           /* the caller releases them */
+    return wa_return((intptr_t)&waited);         /* the caller releases the tasks */
 }
 
 /* 3. return await asyncio.gather(*tasks): results in task order. */
@@ -139,49 +148,42 @@ static int main3(void *arg) {
     (void)arg;
     int rc = spawn_all();
     if (rc) return rc;
-    for (int i = 0; i < NJOBS && !rc; i++) {
-        intptr_t value = 0;
-        rc = wa_await_task(tasks[i]);
-        if (!rc) rc = wa_task_result(tasks[i], &value);
-        if (!rc) results[i] = (const char *)value;
-    }
+    rc = wa_gather(tasks, NJOBS, results, NULL, 0);
     release_all();
     if (rc) return rc;
     return wa_return((intptr_t)results);
 }
 
-static int show_perf(wa_fn func, int way) {
+static int show_perf(wa_loop *loop, wa_fn func, int way) {
     double start = seed_now();
     intptr_t value = 0;
-    wa_task *t = wa_create_task(func, NULL);     /* loop.run_until_complete(func()) */
-    if (!t) return wa_fail(WA_ENOMEM, "cannot create task");
-    int rc = wa_await_task(t);
-    if (!rc) rc = wa_task_result(t, &value);
-    wa_task_release(t);
+    int rc = seed_run_until_complete(loop, func, NULL, &value);  /* run_until_complete(func()) */
     if (rc) return rc;
-    if (way == 2) {                              /* for task in done */
-        wa_task **done = (wa_task **)value;
-        for (int i = 0; i < NJOBS && !rc; i++) {
+    if (way == 2) {                              /* done, pending = ...; for task in done */
+        const struct wait_result *w = (const struct wait_result *)value;
+        for (size_t i = 0; i < w->ndone && !rc; i++) {
             intptr_t r = 0;
-            rc = wa_task_result(done[i], &r);
+            rc = wa_task_result(w->done[i], &r);
             if (!rc) printf("result 2: %s\n", (const char *)r);
         }
         release_all();
         if (rc) return rc;
     } else if (way == 3) {                       /* for result in results */
-        const char **res = (const char **)value;
-        for (int i = 0; i < NJOBS; i++) printf("result 3: %s\n", res[i]);
+        const intptr_t *res = (const intptr_t *)value;
+        for (int i = 0; i < NJOBS; i++) printf("result 3: %s\n", (const char *)res[i]);
     }
     printf("perf: ~%ld s\n", seed_whole_seconds(start));
     return 0;
 }
 
-static int amain(void *arg) {
-    (void)arg;
-    int rc = show_perf(main1, 1);
-    if (!rc) rc = show_perf(main2, 2);
-    if (!rc) rc = show_perf(main3, 3);
-    return rc;
+int main(void) {
+    wa_loop *loop = wa_loop_new();               /* asyncio.get_event_loop() */
+    if (!loop) return seed_exit(WA_ENOMEM);
+    int rc = show_perf(loop, main1, 1);
+    if (!rc) rc = show_perf(loop, main2, 2);
+    if (!rc) rc = show_perf(loop, main3, 3);
+    if (rc) release_all();
+    int status = seed_exit(rc);
+    wa_loop_close(loop);
+    return status;
 }
-
-int main(void) { return seed_main(amain); }

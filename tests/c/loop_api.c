@@ -185,6 +185,60 @@ static int stop_early(void) {
     return check_failures == before;
 }
 
+static void log_result(wa_future *f, void *arg) {
+    intptr_t v = 0;
+    wa_future_result(f, &v);
+    LOG("%s:%d", (const char *)arg, (int)v);
+}
+
+static int returns_42(void *arg) {
+    (void)arg;
+    return wa_return(42);
+}
+
+/* The run stops from a done callback of its future, as in asyncio: the
+ * callbacks added before run_until_complete have run when it returns. */
+static int done_callbacks_run_first(void) {
+    int before = check_failures;
+    wa_loop *loop = wa_loop_new();
+    wa_task *t = wa_loop_create_task(loop, returns_42, NULL);
+    wa_handle *h;
+    CHECK_INT(wa_call_soon(loop, note, "soon", &h), 0);
+    wa_handle_release(h);
+    CHECK_INT(wa_future_add_done_callback(wa_task_future(t), log_result, "cb1"), 0);  /* before it runs */
+    CHECK_INT(wa_loop_run_until_complete(loop, wa_task_future(t)), 0);
+    LOG("returned");
+    CHECK_LOG("soon cb1:42 returned");
+    wa_task_release(t);
+    CHECK_INT(wa_loop_close(loop), 0);
+    return check_failures == before;
+}
+
+static wa_task *watched;
+
+static void add_callbacks(void *arg) {
+    (void)arg;
+    wa_future_add_done_callback(wa_task_future(watched), log_result, "cb1");
+    wa_future_add_done_callback(wa_task_future(watched), log_result, "cb2");
+}
+
+static int callbacks_before_return(void) {
+    int before = check_failures;
+    wa_loop *loop = wa_loop_new();
+    watched = wa_loop_create_task(loop, returns_42, NULL);
+    CHECK_INT(wa_call_soon(loop, add_callbacks, NULL, NULL), 0);
+    CHECK_INT(wa_loop_run_until_complete(loop, wa_task_future(watched)), 0);
+    LOG("returned");
+    CHECK_LOG("cb1:42 cb2:42 returned");
+    /* Already done: one round runs, then it returns the outcome. */
+    CHECK_INT(wa_call_soon(loop, note, "round", NULL), 0);
+    CHECK_INT(wa_loop_run_until_complete(loop, wa_task_future(watched)), 0);
+    CHECK_LOG("round");
+    wa_task_release(watched);
+    CHECK_INT(wa_loop_close(loop), 0);
+    return check_failures == before;
+}
+
 #define CASE(name, fn)                                                      \
     do {                                                                    \
         event_log[0] = 0;                                                   \
@@ -198,5 +252,7 @@ int main(void) {
     CASE("misuse, and no nested runs", futures_and_misuse);
     CASE("run_until_complete on a future set by a callback", gate_case);
     CASE("stop before the future completes", stop_early);
+    CASE("done callbacks of the future run before run_until_complete returns", callbacks_before_return);
+    CASE("callbacks added before the loop runs", done_callbacks_run_first);
     return check_exit();
 }

@@ -130,6 +130,34 @@ static int completion_racing_timeout(void *arg) {
     return 0;
 }
 
+static void block_loop(void *arg) {       /* holds the loop, as blocking code would */
+    double until = wa_time() + *(const double *)arg;
+    while (wa_time() < until) {
+    }
+}
+
+static int sleeps_110ms(void *arg) {
+    (void)arg;
+    int rc = wa_sleep(0.011);
+    LOG("sleeper");
+    return rc;
+}
+
+/* The wait's deadline and a later sleep both come due while the loop is
+ * held: they take effect in deadline order, so the sleeper is still pending. */
+static int timeout_in_deadline_order(void *arg) {
+    (void)arg;
+    static const double hold = 0.03;
+    wa_task *s[1] = {wa_create_task(sleeps_110ms, NULL)};
+    CHECK_INT(wa_call_later(NULL, 0.002, block_loop, (void *)&hold, NULL), 0);
+    int done = wa_wait(s, 1, 0.01, WA_ALL_COMPLETED, NULL, NULL);
+    LOG("wait=%d", done);
+    CHECK_INT(wa_await(s[0]), 0);
+    CHECK_LOG("wait=0 sleeper");
+    wa_task_release(s[0]);
+    return 0;
+}
+
 static wa_task *watched[2];
 
 static int waiter(void *arg) {
@@ -187,6 +215,7 @@ int main(void) {
     run_case("a timeout returns done and pending and cancels nothing", timeout_cancels_nothing, NULL, 0);
     run_case("a completion in the round the timeout passes is seen", completion_racing_timeout, NULL, 0);
     run_case("cancelling the waiter leaves the children running", cancel_the_waiter, NULL, 0);
+    run_case("a timeout and a later sleep take effect in deadline order", timeout_in_deadline_order, NULL, 0);
     run_case("futures, and bad arguments fail with WA_EINVAL", futures_and_misuse, NULL, 0);
     return check_exit();
 }

@@ -51,21 +51,22 @@ function checkDump(stdout) {
 export function cSuite(target) {
   for (const variant of VARIANTS.filter((v) => v.target === target)) {
     describe(variant.name, () => {
-      for (const program of PROGRAMS) {
+      for (const program of variant.only ?? PROGRAMS) {
         test(program, async (t) => {
           const out = buildFor(path.join(C_TESTS, `${program}.c`), variant, CFLAGS[program]);
           const { code, stdout, stderr } = await runBuilt(out, variant, { args: argsFor(program, variant), env: ENV[program] });
           const cases = parseCases(stdout);
           assert.ok(cases.length > 0, `no cases reported\n${stdout}\n${stderr}`);
           for (const c of cases) await t.test(c.name, () => assert.ok(c.ok, c.detail));
-          const notes = stdout.split('\n').filter((l) => /^  \d/.test(l));
+          const notes = stdout.split('\n').filter((l) => /^  (\d|threads: )/.test(l));
           if (notes.length) t.diagnostic(notes.join('; ').trim());
           assert.equal(code, 0, `exit ${code}\n${stderr}`);
           assert.doesNotMatch(stderr, /AddressSanitizer|runtime error|LeakSanitizer/);
           for (const pattern of STDERR[program] ?? []) assert.match(stderr, pattern);
-          if (program === 'executor' && variant.target !== 'native') {
+          if (program === 'executor' && variant.target !== 'native' && !variant.threads) {
             assert.match(stderr, /wasyncio debug: this host has no threads: executor work runs on the loop's thread/);
           }
+          if (program === 'executor' && variant.threads) assert.match(stdout, /threads: \d+ ticks/);
           if (program === 'debug') {
             checkDump(stdout);
             assert.equal(stderr.match(/without giving the loop back/g).length, 2, stderr); // fast steps are not reported

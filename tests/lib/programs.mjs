@@ -4,13 +4,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { build, ROOT } from '../../bin/lib/compile.mjs';
 
-/** Every build the C tests run on. */
+/** Every build the C tests run on; `only` limits a build to some programs. */
 export const VARIANTS = [
   { name: 'native -O0', target: 'native', opt: '-O0' },
   { name: 'native -O2', target: 'native', opt: '-O2' },
   { name: 'native ASan+UBSan', target: 'native', opt: '-O1', sanitize: true },
   ...['-O0', '-O2', '-O3', '-Oz'].map((opt) => ({ name: `wasi ${opt}`, target: 'wasi', opt })),
   ...['-O0', '-O2', '-O3', '-Oz'].map((opt) => ({ name: `node ${opt}`, target: 'node', opt })),
+  ...['-O0', '-O2'].map((opt) => ({ name: `node ${opt} threads`, target: 'node', opt, threads: true, only: ['executor'] })),
 ];
 
 const OUT = path.join(ROOT, 'build', 'tests');
