@@ -754,7 +754,7 @@ wa_coro_state wa_coro_status(const wa_coro *co);
 wa_coro *wa_coro_running(void);
 
 /** A generator is a coroutine driven by next and send (Python's generators):
- *  `for (intptr_t v; wa_gen_next(g, &v) == 1;)` visits every yielded value. */
+ *  `for (intptr_t v = 0; wa_gen_next(g, &v) == 1;)` visits every yielded value. */
 typedef wa_coro wa_gen;
 
 /** Creates a generator; the body calls wa_gen_yield for each value. */
@@ -839,7 +839,7 @@ typedef struct wa_aiter {
     void *self;
 } wa_aiter;
 
-/** Gets the next item: `for (intptr_t v; (rc = wa_aiter_next(&it, &v)) == 1;)`
+/** Gets the next item: `for (intptr_t v = 0; (rc = wa_aiter_next(&it, &v)) == 1;)`
  *  is `async for v in it`. May suspend (as next does). Returns as next does. */
 static inline int wa_aiter_next(const wa_aiter *it, intptr_t *item) { return it->next(it->self, item); }
 

@@ -67,15 +67,17 @@ static int finishes_at(void *arg) {
     return wa_sleep_until(finish_at);
 }
 
-/* A child finishing in the round where the timeout passes is handed out. */
+/* A child that finished before the timeout is handed out, even when the
+ * loop was held until after the timeout, before the child's completion was
+ * seen; a child still running when the deadline takes effect is not. */
 static int finished_just_before_the_timeout(void *arg) {
     (void)arg;
     static double hog_until;
-    finish_at = wa_time() + 0.01;
+    finish_at = wa_time() + 0.002;
     wa_task *t[2] = {wa_create_task(finishes_at, NULL), wa_create_task(child, (void *)5000)};
     wa_as_completed *it = wa_as_completed(t, 2, 0.011);
-    hog_until = wa_time() + 0.05;
-    CHECK_INT(wa_call_later(NULL, 0.002, hog_loop, &hog_until, NULL), 0);
+    hog_until = wa_time() + 0.05;         /* from just after t[0] finished until past the timeout */
+    CHECK_INT(wa_call_later(NULL, 0.004, hog_loop, &hog_until, NULL), 0);
     size_t index = 9;
     CHECK_INT(wa_as_completed_next(it, &index), 1);
     CHECK_INT(index, 0);

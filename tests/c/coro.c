@@ -59,7 +59,7 @@ static intptr_t averager(void *arg, intptr_t in) {
 static int generators(void) {
     int before = check_failures;
     wa_gen *g = wa_gen_new(fibonacci, (void *)50);
-    for (intptr_t v; wa_gen_next(g, &v) == 1;) LOG("%d", (int)v);
+    for (intptr_t v = 0; wa_gen_next(g, &v) == 1;) LOG("%d", (int)v);
     CHECK_LOG("0 1 1 2 3 5 8 13 21 34");
     wa_gen_free(g);
     g = wa_gen_new(averager, NULL);

@@ -22,12 +22,12 @@ static int iteration(void *arg) {
     static counter c = {0, 5, 0};
     wa_aiter it = {counter_next, &c};
     int rc;
-    for (intptr_t v; (rc = wa_aiter_next(&it, &v)) == 1;) LOG("%d", (int)v);
+    for (intptr_t v = 0; (rc = wa_aiter_next(&it, &v)) == 1;) LOG("%d", (int)v);
     CHECK_INT(rc, 0);                     /* the end, not an error */
     CHECK_LOG("1 2 3 4 5");
     static counter d = {0, 5, 3};
     it.self = &d;
-    for (intptr_t v; (rc = wa_aiter_next(&it, &v)) == 1;) LOG("%d", (int)v);
+    for (intptr_t v = 0; (rc = wa_aiter_next(&it, &v)) == 1;) LOG("%d", (int)v);
     CHECK_INT(rc, WA_EIO);
     CHECK_LOG("1 2");
     return 0;

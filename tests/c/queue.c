@@ -21,7 +21,7 @@ static int putter(void *arg) {
 }
 
 static void drain_into_log(void) {
-    for (intptr_t v; wa_queue_get_nowait(q, &v) == 0;) LOG("%d", (int)v);
+    for (intptr_t v = 0; wa_queue_get_nowait(q, &v) == 0;) LOG("%d", (int)v);
 }
 
 static int by_value(intptr_t a, intptr_t b) { return (a / 10 > b / 10) - (a / 10 < b / 10); }
