@@ -76,8 +76,8 @@ static int finished_just_before_the_timeout(void *arg) {
     finish_at = wa_time() + 0.002;
     wa_task *t[2] = {wa_create_task(finishes_at, NULL), wa_create_task(child, (void *)5000)};
     wa_as_completed *it = wa_as_completed(t, 2, 0.011);
-    hog_until = wa_time() + 0.05;         /* from just after t[0] finished until past the timeout */
-    CHECK_INT(wa_call_later(NULL, 0.004, hog_loop, &hog_until, NULL), 0);
+    hog_until = wa_time() + 0.05;         /* from t[0]'s last round until past the timeout */
+    CHECK_INT(wa_call_at(NULL, finish_at, hog_loop, &hog_until, NULL), 0);
     size_t index = 9;
     CHECK_INT(wa_as_completed_next(it, &index), 1);
     CHECK_INT(index, 0);
