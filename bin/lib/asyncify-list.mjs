@@ -6,8 +6,14 @@
 //    catch or restart one, so a suspension never passes through them);
 //  - an indirect call can reach a seed when some function of the same type in
 //    the table can: indirect calls are resolved by signature, not assumed to
-//    reach everything, so libc's callbacks stay uninstrumented.
+//    reach everything, so libc's callbacks stay uninstrumented;
+//  - in threads builds, emscripten's runners of calls proxied from other
+//    threads never reach an await (they run emscripten's own calls and the
+//    host's wake), but their indirect calls of every signature would make
+//    every blocking wait, and so printf and malloc, look as if they could.
 import { execFileSync } from 'node:child_process';
+
+const PROXIED_CALL_RUNNERS = new Set(['$emscripten_current_thread_process_queued_calls', '$_do_call', '$emscripten_proxy_execute_queue']);
 
 export function readWat(wasmPath) {
   return execFileSync('wasm2wat', ['--enable-all', '--no-check', wasmPath], {
@@ -61,7 +67,7 @@ export function asyncifyList(wat) {
   const indirectCallers = new Map(); // type -> [caller names]
   const add = (map, key, value) => (map.get(key) ?? map.set(key, []).get(key)).push(value);
   for (const [name, f] of funcs) {
-    if (isBarrier(f)) continue;
+    if (isBarrier(f) || PROXIED_CALL_RUNNERS.has(name)) continue;
     for (const c of f.calls) add(callers, c, name);
     for (const t of f.indirect) add(indirectCallers, t, name);
   }

@@ -41,11 +41,11 @@ function run(cmd, args, env) {
 }
 
 /** Instruments wasmPath in place with Asyncify and optimises it. */
-function asyncify(wasmPath, opt) {
+function asyncify(wasmPath, opt, features = []) {
   const names = asyncifyList(readWat(wasmPath));
   const listFile = `${wasmPath}.asyncify-list`;
   fs.writeFileSync(listFile, names.join(','));
-  const args = [wasmPath, '--asyncify', `--pass-arg=asyncify-onlylist@@${listFile}`];
+  const args = [wasmPath, ...features, '--asyncify', `--pass-arg=asyncify-onlylist@@${listFile}`];
   if (opt !== '-O0') args.push(opt);
   const out = run('wasm-opt', [...args, '-o', wasmPath]);
   fs.rmSync(listFile);
@@ -56,17 +56,18 @@ function asyncify(wasmPath, opt) {
 
 /**
  * Builds `inputs` (C files) into `output` for `target`.
- * options: { opt: '-O2', cflags: [], sanitize: false }
+ * options: { opt: '-O2', cflags: [], sanitize: false, threads: false }
  * Returns { output, files: [every file written], instrumented: [function names] }.
  */
-export function build(inputs, output, target, { opt = '-O2', cflags = [], sanitize = false } = {}) {
+export function build(inputs, output, target, { opt = '-O2', cflags = [], sanitize = false, threads = false } = {}) {
   if (!SOURCES[target]) throw new BuildError(`unknown target "${target}" (native, wasi, node or web)`);
   if (!OPT_LEVELS.has(opt)) throw new BuildError(`unknown optimisation level "${opt}"`);
   if (!inputs.length) throw new BuildError('no input files');
   for (const f of inputs) if (!fs.existsSync(f)) throw new BuildError(`${f}: no such file`);
   if (sanitize && target !== 'native') throw new BuildError('--sanitize is for the native target');
+  if (threads && target !== 'node' && target !== 'web') throw new BuildError('--threads is for the node and web targets (native builds always have threads; WASI has none)');
   fs.mkdirSync(path.dirname(path.resolve(output)), { recursive: true });
-  const common = [...WARN, opt, `-I${R('include')}`, ...cflags];
+  const common = [...WARN, opt, `-I${R('include')}`, ...cflags, ...(threads ? ['-pthread'] : [])];
 
   if (target === 'native') {
     // The runtime is a library: it is built optimised even for a -O0 program
@@ -87,7 +88,7 @@ export function build(inputs, output, target, { opt = '-O2', cflags = [], saniti
       run('clang-16', [...WASI_LD, ...objects, '-lm', '-o', output]);
       return { output, files: [output], instrumented: asyncify(output, opt) };
     }
-    return linkJs(objects, output, target, opt);
+    return linkJs(objects, output, target, opt, threads);
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
@@ -131,7 +132,16 @@ function cacheDir() {
   return process.env.WASYNCIO_CACHE || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'wasyncio');
 }
 
-function linkJs(objects, output, target, opt) {
+// Threads builds: shared memory, a worker script beside the core, and a pool
+// of workers loaded before main (each costs ~90 ms and ~9 MB in node, hence
+// the cap). STRICT=2 makes pthread_create fail when the pool is used up (an
+// executor then runs on the threads it has) rather than wait for a worker
+// that only the main thread's event loop could load: joining it would hang.
+const THREADS_LINK = ['-pthread', '-sPTHREAD_POOL_SIZE=Math.min(navigator.hardwareConcurrency,4)+2', '-sPTHREAD_POOL_SIZE_STRICT=2',
+  '--js-library', R('bindings/js/library_wasyncio_threads.js')];
+const THREADS_FEATURES = ['--enable-threads', '--enable-bulk-memory'];
+
+function linkJs(objects, output, target, opt, threads) {
   const base = output.replace(/\.(mjs|js)$/, '');
   const core = `${base}.core.mjs`;
   const args = [
@@ -143,7 +153,8 @@ function linkJs(objects, output, target, opt) {
     '--js-library', R('bindings/js/library_wasyncio.js'),
     '--profiling-funcs', // names for the call graph; without them nothing would suspend
     '-sERROR_ON_UNDEFINED_SYMBOLS=0', // asyncify.* stay imports until wasm-opt
-    '-sMODULARIZE', '-sEXPORT_ES6', '-sENVIRONMENT=web', '-sINVOKE_RUN=0',
+    '-sMODULARIZE', '-sEXPORT_ES6', threads ? '-sENVIRONMENT=web,worker' : '-sENVIRONMENT=web', '-sINVOKE_RUN=0',
+    ...(threads ? THREADS_LINK : []),
     '-sALLOW_MEMORY_GROWTH', '-sEXIT_RUNTIME=0',
     '-sASSERTIONS=0', // its environment check rejects node, which we run it on with wasmBinary
     `-sEXPORTED_FUNCTIONS=${JS_EXPORTS.join(',')}`,
@@ -153,18 +164,19 @@ function linkJs(objects, output, target, opt) {
   // Debian splits emscripten's JS dependencies (acorn) out to /usr/share/nodejs.
   run('emcc', args, { NODE_PATH: '/usr/share/nodejs' });
   const wasm = `${base}.core.wasm`;
-  const instrumented = asyncify(wasm, opt);
+  const instrumented = asyncify(wasm, opt, threads ? THREADS_FEATURES : []);
   const driver = `${base}.driver.mjs`;
   fs.copyFileSync(R('bindings/js/driver.mjs'), driver);
-  const launcher = target === 'node' ? nodeLauncher(base, output) : webModule(base);
+  const launcher = target === 'node' ? nodeLauncher(base, output, threads) : webModule(base, threads);
   fs.writeFileSync(output, launcher, { mode: 0o755 });
-  return { output, files: [output, core, wasm, driver], instrumented };
+  const worker = `${base}.core.worker.js`; // emcc writes it beside the core, whose name it knows
+  return { output, files: [output, core, wasm, driver, ...(threads ? [worker] : [])], instrumented };
 }
-function nodeLauncher(base, output) {
+function nodeLauncher(base, output, threads) {
   const name = path.basename(base);
   const body = (dir) => `
 const { runNode } = await import(new URL('./${name}.driver.mjs', ${dir}).href);
-await runNode(new URL('./${name}.core.mjs', ${dir}).href, process.argv.slice(2));
+await runNode(new URL('./${name}.core.mjs', ${dir}).href, process.argv.slice(2)${threads ? ', { threads: true }' : ''});
 `;
   if (output.endsWith('.mjs')) return `#!/usr/bin/env node\n// Built by wa-cc: runs ${name} on node.${body('import.meta.url')}`;
   // Without an .mjs name node may load this as CommonJS: wrap in an async function.
@@ -173,12 +185,12 @@ await runNode(new URL('./${name}.core.mjs', ${dir}).href, process.argv.slice(2))
   )}})();\n`;
 }
 
-function webModule(base) {
+function webModule(base, threads) {
   const name = path.basename(base);
   return `// Built by wa-cc: runs ${name} in a browser. start(args, { print, printErr }) -> exit code.
 import { runWeb } from './${name}.driver.mjs';
 export function start(args = [], options = {}) {
-  return runWeb(new URL('./${name}.core.mjs', import.meta.url).href, args, options);
+  return runWeb(new URL('./${name}.core.mjs', import.meta.url).href, args, options${threads ? ', { threads: true }' : ''});
 }
 `;
 }

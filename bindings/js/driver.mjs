@@ -64,13 +64,44 @@ async function instantiate(coreUrl, options) {
   return factory(options);
 }
 
+// A pthread worker in node: the browser globals emscripten's worker script
+// (built for web,worker) expects, importScripts among them only so that it
+// knows it is a worker, then that script itself.
+const NODE_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+Object.assign(globalThis, { self: globalThis, location: { href: workerData }, importScripts() {},
+  postMessage: (message, transfer) => parentPort.postMessage(message, transfer) });
+parentPort.on('message', (data) => self.onmessage({ data }));
+(0, eval)(require('node:fs').readFileSync(new URL(workerData), 'utf8'));
+`;
+
+// Gives node the browser's Worker and navigator.hardwareConcurrency for
+// emscripten's pthreads; returns what lets node exit once main has returned.
+async function nodeThreads() {
+  const { Worker } = await import('node:worker_threads');
+  const os = await import('node:os');
+  globalThis.navigator ??= { hardwareConcurrency: os.availableParallelism() };
+  const workers = [];
+  globalThis.Worker = class extends Worker {
+    constructor(url) {
+      super(NODE_WORKER, { eval: true, workerData: String(url) });
+      this.on('message', (data) => this.onmessage({ data }));
+      this.on('error', (e) => this.onerror(e));
+      workers.push(this); // they keep node alive while C waits for their work
+    }
+  };
+  return () => workers.forEach((w) => w.unref()); // main returned: pool threads must not hold the exit
+}
+
 /** node: loads the module beside coreUrl and runs it as the process. */
-export async function runNode(coreUrl, args) {
+export async function runNode(coreUrl, args, { threads = false } = {}) {
   const fs = await import('node:fs');
   const wasmBinary = fs.readFileSync(new URL(coreUrl.replace(/\.mjs$/, '.wasm')));
   const name = new URL(coreUrl).pathname.split('/').pop().replace(/\.core\.mjs$/, '');
+  const release = threads ? await nodeThreads() : () => {};
   const mod = await instantiate(coreUrl, {
     wasmBinary,
+    ...(threads && { mainScriptUrlOrBlob: coreUrl }), // what workers import; the compiled module comes by message
     preRun: [(m) => Object.assign(m.ENV, process.env)], // C's getenv sees node's environment
     print: (s) => process.stdout.write(s + '\n'),
     printErr: (s) => process.stderr.write(s + '\n'),
@@ -80,11 +111,18 @@ export async function runNode(coreUrl, args) {
   } catch (e) {
     process.stderr.write(`${name}: ${e instanceof WebAssembly.RuntimeError ? 'wasm trap: ' : ''}${e.message}\n`);
     process.exitCode = 134;
+  } finally {
+    release();
   }
 }
 
 /** Browsers: fetches and runs the module; resolves with main's exit code. */
-export async function runWeb(coreUrl, args, { print = console.log, printErr = console.error } = {}) {
+export async function runWeb(coreUrl, args, { print = console.log, printErr = console.error } = {}, { threads = false } = {}) {
+  if (threads && !globalThis.crossOriginIsolated) {
+    // Without isolation there is no shared memory: fail now rather than hang.
+    throw new Error('this program was built with --threads and needs a cross-origin isolated page: serve it with ' +
+      'the headers "Cross-Origin-Opener-Policy: same-origin" and "Cross-Origin-Embedder-Policy: require-corp"');
+  }
   const mod = await instantiate(coreUrl, { print, printErr });
   return runMain(mod, ['main', ...args]);
 }

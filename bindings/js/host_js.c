@@ -9,6 +9,17 @@
 #include <emscripten.h>
 #include <stdint.h>
 
+#ifdef __EMSCRIPTEN_PTHREADS__
+#include <emscripten/threading.h>
+#include <stdatomic.h>
+
+void wa__js_wake(void);                  /* library_wasyncio_threads.js: the driver's wake */
+
+/* Set by a worker's wake until a wait consumes it, as on the native host: a
+ * wake that reaches the driver while C runs is dropped there, so the next
+ * wait must see this flag and return at once instead. */
+static atomic_int wake_pending;
+#endif
 
 double wa__js_now(void);                 /* library_wasyncio.js: performance.now() */
 
@@ -29,8 +40,14 @@ void wa__host_wait(int64_t timeout_ns) {
     if (outer.state == REWINDING) {
         wa__stop_rewind();
         outer.state = RUNNING;
+#ifdef __EMSCRIPTEN_PTHREADS__
+        (void)atomic_exchange(&wake_pending, 0);  /* acquires what wakers pushed: the loop reads it next */
+#endif
         return;
     }
+#ifdef __EMSCRIPTEN_PTHREADS__
+    if (timeout_ns != 0 && atomic_exchange(&wake_pending, 0)) return;  /* a yield (0) still yields */
+#endif
     outer.wait_ms = timeout_ns < 0 ? -1.0 : (double)timeout_ns / 1e6;
     outer.current = outer.buffer;
     outer.end = outer.buffer + sizeof outer.buffer;
@@ -55,4 +72,15 @@ EMSCRIPTEN_KEEPALIVE void wa__js_rewind(void) {
     wa__start_rewind(&outer);
 }
 
+#ifdef __EMSCRIPTEN_PTHREADS__
+static void wake_on_main(void) { wa__js_wake(); }
+
+/* On a worker: the first wake since the last wait posts one call to the main
+ * thread, which runs it from its event loop (or inside a blocking wait of its
+ * own, while C runs: then the flag above carries the wake). */
+void wa__host_wake(void) {
+    if (!atomic_exchange(&wake_pending, 1)) emscripten_async_run_in_main_runtime_thread(EM_FUNC_SIG_V, wake_on_main);
+}
+#else
 void wa__host_wake(void) {}              /* builds without threads: nothing else runs to wake us */
+#endif
