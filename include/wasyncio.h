@@ -50,6 +50,7 @@ extern "C" {
 #define WA_EFULL     -11   /**< a _nowait put into a full queue (QueueFull) */
 #define WA_EEMPTY    -12   /**< a _nowait get from an empty queue (QueueEmpty) */
 #define WA_ESHUTDOWN -13   /**< the queue was shut down (QueueShutDown) */
+#define WA_EJS       -14   /**< a JavaScript call failed or its promise was rejected */
 
 /** Returns a static, human-readable name for an error code ("cancelled", ...).
  *  Unknown codes, including user-defined positive ones, give "unknown error". */
@@ -863,6 +864,92 @@ static inline int wa_async_with(const wa_async_cm *cm, void *self, int (*body)(v
     if (rc) return rc;
     return cm->exit(self, body(self, arg));
 }
+
+#if defined(__EMSCRIPTEN__)
+/* ------------------------------------------------------ JavaScript hosts
+ *
+ * The Promise bridge, in builds for node and browsers (wa-cc --target=node
+ * or web). C tasks call JavaScript functions given to the module (the
+ * `imports` of start() or load()) and await what they return, promises
+ * included; JavaScript calls exported C functions with run(name, ...args)
+ * and gets a promise of their result (see bindings/js/driver.mjs). Values
+ * cross as numbers, UTF-8 strings or bytes. */
+
+/** The kinds of value that cross between C and JavaScript. undefined and
+ *  null arrive as WA_JS_UNDEFINED, booleans as numbers (1, 0), typed arrays
+ *  and ArrayBuffers as bytes, other objects as their JSON text. */
+typedef enum wa_js_type {
+    WA_JS_UNDEFINED = 0,
+    WA_JS_NUMBER = 1,
+    WA_JS_STRING = 2,
+    WA_JS_BYTES = 3
+} wa_js_type;
+
+/** A value crossing the bridge. data holds a string's UTF-8 bytes (with a
+ *  terminating NUL not counted in len) or the bytes. Who owns data is said
+ *  by each function. */
+typedef struct wa_js_value {
+    wa_js_type type;
+    double number;                       /**< WA_JS_NUMBER */
+    char *data;                          /**< WA_JS_STRING, WA_JS_BYTES */
+    size_t len;                          /**< bytes in data */
+} wa_js_value;
+
+/** A number to pass to JavaScript. */
+static inline wa_js_value wa_js_number(double n) {
+    wa_js_value v = {WA_JS_NUMBER, n, NULL, 0};
+    return v;
+}
+
+/** A string to pass to JavaScript; s is borrowed, and copied when it crosses. */
+static inline wa_js_value wa_js_string(const char *s) {
+    wa_js_value v = {WA_JS_STRING, 0, (char *)s, 0};
+    while (s && s[v.len]) v.len++;
+    return v;
+}
+
+/** Bytes to pass to JavaScript (a Uint8Array there); borrowed, copied. */
+static inline wa_js_value wa_js_bytes(const void *data, size_t len) {
+    wa_js_value v = {WA_JS_BYTES, 0, (char *)data, len};
+    return v;
+}
+
+/** Frees the data of a value the bridge gave you (wa_await_js's) and makes
+ *  it undefined. NULL is ignored. */
+void wa_js_value_free(wa_js_value *v);
+
+/** A JavaScript value held for C, such as the promise a call returned. */
+typedef int wa_js_handle;
+
+/** Calls the JavaScript function given to the module as name with args
+ *  (borrowed, copied), and stores a handle to what it returned (a promise
+ *  or any value; a thrown exception becomes a rejected promise) in *out.
+ *  Does not suspend. Returns 0, WA_EJS if there is no such function,
+ *  WA_EINVAL for NULL arguments. */
+int wa_js_call(const char *name, const wa_js_value *args, size_t nargs, wa_js_handle *out);
+
+/** Waits until the promise (or value) behind h settles, then releases h.
+ *  May suspend. Returns 0 and stores the value in *out (its data owned by
+ *  the caller: wa_js_value_free), WA_EJS if the promise was rejected
+ *  (wa_errmsg() has the rejection's message), WA_ECANCELLED, WA_ENOTASK. */
+int wa_await_js(wa_js_handle h, wa_js_value *out);
+
+/** Releases h without awaiting it. */
+void wa_js_release(wa_js_handle h);
+
+/** A C function JavaScript can call with run(name, ...args): it runs as a
+ *  task, so it may await. args are the call's arguments, owned by the
+ *  bridge until the task ends. It returns 0 and may set *result (a string's
+ *  or bytes' data must be malloc'd: the bridge copies it to JavaScript and
+ *  frees it), or an error code, which rejects the call's promise with
+ *  wa_errmsg's message; cancelling the call (an AbortSignal) cancels the
+ *  task. */
+typedef int (*wa_js_fn)(const wa_js_value *args, size_t nargs, wa_js_value *result);
+
+/** Makes fn callable from JavaScript as run("fn", ...). Use at file scope. */
+#define WA_JS_EXPORT(fn) \
+    __attribute__((used)) wa_js_fn wa_js_export_##fn(void) { return fn; }
+#endif
 
 /* ------------------------------------------------------------------ loops */
 

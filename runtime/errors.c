@@ -25,6 +25,7 @@ const char *wa_strerror(int code) {
     case WA_EFULL: return "queue full";
     case WA_EEMPTY: return "queue empty";
     case WA_ESHUTDOWN: return "queue shut down";
+    case WA_EJS: return "JavaScript error";
     default: return "unknown error";
     }
 }

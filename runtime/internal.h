@@ -149,7 +149,7 @@ typedef struct wa_loop {
     size_t io_pending;                   /* host operations that will complete later */
     uint32_t next_task_id;               /* names tasks Task-1, Task-2, ... */
     uint64_t last_host_yield;            /* when control last went back to the host */
-    uint32_t handles_run;                /* since the clock was last read for batching */
+    uint32_t handles_run, rounds_run;    /* since the clock was last read for batching */
     uint8_t running;                     /* inside run_until_complete / run_forever */
     uint8_t stopping;                    /* wa_loop_stop: end after this round */
     uint8_t debug;                       /* debug mode: reports on stderr */
@@ -162,6 +162,7 @@ typedef struct wa_loop {
 } wa__loop;
 
 extern wa__loop *wa__loop_now;           /* the running loop, or NULL */
+extern void (*wa__loop_close_hook)(wa__loop *loop); /* a host binding's, before a loop's objects go */
 
 /* Every allocation of the runtime goes through these. Built with
  * -DWA_FAULT_INJECTION, they fail once wa__fault_allocs_left successes are

@@ -10,9 +10,11 @@
 #include <string.h>
 
 #define BATCH_NS 8000000ull              /* busy time before a yielding host gets control back */
-#define BATCH_HANDLES 256                /* handles run between two looks at the clock */
+#define BATCH_HANDLES 256                /* handles run between two looks at the clock, */
+#define BATCH_ROUNDS 16                  /* or rounds, when handles are few and long */
 
 wa__loop *wa__loop_now;
+void (*wa__loop_close_hook)(wa__loop *loop);
 
 void wa__list_push(wa__list *l, wa__handle *h) {
     h->next = NULL;
@@ -133,8 +135,8 @@ static void run_once(wa__loop *loop) {
 
 /* On hosts that want control back, true once a batch has run long enough. */
 static int batch_over(wa__loop *loop) {
-    if (!wa__host_yields || loop->handles_run < BATCH_HANDLES) return 0;
-    loop->handles_run = 0;
+    if (!wa__host_yields || (loop->handles_run < BATCH_HANDLES && ++loop->rounds_run < BATCH_ROUNDS)) return 0;
+    loop->handles_run = loop->rounds_run = 0;
     return wa__now() - loop->last_host_yield > BATCH_NS;
 }
 
@@ -283,6 +285,7 @@ int wa_loop_close(wa_loop *loop) {
     /* Free what is left: first every queued callback, so no list points into
      * freed memory, then the objects, none of which gives back references. */
     loop->closing = 1;
+    if (wa__loop_close_hook) wa__loop_close_hook(loop);
     wa__handles_drop(loop);
     for (wa_future *f = loop->all; f; f = f->all_next) wa__future_drop_callbacks(f);
     while (loop->all) wa__future_destroy(loop->all);

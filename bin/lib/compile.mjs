@@ -20,14 +20,14 @@ const WASM_CORE = [...CORE, R('runtime/switch_asyncify.c'), R('runtime/wasm_stac
 const SOURCES = {
   native: [...CORE, R('runtime/switch_native.c'), R('bindings/native/host_native.c')],
   wasi: [...WASM_CORE, R('bindings/wasi/host_wasi.c')],
-  node: [...WASM_CORE, R('bindings/js/host_js.c')],
-  web: [...WASM_CORE, R('bindings/js/host_js.c')],
+  node: [...WASM_CORE, R('bindings/js/host_js.c'), R('bindings/js/bridge.c')],
+  web: [...WASM_CORE, R('bindings/js/host_js.c'), R('bindings/js/bridge.c')],
 };
 const WARN = ['-std=c11', '-Wall', '-Wextra', '-Werror'];
 const OPT_LEVELS = new Set(['-O0', '-O1', '-O2', '-O3', '-Os', '-Oz']);
 const WASI_LD = ['--target=wasm32-wasi', '--sysroot=/usr'];
 const WASI_CC = [...WASI_LD, '-isystem', '/usr/include/wasm32-wasi'];
-const JS_EXPORTS = ['_main', '_malloc', '_free', '_fflush', '_wa__js_unwound', '_wa__js_wait_ms', '_wa__js_rewind'];
+const JS_EXPORTS = ['_main', '_malloc', '_free', '_fflush', '_wa__js_unwound', '_wa__js_wait_ms', '_wa__js_rewind', '_wa_dump_tasks'];
 
 export class BuildError extends Error {}
 
@@ -158,6 +158,7 @@ function linkJs(objects, output, target, opt, threads) {
     '-sALLOW_MEMORY_GROWTH', '-sEXIT_RUNTIME=0',
     '-sASSERTIONS=0', // its environment check rejects node, which we run it on with wasmBinary
     `-sEXPORTED_FUNCTIONS=${JS_EXPORTS.join(',')}`,
+    '-Wno-undefined', // a library has no main: load() serves its exported functions instead
     '-sEXPORTED_RUNTIME_METHODS=ENV', // the driver fills it from the host environment
     '-o', core,
   ];
@@ -167,10 +168,12 @@ function linkJs(objects, output, target, opt, threads) {
   const instrumented = asyncify(wasm, opt, threads ? THREADS_FEATURES : []);
   const driver = `${base}.driver.mjs`;
   fs.copyFileSync(R('bindings/js/driver.mjs'), driver);
+  const bridge = `${base}.bridge.mjs`; // the driver loads it from beside itself
+  fs.copyFileSync(R('bindings/js/bridge.mjs'), bridge);
   const launcher = target === 'node' ? nodeLauncher(base, output, threads) : webModule(base, threads);
   fs.writeFileSync(output, launcher, { mode: 0o755 });
   const worker = `${base}.core.worker.js`; // emcc writes it beside the core, whose name it knows
-  return { output, files: [output, core, wasm, driver, ...(threads ? [worker] : [])], instrumented };
+  return { output, files: [output, core, wasm, driver, bridge, ...(threads ? [worker] : [])], instrumented };
 }
 function nodeLauncher(base, output, threads) {
   const name = path.basename(base);
@@ -187,10 +190,17 @@ await runNode(new URL('./${name}.core.mjs', ${dir}).href, process.argv.slice(2)$
 
 function webModule(base, threads) {
   const name = path.basename(base);
-  return `// Built by wa-cc: runs ${name} in a browser. start(args, { print, printErr }) -> exit code.
-import { runWeb } from './${name}.driver.mjs';
+  const core = `new URL('./${name}.core.mjs', import.meta.url).href`;
+  const extra = threads ? ', { threads: true }' : '';
+  return `// Built by wa-cc: ${name} for browsers and node.
+//   start(args, { print, printErr, imports }) runs main(args) -> its exit code;
+//   load({ print, printErr, imports }) -> { run(name, ...args), dumpTasks(), close() }.
+import { load as loadModule, runWeb } from './${name}.driver.mjs';
 export function start(args = [], options = {}) {
-  return runWeb(new URL('./${name}.core.mjs', import.meta.url).href, args, options${threads ? ', { threads: true }' : ''});
+  return runWeb(${core}, args, options${extra});
+}
+export function load(options = {}) {
+  return loadModule(${core}, options${extra});
 }
 `;
 }

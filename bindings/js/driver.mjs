@@ -1,6 +1,7 @@
-// Runs an emscripten-built wasyncio program's main() on a JS event loop.
-// main() unwinds back here whenever the C loop would wait (see host_js.c);
-// we wait with one timer, a yield, or until a host event, then rewind it.
+// Runs an emscripten-built wasyncio module on a JS event loop: a program's
+// main(), or (load) a loop serving calls from JS. The C side unwinds back
+// here whenever its loop would wait (see host_js.c); we wait with one timer,
+// a yield, or until a host event, then rewind it.
 
 const yieldToHost =
   typeof setImmediate === 'function'
@@ -39,29 +40,46 @@ function allocArgs(mod, args) {
   return { argc: strings.length, argv, free: () => [...strings, argv].forEach((p) => mod._free(p)) };
 }
 
+/** Calls entry() until it returns without having unwound to wait, waiting
+ *  in between; resolves with what it returned. */
+async function drive(mod, entry) {
+  const wakeSignal = { wake: () => {} };
+  mod.wasyncioWake = () => wakeSignal.wake(); // host completions and calls from JS end a wait
+  for (;;) {
+    const code = entry();
+    if (!mod._wa__js_unwound()) {
+      mod._fflush(0);
+      return code;
+    }
+    await wait(mod._wa__js_wait_ms(), wakeSignal);
+    mod._wa__js_rewind();
+  }
+}
+
 /** Runs main(args) to completion; resolves with its exit code. */
 export async function runMain(mod, args) {
+  if (!mod._main) throw new Error('this module has no main(): load() it and run() the functions it exports');
   const { argc, argv, free } = allocArgs(mod, args);
-  const wakeSignal = { wake: () => {} };
-  mod.wasyncioWake = () => wakeSignal.wake(); // host I/O completions call this
   try {
-    for (;;) {
-      const code = mod._main(argc, argv);
-      if (!mod._wa__js_unwound()) {
-        mod._fflush(0);
-        return code;
-      }
-      await wait(mod._wa__js_wait_ms(), wakeSignal);
-      mod._wa__js_rewind();
-    }
+    return await drive(mod, () => mod._main(argc, argv));
   } finally {
     free();
   }
 }
 
-async function instantiate(coreUrl, options) {
+const isNode = typeof process === 'object' && process.versions?.node !== undefined;
+
+// Loads the module and gives it the bridge (bridge.mjs, beside this file).
+async function instantiate(coreUrl, options, imports) {
   const factory = (await import(coreUrl)).default;
-  return factory(options);
+  if (isNode && !options.wasmBinary) {
+    const fs = await import('node:fs'); // node's fetch cannot read files: hand the binary over
+    options = { ...options, wasmBinary: fs.readFileSync(new URL(coreUrl.replace(/\.mjs$/, '.wasm'))) };
+  }
+  const mod = await factory(options);
+  const { installBridge } = await import(import.meta.url.replace(/driver\.mjs$/, 'bridge.mjs'));
+  mod.wasyncioRun = installBridge(mod, imports);
+  return mod;
 }
 
 // A pthread worker in node: the browser globals emscripten's worker script
@@ -95,12 +113,9 @@ async function nodeThreads() {
 
 /** node: loads the module beside coreUrl and runs it as the process. */
 export async function runNode(coreUrl, args, { threads = false } = {}) {
-  const fs = await import('node:fs');
-  const wasmBinary = fs.readFileSync(new URL(coreUrl.replace(/\.mjs$/, '.wasm')));
   const name = new URL(coreUrl).pathname.split('/').pop().replace(/\.core\.mjs$/, '');
   const release = threads ? await nodeThreads() : () => {};
   const mod = await instantiate(coreUrl, {
-    wasmBinary,
     ...(threads && { mainScriptUrlOrBlob: coreUrl }), // what workers import; the compiled module comes by message
     preRun: [(m) => Object.assign(m.ENV, process.env)], // C's getenv sees node's environment
     print: (s) => process.stdout.write(s + '\n'),
@@ -116,13 +131,50 @@ export async function runNode(coreUrl, args, { threads = false } = {}) {
   }
 }
 
-/** Browsers: fetches and runs the module; resolves with main's exit code. */
-export async function runWeb(coreUrl, args, { print = console.log, printErr = console.error } = {}, { threads = false } = {}) {
-  if (threads && !globalThis.crossOriginIsolated) {
+function checkIsolation(threads) {
+  if (threads && !isNode && !globalThis.crossOriginIsolated) {
     // Without isolation there is no shared memory: fail now rather than hang.
     throw new Error('this program was built with --threads and needs a cross-origin isolated page: serve it with ' +
       'the headers "Cross-Origin-Opener-Policy: same-origin" and "Cross-Origin-Embedder-Policy: require-corp"');
   }
-  const mod = await instantiate(coreUrl, { print, printErr });
+}
+
+/** Browsers (and node): loads the module and runs main(args); resolves with
+ *  its exit code. imports are the JS functions C may call (wa_js_call). */
+export async function runWeb(coreUrl, args, { print = console.log, printErr = console.error, imports } = {}, { threads = false } = {}) {
+  checkIsolation(threads);
+  const mod = await instantiate(coreUrl, { print, printErr }, imports);
   return runMain(mod, ['main', ...args]);
+}
+
+/** Loads the module as a library: its loop runs, serving run() calls of the
+ *  C functions it exports (WA_JS_EXPORT), until close(). */
+export async function load(coreUrl, { print = console.log, printErr = console.error, imports } = {}, { threads = false } = {}) {
+  checkIsolation(threads);
+  const mod = await instantiate(coreUrl, { print, printErr }, imports);
+  const serving = drive(mod, () => mod._wa__js_serve());
+  return {
+    /** Runs the exported C function name(...args) as a task; an AbortSignal
+     *  as the last argument cancels it. Resolves with its result. */
+    run(name, ...args) {
+      const signal = args.at(-1) instanceof AbortSignal ? args.pop() : undefined;
+      return mod.wasyncioRun(name, args, signal);
+    },
+    /** Every task of the serving loop: wa_dump_tasks's JSON, parsed. */
+    dumpTasks() {
+      const p = mod._wa_dump_tasks(0);
+      if (!p) throw new Error('wasyncio: no memory for the task dump');
+      let end = p;
+      while (mod.HEAPU8[end]) end++;
+      const text = new TextDecoder().decode(mod.HEAPU8.slice(p, end));
+      mod._free(p);
+      return JSON.parse(text);
+    },
+    /** Stops serving: tasks still running are cancelled and cleaned up. */
+    async close() {
+      mod._wa__js_stop();
+      mod.wasyncioWake();
+      await serving;
+    },
+  };
 }

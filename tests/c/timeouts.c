@@ -120,10 +120,13 @@ static int completion_racing_the_deadline(void *arg) {
 
     gate = wa_future_new();
     hog_until = wa_time() + 0.03;
+    wa_handle *late;
     CHECK_INT(wa_call_soon(NULL, hog_loop, &hog_until, NULL), 0);
-    CHECK_INT(wa_call_later(NULL, 0.01, open_gate, NULL, NULL), 0);
+    CHECK_INT(wa_call_later(NULL, 0.01, open_gate, NULL, &late), 0);
     CHECK_INT(wa_wait_for(gate, 0.008), WA_ETIMEDOUT);
     CHECK_INT(wa_future_state(gate), WA_CANCELLED);
+    wa_handle_cancel(late);               /* it would set the gate after it is freed */
+    wa_handle_release(late);
     wa_future_free(gate);
     return 0;
 }
