@@ -3,6 +3,7 @@
 #ifndef WA_HOST_H
 #define WA_HOST_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Monotonic clock in nanoseconds. */
@@ -16,6 +17,27 @@ void wa__host_wait(int64_t timeout_ns);
 /* Makes a wait in progress (or the next one) return at once. The only host
  * function other threads call: executor work that finished calls it. */
 void wa__host_wake(void);
+
+/* HTTP exchanges, and on JS hosts file: reads too (wa__host_fetches_files).
+ * start gives the host the runtime's response and the request (headers as
+ * "name\0value\0" pairs, all borrowed for the call); it reports back with
+ * wa__fetch_headers once, then wa__fetch_end, handing over url, headers and
+ * msg as malloc'd memory the runtime then owns. A read asks for the next
+ * chunk into buf: the host copies up to cap bytes now and returns how many,
+ * or returns 0 and reports them later with wa__fetch_data. After an abort
+ * the host reports nothing more. Hosts without HTTP return WA_ENOTSUP. */
+struct wa_response;
+extern const int wa__host_fetches_files;
+int wa__host_fetch_start(struct wa_response *r, const char *url, const char *method, const char *headers,
+                         size_t headers_len, const void *body, size_t body_len, double timeout_ms, int redirect,
+                         int session);
+size_t wa__host_fetch_read(struct wa_response *r, void *buf, size_t cap);
+void wa__host_fetch_abort(struct wa_response *r);
+int wa__host_session_new(size_t max_connections); /* a keep-alive pool's id, or 0 */
+void wa__host_session_free(int session);
+void wa__fetch_headers(struct wa_response *r, int status, char *url, char *headers, size_t count);
+void wa__fetch_data(struct wa_response *r, size_t n);
+void wa__fetch_end(struct wa_response *r, int code, char *msg);
 
 /* Nonzero when the host wants control back after a batch of busy work even if
  * tasks are ready (JS event loops), zero when the loop may run on (WASI, native). */

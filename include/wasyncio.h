@@ -51,6 +51,12 @@ extern "C" {
 #define WA_EEMPTY    -12   /**< a _nowait get from an empty queue (QueueEmpty) */
 #define WA_ESHUTDOWN -13   /**< the queue was shut down (QueueShutDown) */
 #define WA_EJS       -14   /**< a JavaScript call failed or its promise was rejected */
+#define WA_ECONNECT  -15   /**< a name lookup or a connection failed */
+#define WA_ERESET    -16   /**< the connection was reset or closed mid-way */
+#define WA_ETRUNCATED -17  /**< a body ended before its Content-Length */
+#define WA_ETOOBIG   -18   /**< more than a set limit: a body over max_body, headers too large */
+#define WA_EHTTP     -19   /**< an HTTP error status (>= 400), when asked to fail on one */
+#define WA_ENOTSUP   -20   /**< this host cannot do it (network fetch on WASI and natively) */
 
 /** Returns a static, human-readable name for an error code ("cancelled", ...).
  *  Unknown codes, including user-defined positive ones, give "unknown error". */
@@ -825,6 +831,108 @@ int wa_to_thread(wa_work_fn fn, void *arg, intptr_t *result);
 /** Returns nonzero where executors run work on threads of their own, zero
  *  where the work runs on the loop's thread. */
 int wa_executor_has_threads(void);
+
+/* --------------------------------------------------------------- HTTP client
+ *
+ * fetch from C, on the host's HTTP stack: node's (undici, keep-alive) or the
+ * browser's fetch. data: URLs work on every host; file: URLs natively, on
+ * WASI (paths in the directories the runner preopens) and in node; http:
+ * and https: need a JS host and fail with WA_ENOTSUP elsewhere. A response's
+ * body is read as it arrives, chunk by chunk: the host reads ahead at most
+ * one chunk (about 64 KiB) while C is not reading, so a large body streams
+ * in flat memory. Cancelling a task in wa_fetch aborts the exchange in the
+ * host; freeing a response before its end aborts the rest. */
+
+/** wa_fetch_options.redirect: follow redirects (up to 20)... */
+#define WA_REDIRECT_FOLLOW 0
+/** ...fail with WA_EHTTP on a redirect... */
+#define WA_REDIRECT_ERROR 1
+/** ...or return the redirect response itself. */
+#define WA_REDIRECT_MANUAL 2
+
+/** How to fetch; zeroed means a GET with no extra headers, no timeout,
+ *  redirects followed, any status returned, a 64 MiB wa_response_read_all
+ *  limit. Every pointer is borrowed for the call. */
+typedef struct wa_fetch_options {
+    const char *method;                  /**< "GET" when NULL */
+    const char *const *headers;          /**< NULL, or name, value, name, value, ..., NULL */
+    const void *body;                    /**< request body, copied; NULL for none */
+    size_t body_len;
+    double timeout;                      /**< seconds for the whole exchange, body included; 0: none */
+    int redirect;                        /**< WA_REDIRECT_FOLLOW, _ERROR or _MANUAL */
+    size_t max_body;                     /**< wa_response_read_all fails beyond this; 0: 64 MiB */
+    int fail_on_status;                  /**< nonzero: a status >= 400 fails with WA_EHTTP */
+} wa_fetch_options;
+
+/** A response: status, headers, and a body read as it arrives. */
+typedef struct wa_response wa_response;
+
+/** Fetches url and waits for the response's status and headers. May
+ *  suspend. Stores the response in *out, owned by the caller
+ *  (wa_response_free). Returns 0 (whatever the status, unless
+ *  fail_on_status), or WA_EINVAL (bad URL or options), WA_ECONNECT,
+ *  WA_ERESET, WA_ETIMEDOUT, WA_ETOOBIG (headers too large), WA_EHTTP,
+ *  WA_ENOTSUP, WA_EIO (file: errors), WA_ECANCELLED (the exchange is
+ *  aborted), WA_ENOMEM, WA_ENOTASK; wa_errmsg() says what failed. opts may
+ *  be NULL. */
+int wa_fetch(const char *url, const wa_fetch_options *opts, wa_response **out);
+
+/** Returns the HTTP status (200 for data: and file: URLs). */
+int wa_response_status(const wa_response *r);
+
+/** Returns the final URL, after redirects. Owned by r. */
+const char *wa_response_url(const wa_response *r);
+
+/** Returns the value of header name (case-insensitive; repeated headers
+ *  joined with ", "), or NULL. Owned by r. */
+const char *wa_response_header(const wa_response *r, const char *name);
+
+/** Returns the number of headers. */
+size_t wa_response_header_count(const wa_response *r);
+
+/** Stores header i's name (lower case) and value; both owned by r. Returns
+ *  0, or WA_EINVAL if i is out of range. */
+int wa_response_header_at(const wa_response *r, size_t i, const char **name, const char **value);
+
+/** Reads up to cap bytes of the body into buf (the caller's; it need not
+ *  outlive a suspension: data is copied in after the wait). May suspend
+ *  until data arrives. Returns 0 with *got bytes, *got == 0 at the end of
+ *  the body; or the exchange's error (WA_ERESET, WA_ETRUNCATED,
+ *  WA_ETIMEDOUT, ...), WA_ECANCELLED (the exchange stays open), WA_ENOTASK. */
+int wa_response_read(wa_response *r, void *buf, size_t cap, size_t *got);
+
+/** Reads the rest of the body into a new buffer, NUL-terminated (not
+ *  counted in *len), owned by the caller (free()). May suspend. Fails with
+ *  WA_ETOOBIG beyond the fetch's max_body, and as wa_response_read. len may
+ *  be NULL. */
+int wa_response_read_all(wa_response *r, char **body, size_t *len);
+
+/** Frees r; an exchange not finished is aborted. NULL is ignored. */
+void wa_response_free(wa_response *r);
+
+/** A client session (aiohttp.ClientSession): a base URL, default headers,
+ *  and a limit on exchanges in flight, reusing connections (keep-alive). */
+typedef struct wa_session wa_session;
+
+/** Session settings; every pointer is copied. */
+typedef struct wa_session_options {
+    const char *base_url;                /**< relative URLs resolve against it; NULL: none */
+    const char *const *headers;          /**< sent with every request, as in wa_fetch_options */
+    size_t max_connections;              /**< exchanges in flight at once; 0: 100 */
+} wa_session_options;
+
+/** Creates a session, owned by the caller (wa_session_free); NULL and
+ *  wa_errmsg on failure (WA_ENOMEM, WA_EINVAL outside a running loop). */
+wa_session *wa_session_new(const wa_session_options *opts);
+
+/** wa_fetch through the session: url may be relative to the base URL; the
+ *  session's headers come first, opts' override those of the same name.
+ *  Waits for a free connection slot first; the response holds its slot
+ *  until its body has ended or it is freed. May suspend. */
+int wa_session_fetch(wa_session *s, const char *url, const wa_fetch_options *opts, wa_response **out);
+
+/** Frees s. Responses still alive keep working. NULL is ignored. */
+void wa_session_free(wa_session *s);
 
 /* ------------------------------------- async iterators, async context managers
  *

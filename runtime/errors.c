@@ -26,6 +26,12 @@ const char *wa_strerror(int code) {
     case WA_EEMPTY: return "queue empty";
     case WA_ESHUTDOWN: return "queue shut down";
     case WA_EJS: return "JavaScript error";
+    case WA_ECONNECT: return "connection failed";
+    case WA_ERESET: return "connection reset";
+    case WA_ETRUNCATED: return "body truncated";
+    case WA_ETOOBIG: return "too large";
+    case WA_EHTTP: return "HTTP error status";
+    case WA_ENOTSUP: return "not supported on this host";
     default: return "unknown error";
     }
 }

@@ -159,6 +159,7 @@ typedef struct wa_loop {
     size_t work_in_flight;               /* executor work submitted and not yet resolved */
     wa_executor *default_executor;       /* made on first use, shut down by wa_loop_close */
     uint8_t warned_no_threads;           /* debug mode said executors run inline here */
+    wa_response *exchanges;              /* fetches the host still holds (fetch.c) */
 } wa__loop;
 
 extern wa__loop *wa__loop_now;           /* the running loop, or NULL */
@@ -245,6 +246,9 @@ int wa__costack_resume(wa__costack *cs, void *ctx); /* runs wa__coro_entry(ctx) 
 void wa__costack_yield(wa__costack *cs); /* in the coroutine: back to the resume */
 void wa__coro_entry(void *ctx);          /* coro.c: runs the body */
 int wa__in_coroutine(void);
+
+/* fetch.c */
+void wa__fetch_close_loop(wa__loop *loop); /* aborts the exchanges the host still holds */
 
 /* executor.c */
 void wa__executor_drain(wa__loop *loop); /* resolves the futures of finished work */

@@ -280,6 +280,7 @@ int wa_loop_close(wa_loop *loop) {
     loop->running = 1;
     loop->stopping = 0;
     drive(loop, UNTIL_IDLE);
+    wa__fetch_close_loop(loop);
     wa__executors_close(loop);
     loop->running = 0;
     /* Free what is left: first every queued callback, so no list points into

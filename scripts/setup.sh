@@ -33,7 +33,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq $PACKAGES >/dev/null
 fi
 
-# npm dependencies (playwright-core for the browser tests), when absent.
-if [ ! -d node_modules/playwright-core ]; then
+# npm dependencies (undici for fetch in node, playwright-core for the browser
+# tests), when absent.
+if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/undici ]; then
   npm ci --no-audit --no-fund >&2
 fi

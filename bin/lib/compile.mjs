@@ -9,19 +9,21 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { asyncifyList, readWat } from './asyncify-list.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const R = (p) => path.join(ROOT, p);
 
-const CORE = ['errors', 'timer_heap', 'future', 'task', 'loop', 'saved_stack', 'handle', 'combine', 'timeout', 'task_group', 'debug', 'waitq', 'sync', 'queue', 'coro', 'executor'].map((n) => R(`runtime/${n}.c`));
+const CORE = ['errors', 'timer_heap', 'future', 'task', 'loop', 'saved_stack', 'handle', 'combine', 'timeout', 'task_group', 'debug', 'waitq', 'sync', 'queue', 'coro', 'executor', 'fetch'].map((n) => R(`runtime/${n}.c`));
 const WASM_CORE = [...CORE, R('runtime/switch_asyncify.c'), R('runtime/wasm_stack_pointer.s')];
+const JS_HOST = [R('bindings/js/host_js.c'), R('bindings/js/bridge.c'), R('bindings/js/fetch_js.c')];
 const SOURCES = {
-  native: [...CORE, R('runtime/switch_native.c'), R('bindings/native/host_native.c')],
-  wasi: [...WASM_CORE, R('bindings/wasi/host_wasi.c')],
-  node: [...WASM_CORE, R('bindings/js/host_js.c'), R('bindings/js/bridge.c')],
-  web: [...WASM_CORE, R('bindings/js/host_js.c'), R('bindings/js/bridge.c')],
+  native: [...CORE, R('runtime/switch_native.c'), R('bindings/native/host_native.c'), R('bindings/no_http.c')],
+  wasi: [...WASM_CORE, R('bindings/wasi/host_wasi.c'), R('bindings/no_http.c')],
+  node: [...WASM_CORE, ...JS_HOST],
+  web: [...WASM_CORE, ...JS_HOST],
 };
 const WARN = ['-std=c11', '-Wall', '-Wextra', '-Werror'];
 const OPT_LEVELS = new Set(['-O0', '-O1', '-O2', '-O3', '-Os', '-Oz']);
@@ -168,13 +170,25 @@ function linkJs(objects, output, target, opt, threads) {
   const instrumented = asyncify(wasm, opt, threads ? THREADS_FEATURES : []);
   const driver = `${base}.driver.mjs`;
   fs.copyFileSync(R('bindings/js/driver.mjs'), driver);
-  const bridge = `${base}.bridge.mjs`; // the driver loads it from beside itself
-  fs.copyFileSync(R('bindings/js/bridge.mjs'), bridge);
+  const beside = ['bridge', 'fetch'].map((name) => { // the driver loads them from beside itself
+    const file = `${base}.${name}.mjs`;
+    fs.writeFileSync(file, fs.readFileSync(R(`bindings/js/${name}.mjs`), 'utf8').replace("const UNDICI = 'undici';", `const UNDICI = '${undiciUrl()}';`));
+    return file;
+  });
   const launcher = target === 'node' ? nodeLauncher(base, output, threads) : webModule(base, threads);
   fs.writeFileSync(output, launcher, { mode: 0o755 });
   const worker = `${base}.core.worker.js`; // emcc writes it beside the core, whose name it knows
-  return { output, files: [output, core, wasm, driver, bridge, ...(threads ? [worker] : [])], instrumented };
+  return { output, files: [output, core, wasm, driver, ...beside, ...(threads ? [worker] : [])], instrumented };
 }
+// undici as this package resolves it, for built modules to import.
+function undiciUrl() {
+  try {
+    return pathToFileURL(createRequire(R('package.json')).resolve('undici')).href;
+  } catch {
+    return 'undici';
+  }
+}
+
 function nodeLauncher(base, output, threads) {
   const name = path.basename(base);
   const body = (dir) => `

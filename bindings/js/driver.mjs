@@ -69,7 +69,8 @@ export async function runMain(mod, args) {
 
 const isNode = typeof process === 'object' && process.versions?.node !== undefined;
 
-// Loads the module and gives it the bridge (bridge.mjs, beside this file).
+// Loads the module and gives it the bridge and fetch (bridge.mjs, fetch.mjs,
+// beside this file).
 async function instantiate(coreUrl, options, imports) {
   const factory = (await import(coreUrl)).default;
   if (isNode && !options.wasmBinary) {
@@ -77,8 +78,10 @@ async function instantiate(coreUrl, options, imports) {
     options = { ...options, wasmBinary: fs.readFileSync(new URL(coreUrl.replace(/\.mjs$/, '.wasm'))) };
   }
   const mod = await factory(options);
-  const { installBridge } = await import(import.meta.url.replace(/driver\.mjs$/, 'bridge.mjs'));
+  const beside = (name) => import(import.meta.url.replace(/driver\.mjs$/, name));
+  const [{ installBridge }, { installFetch }] = await Promise.all([beside('bridge.mjs'), beside('fetch.mjs')]);
   mod.wasyncioRun = installBridge(mod, imports);
+  await installFetch(mod);
   return mod;
 }
 

@@ -1,5 +1,6 @@
 // Functions the C runtime imports from JS (emscripten --js-library). The
-// bridge's are trampolines into driver.mjs, which sets Module.wasyncioBridge.
+// bridge's and fetch's are trampolines into bridge.mjs and fetch.mjs, which
+// the driver installs as Module.wasyncioBridge and Module.wasyncioFetch.
 mergeInto(LibraryManager.library, {
   // $ENV comes along so the driver can always fill the C environment, even in
   // programs that never call getenv themselves.
@@ -18,5 +19,20 @@ mergeInto(LibraryManager.library, {
   },
   wa__js_return: function (id, code, value, msg) {
     Module['wasyncioBridge'].return(id, code, value, msg);
+  },
+  wa__js_fetch_start: function (r, url, method, headers, headersLen, body, bodyLen, timeoutMs, redirect, session) {
+    return Module['wasyncioFetch'].start(r, url, method, headers, headersLen, body, bodyLen, timeoutMs, redirect, session);
+  },
+  wa__js_fetch_read: function (r, buf, cap) {
+    return Module['wasyncioFetch'].read(r, buf, cap);
+  },
+  wa__js_fetch_abort: function (r) {
+    Module['wasyncioFetch'].abort(r);
+  },
+  wa__js_session_new: function (max) {
+    return Module['wasyncioFetch'].sessionNew(max);
+  },
+  wa__js_session_free: function (id) {
+    Module['wasyncioFetch'].sessionFree(id);
   },
 });
