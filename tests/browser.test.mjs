@@ -10,6 +10,7 @@ import { after, before, test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { build, ROOT } from '../bin/lib/compile.mjs';
 import { parseCases } from './lib/programs.mjs';
+import { startFaultServer } from './lib/fault-server.mjs';
 import { serve } from './lib/static-server.mjs';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wasyncio-web-'));
@@ -30,12 +31,13 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>wasyncio test</title>
 </script>`;
 // What makes a page cross-origin isolated, as shared memory needs.
 const ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
-let browser, server, isolatedServer;
+let browser, server, isolatedServer, faultServer;
 
 before(async () => {
   fs.writeFileSync(path.join(dir, 'index.html'), PAGE);
   server = await serve(dir);
   isolatedServer = await serve(dir, ISOLATION);
+  faultServer = await startFaultServer({ staticDir: dir });  // pages from it fetch it same-origin
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -45,20 +47,22 @@ after(async () => {
   await browser?.close();
   await server?.close();
   await isolatedServer?.close();
+  await faultServer?.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
 const built = new Set();
 
-async function runInPage(program, args = [], { threads = false, isolated = false } = {}) {
+async function runInPage(program, args = [], { threads = false, isolated = false, fromFaultServer = false, source = 'tests/c' } = {}) {
   const name = threads ? `${program}-threads` : program;
-  if (!built.has(name)) build([path.join(ROOT, 'tests/c', `${program}.c`)], path.join(dir, `${name}.mjs`), 'web', { opt: '-O2', threads });
+  if (!built.has(name)) build([path.join(ROOT, source, `${program}.c`)], path.join(dir, `${name}.mjs`), 'web', { opt: '-O2', threads });
   built.add(name);
   const page = await browser.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   const query = new URLSearchParams([['program', name], ...args.map((a) => ['arg', a])]);
-  await page.goto(`${(isolated ? isolatedServer : server).url}/index.html?${query}`);
+  const origin = fromFaultServer ? `${faultServer.url}/static` : (isolated ? isolatedServer : server).url;
+  await page.goto(`${origin}/index.html?${query}`);
   await page.waitForFunction(() => window.result, null, { timeout: 60000 });
   const result = await page.evaluate(() => ({ ...window.result, frames: window.frames_ }));
   await page.close();
@@ -81,6 +85,15 @@ test('the page keeps rendering while C tasks are busy', async () => {
   assert.equal(code, 0, output);
   // 0.5 s of C work at 60 frames/s: ~30 frames if the loop yields, ~1 if not.
   assert.ok(frames >= 10, `${frames} frames rendered during 0.5 s of C work`);
+});
+
+test('fetch from C uses the page\'s fetch: every fault, timeout, stream and session', async (t) => {
+  const { code, output, error } = await runInPage('fetch_remote', [faultServer.url, 'browser'], { fromFaultServer: true, source: 'tests/js' });
+  assert.equal(error, undefined, output);
+  const cases = parseCases(output);
+  assert.ok(cases.length > 0, output);
+  for (const c of cases) await t.test(c.name, () => assert.ok(c.ok, c.detail));
+  assert.equal(code, 0, output);
 });
 
 test('executor built with --threads runs its work on threads in a cross-origin isolated page', async (t) => {

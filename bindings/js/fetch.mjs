@@ -1,7 +1,8 @@
 // The HTTP side of JS hosts: the exchanges fetch.c asks for, on undici in
 // node (keep-alive agents, per-chunk backpressure, far less CPU per request
 // than http.request or the global fetch) and on fetch in browsers. At most
-// one chunk is held while C is not reading: the transfer pauses until C asks.
+// one chunk is held here while C is not reading: in node the transfer pauses
+// until C asks; a browser's network stack buffers ahead on its own.
 
 const isNode = typeof process === 'object' && process.versions?.node !== undefined;
 const WA = { ECANCELLED: -1, ETIMEDOUT: -2, EINVAL: -8, EIO: -9, ECONNECT: -15, ERESET: -16, ETRUNCATED: -17, ETOOBIG: -18, EHTTP: -19, ENOTSUP: -20 };
@@ -62,13 +63,15 @@ export async function installFetch(mod) {
   // Stops the transfer at once (a timeout, a refused redirect), dropping what is held.
   function fail(ex, code, msg) {
     ex.held = null;
-    ex.stop?.();
-    finish(ex, code, msg);
+    const stop = ex.stop;
+    finish(ex, code, msg);                // first: the transfer's own error then finds it finished
+    stop?.();
   }
   // A chunk arrived: into C's buffer if it is waiting, else held. Returns
   // whether the transfer may go on (false: pause until C asks).
   function deliver(ex, chunk) {
     if (ex.finished) return false;
+    if (!chunk.length) return true;      // undici may hand over an empty chunk on resume
     ex.received += chunk.length;
     if (!ex.want) {
       ex.held = chunk;
@@ -122,8 +125,9 @@ export async function installFetch(mod) {
         const next = redirectTarget(ex, status, location, url, method, redirect);
         if (next === false) return false;
         if (next) {
-          ex.stop?.();
+          const stop = ex.stop;           // after the next attempt counts, so its error is ignored
           viaUndici(ex, next.url, next.method, headers, next.dropBody ? undefined : body, redirect, agent);
+          stop?.();
           return false;
         }
         const length = pairs.find(([n]) => n.toLowerCase() === 'content-length')?.[1];
@@ -171,8 +175,10 @@ export async function installFetch(mod) {
         if (done) return end(ex, 0);
         if (deliver(ex, value)) ex.resume();
       }, (e) => {
-        reading = false;
-        if (!ex.finished) end(ex, ...mapError(ex, e, url.origin));
+        reading = false;                  // a page is told "network error" alone: short or reset
+        if (ex.finished) return;
+        if (ex.expected >= 0 && ex.received < ex.expected) end(ex, ...mapError(ex, e, url.origin));
+        else end(ex, WA.ERESET, `the connection to ${url.origin} was reset: ${e.message}`);
       });
     };
   }

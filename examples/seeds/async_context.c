@@ -19,10 +19,14 @@
  *
  *     asyncio.run(main())
  *
- * Shows: entering and leaving a resource can both wait for I/O. C has no
- * "async with"; the port writes the same protocol as two calls that may
- * suspend, enter before the body and exit after it, exit running whether or
- * not the body failed (as __aexit__ does).
+ * Shows: entering and leaving a resource can both wait for I/O, and
+ * __aexit__ is awaited before main goes on, whatever the body did.
+ *
+ * In C the class is a wa_async_cm (enter and exit functions that may await)
+ * with the ContextManager as its state, and async with is wa_async_with: it
+ * awaits enter, runs the body with the object as f, then awaits exit with the
+ * body's outcome (0 here; an error where Python would pass exc_type) and
+ * returns what exit returns. The body is a function of its own.
  *
  * Expected output: "1", then one added line "elapsed ~2 s" (enter 1 s + exit
  * 1 s), which checks that exit was awaited before main went on.
@@ -33,24 +37,42 @@ struct context_manager {
     int conn;                           /* 1 while "connected" */
 };
 
+/* async def func(self) */
 static int cm_func(struct context_manager *self, long *res) {
     (void)self;
     *res = 1;                           /* async database operation */
     return 0;
 }
 
-static int cm_aenter(struct context_manager *self) {
+/* async def __aenter__(self) */
+static int cm_aenter(void *self) {
+    struct context_manager *cm = self;
     int rc = seed_sleep(1);             /* async connect */
     if (rc) return rc;
-    self->conn = 1;
+    cm->conn = 1;
     return 0;
 }
 
-static int cm_aexit(struct context_manager *self, int body_rc) {
-    (void)body_rc;                      /* like exc_type: the body's outcome */
+/* async def __aexit__(self, exc_type, exc_val, exc_tb): body_rc is the
+ * body's outcome; returning it passes an error on, as __aexit__ returning
+ * None does. */
+static int cm_aexit(void *self, int body_rc) {
+    struct context_manager *cm = self;
     int rc = seed_sleep(1);             /* async close */
-    self->conn = 0;
-    return rc;
+    cm->conn = 0;
+    return body_rc ? body_rc : rc;
+}
+
+static const wa_async_cm context_manager_class = {cm_aenter, cm_aexit};
+
+/* The body of the async with block, with the object as f. */
+static int body(void *f, void *arg) {
+    (void)arg;
+    long res = 0;
+    int rc = cm_func(f, &res);          /* res = await f.func() */
+    if (rc) return rc;
+    printf("%ld\n", res);               /* print(res) */
+    return 0;
 }
 
 static struct context_manager cm;       /* static: see seed_common.h */
@@ -58,13 +80,7 @@ static struct context_manager cm;       /* static: see seed_common.h */
 static int amain(void *arg) {
     (void)arg;
     double t0 = seed_now();
-    long res = 0;
-    int rc = cm_aenter(&cm);            /* async with ContextManager() as f: */
-    if (rc) return rc;
-    rc = cm_func(&cm, &res);            /*     res = await f.func() */
-    if (!rc) printf("%ld\n", res);      /*     print(res) */
-    int exit_rc = cm_aexit(&cm, rc);    /* __aexit__ runs in every case */
-    if (!rc) rc = exit_rc;
+    int rc = wa_async_with(&context_manager_class, &cm, body, NULL);  /* async with ... as f: */
     if (!rc) printf("elapsed ~%ld s\n", seed_whole_seconds(t0));
     return rc;
 }

@@ -44,7 +44,7 @@
  * In C the loop is wa_loop_new() and is passed around: there is no implicit
  * current loop to get, so get_event_loop and new_event_loop are the same
  * call, and set_event_loop has no counterpart. Only one loop runs at a time
- * and wasyncio has no threads, so the other-thread case is left out.
+ * (threads serve executors only), so the other-thread case is left out.
  * asyncio.wait(tasks), the coroutine given to run_until_complete, is the task
  * body seed_wait_all. The elapsed time is printed in whole seed seconds.
  *

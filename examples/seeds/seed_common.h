@@ -5,9 +5,11 @@
  * Time scaling: every sleep in a port goes through seed_sleep(), which
  * multiplies the seed's length by the factor in the environment variable
  * WA_SEED_SCALE (a double > 0, default 1.0). Tests run with e.g. 0.05, so a
- * 2 s sleep takes 0.1 s. Elapsed times are measured with seed_now(), which is
- * the loop clock divided by the same factor, so printed times are in the
- * seed's (unscaled) seconds and the expected output is the same at any scale.
+ * 2 s sleep takes 0.1 s. Blocking work in executors goes through
+ * seed_block(), given a length scaled the same way. Elapsed times are
+ * measured with seed_now(), which is the loop clock divided by the same
+ * factor, so printed times are in the seed's (unscaled) seconds and the
+ * expected output is the same at any scale.
  *
  * Printed elapsed times are whole seconds from seed_whole_seconds(): a sleep
  * never ends early, so a measured time is its nominal length plus some
@@ -25,6 +27,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "wasyncio.h"
 
@@ -47,6 +50,22 @@ static inline double seed_scale(void) {
 /* wa_sleep for the seed's number of seconds, scaled. Same return codes. */
 static inline int seed_sleep(double seconds) {
     return wa_sleep(seconds * seed_scale());
+}
+
+/* Blocks the calling thread for seconds, a length already multiplied by
+ * seed_scale(), as a blocking call (time.sleep, requests.get) does: for the
+ * work functions of executors. A busy wait on timespec_get, the wall clock C11
+ * has on every host (nanosleep is POSIX only). It takes a scaled length and
+ * does not call seed_scale() itself, because work functions may run on other
+ * threads and seed_scale() caches its value without a lock: scale on the
+ * loop's thread, before submitting the work. */
+static inline void seed_block(double seconds) {
+    struct timespec ts;
+    timespec_get(&ts, TIME_UTC);
+    double until = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 + seconds;
+    do {
+        timespec_get(&ts, TIME_UTC);
+    } while ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9 < until);
 }
 
 /* The loop clock in unscaled seconds (only differences are meaningful). */

@@ -5,8 +5,10 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { C_TESTS, VARIANTS, buildFor, parseCases, runBuilt } from './programs.mjs';
 
-// Extra arguments per program and build: [N, max bytes per suspended task].
+// Extra arguments per program and build: [N, max bytes per suspended task];
+// for fetch_local, a file to read (on WASI, in a directory it is given).
 function argsFor(program, variant) {
+  if (program === 'fetch_local') return [variant.target === 'wasi' ? '/tests/fetch_local.c' : path.join(C_TESTS, 'fetch_local.c')];
   if (program !== 'million') return program === 'timers' && variant.sanitize ? ['20000'] : [];
   if (variant.sanitize) return ['100000'];
   if (variant.target === 'native') return ['1000000'];
@@ -16,7 +18,7 @@ function argsFor(program, variant) {
 const PROGRAMS = [
   'ordering', 'results', 'futures', 'cancel', 'misuse', 'deadlock', 'deep_stack', 'lifecycle',
   'task_api', 'gather', 'wait', 'as_completed', 'shield', 'timeouts', 'task_group', 'loop_api',
-  'debug', 'sync', 'queue', 'coro', 'protocols', 'executor', 'timers', 'million', 'oom',
+  'debug', 'sync', 'queue', 'coro', 'protocols', 'executor', 'fetch_local', 'timers', 'million', 'oom',
 ];
 // oom runs with allocation failures injected into the runtime.
 const CFLAGS = { oom: ['-DWA_FAULT_INJECTION'] };
@@ -54,7 +56,8 @@ export function cSuite(target) {
       for (const program of variant.only ?? PROGRAMS) {
         test(program, async (t) => {
           const out = buildFor(path.join(C_TESTS, `${program}.c`), variant, CFLAGS[program]);
-          const { code, stdout, stderr } = await runBuilt(out, variant, { args: argsFor(program, variant), env: ENV[program] });
+          const dirs = program === 'fetch_local' ? [[C_TESTS, '/tests']] : [];
+          const { code, stdout, stderr } = await runBuilt(out, variant, { args: argsFor(program, variant), env: ENV[program], dirs });
           const cases = parseCases(stdout);
           assert.ok(cases.length > 0, `no cases reported\n${stdout}\n${stderr}`);
           for (const c of cases) await t.test(c.name, () => assert.ok(c.ok, c.detail));

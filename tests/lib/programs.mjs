@@ -26,10 +26,11 @@ export function buildFor(src, variant, cflags = []) {
 }
 
 /** Runs a built program; resolves { code, stdout, stderr }. */
-export function runBuilt(output, variant, { args = [], env = {}, timeoutMs = 120000 } = {}) {
+export function runBuilt(output, variant, { args = [], env = {}, dirs = [], timeoutMs = 120000 } = {}) {
+  const wasiFlags = [...Object.entries(env).map(([k, v]) => `--env=${k}=${v}`), ...dirs.map(([host, guest]) => `--dir=${host}::${guest}`)];
   const [cmd, argv] =
     variant.target === 'native' ? [output, args]
-    : variant.target === 'wasi' ? [process.execPath, [path.join(ROOT, 'bin/wa-run'), ...Object.entries(env).map(([k, v]) => `--env=${k}=${v}`), output, ...args]]
+    : variant.target === 'wasi' ? [process.execPath, [path.join(ROOT, 'bin/wa-run'), ...wasiFlags, output, ...args]]
     : [process.execPath, [output, ...args]];
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, argv, {

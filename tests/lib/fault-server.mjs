@@ -1,0 +1,129 @@
+// An HTTP server on 127.0.0.1 and a random port whose routes misbehave on
+// purpose, for the fetch tests. It also serves files under /static/ from a
+// directory (so a page and the server share an origin), and counts what it
+// saw at /stats.
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+
+const TYPES = { '.html': 'text/html', '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm' };
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Byte i of every generated body: a pattern a reader can check. */
+export const patternByte = (i) => i % 251;
+
+/** Starts the server; resolves { url, close, stats }. */
+export function startFaultServer({ staticDir, headers = {} } = {}) {
+  const stats = { requests: 0, connections: 0, open: 0, mostOpen: 0, inFlight: 0, mostInFlight: 0, closedEarly: 0, sent: {} };
+  const server = http.createServer(async (req, res) => {
+    const url = new URL(req.url, 'http://x');
+    const q = (name, fallback) => Number(url.searchParams.get(name) ?? fallback);
+    stats.requests++;
+    stats.inFlight++;
+    stats.mostInFlight = Math.max(stats.mostInFlight, stats.inFlight);
+    res.on('close', () => {
+      stats.inFlight--;
+      if (!res.writableFinished) stats.closedEarly++;
+    });
+    for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+    const route = url.pathname;
+    if (route === '/hello') return res.end('hello');
+    if (route === '/stats') return res.end(JSON.stringify(stats));
+    if (route === '/echo') {
+      const chunks = [];
+      for await (const chunk of req) chunks.push(chunk);
+      res.setHeader('content-type', 'application/json');
+      return res.end(JSON.stringify({ method: req.method, test: req.headers['x-test'] ?? null, agent: req.headers['x-agent'] ?? null, body: Buffer.concat(chunks).toString() }));
+    }
+    if (route.startsWith('/status/')) {
+      res.statusCode = Number(route.slice(8));
+      return res.end(`status ${res.statusCode}`);
+    }
+    if (route === '/redirect') {
+      const n = q('n', 1);
+      if (n <= 0) return res.end('landed');
+      res.writeHead(302, { location: `/redirect?n=${n - 1}` });
+      return res.end();
+    }
+    if (route === '/loop') {
+      res.writeHead(302, { location: '/loop' });
+      return res.end();
+    }
+    if (route === '/see-other') {
+      res.writeHead(303, { location: '/echo' });
+      return res.end();
+    }
+    if (route === '/slow-headers') {
+      await sleep(q('ms', 1000));
+      if (!res.destroyed) res.end('late');
+      return;
+    }
+    if (route === '/slow-body') {
+      res.writeHead(200, { 'content-length': '10' });
+      for (let i = 0; i < 10 && !res.destroyed; i++) {
+        res.write('x');
+        await sleep(q('ms', 1000) / 10);
+      }
+      return res.end();
+    }
+    if (route === '/reset') {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('partial body ');
+      await sleep(20);
+      return req.socket.destroy();
+    }
+    if (route === '/truncated') {
+      res.writeHead(200, { 'content-length': '100' });
+      res.write('x'.repeat(50));
+      await sleep(20);
+      return req.socket.destroy();
+    }
+    if (route === '/big-headers') {
+      res.setHeader('x-big', 'y'.repeat(64 * 1024));
+      return res.end('never read');
+    }
+    if (route === '/stream') {
+      // bytes of the pattern, written as fast as the client takes them;
+      // stats.sent[id] says how far the server got.
+      const total = q('bytes', 1 << 20), id = url.searchParams.get('id') ?? 'stream';
+      res.writeHead(200, { 'content-length': String(total) });
+      const block = Buffer.alloc(64 * 1024);
+      stats.sent[id] = 0;
+      while (stats.sent[id] < total && !res.destroyed) {
+        const n = Math.min(block.length, total - stats.sent[id]);
+        for (let i = 0; i < n; i++) block[i] = patternByte(stats.sent[id] + i);
+        stats.sent[id] += n;
+        if (!res.write(n === block.length ? block : block.subarray(0, n))) await new Promise((r) => res.once('drain', r));
+      }
+      return res.end();
+    }
+    if (route.startsWith('/static/') && staticDir) {
+      const file = path.join(staticDir, route.slice(8));
+      if (file.startsWith(staticDir) && fs.existsSync(file)) {
+        res.setHeader('content-type', TYPES[path.extname(file)] ?? 'application/octet-stream');
+        return fs.createReadStream(file).pipe(res);
+      }
+    }
+    res.statusCode = 404;
+    res.end('no such route');
+  });
+  server.on('connection', (socket) => {
+    stats.connections++;
+    stats.open++;
+    stats.mostOpen = Math.max(stats.mostOpen, stats.open);
+    socket.on('close', () => stats.open--);
+  });
+  server.keepAliveTimeout = 20_000;
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      resolve({
+        url: `http://127.0.0.1:${server.address().port}`,
+        stats,
+        close: () => new Promise((r) => {
+          server.closeAllConnections();
+          server.close(r);
+        }),
+      });
+    });
+  });
+}
