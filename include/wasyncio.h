@@ -1169,8 +1169,11 @@ int wa_loop_get_debug(const wa_loop *loop);
  *  {"kind": "task", "id"}, {"kind": "future"}, {"kind": "sleep", "until"},
  *  {"kind": "gather"|"wait"|"as_completed"|"shield", "ids": [ids of the
  *  tasks among the awaited], "futures": how many plain futures among them}),
- *  "cancelling", "error" (null or {"code", "message"}), "created_at"
- *  ("file:line" or null)}]}. Tasks are listed in creation order. Returns a
+ *  "cancelling", "steps" (how many times it ran), "error" (null or
+ *  {"code", "message"}), and for tasks made in debug mode "created",
+ *  "started", "finished" (loop times, or null) and "run_ms" (its time
+ *  running in all), "created_at" ("file:line" or null)}]}. Tasks are listed
+ *  in creation order. Returns a
  *  string the caller frees with free(), or NULL (WA_EINVAL: no such loop;
  *  WA_ENOMEM). */
 char *wa_dump_tasks(wa_loop *loop);

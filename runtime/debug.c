@@ -20,7 +20,15 @@ void wa_debug_site(const char *file, int line) {
     site_line = line;
 }
 
+/* In debug mode, when a task was made, first ran and ended, and how long
+ * it ran in all (loop clock, ns); 0 for "not yet". */
+struct wa__task_times {
+    uint64_t created, started, finished, run_ns;
+};
+
 void wa__debug_stamp(wa__loop *loop, wa_future *f) {
+    if (loop->debug && f->kind == WA__TASK && (((wa_task *)f)->times = wa__calloc(1, sizeof(struct wa__task_times))))
+        ((wa_task *)f)->times->created = wa__now();
     if (!site_file) return;
     if (loop->debug) {
         f->site_file = site_file;
@@ -75,7 +83,14 @@ static void describe(const wa_future *f, char *buf, size_t cap) {
         snprintf(buf, cap, "%s%s%s", what, name, close);
 }
 
-void wa__debug_slow(wa_task *t, uint64_t ns) {
+void wa__debug_step(wa_task *t, uint64_t began, uint64_t ended) {
+    struct wa__task_times *times = t ? t->times : NULL;
+    if (times) {
+        if (!times->started) times->started = began;
+        times->run_ns += ended - began;
+        if (t->fut.state != WA_PENDING && !times->finished) times->finished = ended;
+    }
+    uint64_t ns = ended - began;
     if (ns < SLOW_NS) return;
     char who[256];
     if (t) describe(&t->fut, who, sizeof who);
@@ -191,13 +206,21 @@ static void emit_task(json *j, const wa_task *t) {
     emit(j, ",\"state\":\"%s\",\"parent\":%u,\"waits_on\":", state_name(t->fut.state),
          (unsigned)t->parent_id);
     emit_waits_on(j, t);
-    emit(j, ",\"cancelling\":%d,\"error\":", (int)t->cancel_requests);
+    emit(j, ",\"cancelling\":%d,\"steps\":%u,\"error\":", (int)t->cancel_requests, (unsigned)t->steps);
     if (t->fut.state == WA_DONE && t->fut.code) {
         emit(j, "{\"code\":%d,\"message\":", (int)t->fut.code);
         emit_string(j, t->fut.msg ? t->fut.msg : wa_strerror(t->fut.code));
         emit(j, "}");
     } else {
         emit(j, "null");
+    }
+    const struct wa__task_times *times = t->times;
+    if (times) {
+        emit(j, ",\"created\":%.6f,\"started\":", (double)times->created / 1e9);
+        emit(j, times->started ? "%.6f" : "null", (double)times->started / 1e9);
+        emit(j, ",\"finished\":");
+        emit(j, times->finished ? "%.6f" : "null", (double)times->finished / 1e9);
+        emit(j, ",\"run_ms\":%.3f", (double)times->run_ns / 1e6);
     }
     emit(j, ",\"created_at\":");
     if (t->fut.site_file) {

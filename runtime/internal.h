@@ -82,6 +82,8 @@ struct wa_task {
     char *name;                          /* owned name, or NULL for "Task-<id>" */
     uint32_t id;                         /* creation number, from 1 */
     uint32_t parent_id;                  /* id of the task that created it, or 0 */
+    uint32_t steps;                      /* how many times it has run */
+    struct wa__task_times *times;        /* debug mode: when it was made, ran and ended */
     int32_t cancel_requests;             /* cancelling(): requests not withdrawn */
     uint8_t started;                     /* the body has begun */
     uint8_t must_cancel;                 /* deliver WA_ECANCELLED at the next await */
@@ -224,7 +226,7 @@ void wa__handles_drop(wa__loop *loop);   /* loop close: forget every scheduled c
 
 /* debug.c */
 void wa__debug_stamp(wa__loop *loop, wa_future *f); /* records the creation site, in debug mode */
-void wa__debug_slow(wa_task *t, uint64_t ns); /* a step of t, or a callback (NULL), ran ns */
+void wa__debug_step(wa_task *t, uint64_t began, uint64_t ended); /* a step of t, or a callback (NULL) */
 void wa__debug_destroyed(const wa_future *f); /* reports an outcome nobody read */
 void wa__describe_wait(const wa_task *t, char *buf, size_t cap); /* "Task-2", "a future", ... */
 void wa__debug_pending_at_close(wa__loop *loop);

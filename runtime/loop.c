@@ -122,7 +122,7 @@ static void run_once(wa__loop *loop) {
             if (t) wa__future_ref(&t->fut);
             h->run(h);
             loop->handles_run++;
-            wa__debug_slow(t, wa__now() - began);
+            wa__debug_step(t, began, wa__now());
             if (t) wa__future_unref(&t->fut);
         }
         return;

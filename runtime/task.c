@@ -32,6 +32,7 @@ static void step(wa__handle *h) {
         return;
     }
     t->started = 1;
+    t->steps++;
     loop->current = t;
     wa__switch_run(t);
     loop->current = NULL;
@@ -53,6 +54,7 @@ void wa__task_discard(wa_task *t) {
     wa__waitq_leave(t);                  /* never woke: out of a primitive's queue */
     if (t->fut.state == WA_PENDING) loop->tasks_pending--;
     wa__switch_forget(loop, &t->stack);
+    free(t->times);
     free(t->name);
     loop->tasks_alive--;
 }

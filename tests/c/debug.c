@@ -103,13 +103,13 @@ static int task_dump(void *arg) {
     if (json) {
         CHECK(strncmp(json, "{\"time\":", 8) == 0);
         CHECK(strstr(json, "{\"id\":1,\"name\":\"Task-1\",\"state\":\"pending\",\"parent\":0,"
-                           "\"waits_on\":null,\"cancelling\":0,\"error\":null,\"created_at\":null}") != NULL);
+                           "\"waits_on\":null,\"cancelling\":0,\"steps\":3,\"error\":null,\"created_at\":null}") != NULL);
         CHECK(strstr(json, "\"id\":2,\"name\":\"Task-2\",\"state\":\"pending\",\"parent\":1,"
                            "\"waits_on\":{\"kind\":\"sleep\",\"until\":") != NULL);
         CHECK(strstr(json, "\"name\":\"mid\\\\dle\",\"state\":\"pending\",\"parent\":1,"
                            "\"waits_on\":{\"kind\":\"gather\",\"ids\":[2,3],\"futures\":0}") != NULL);
-        CHECK(strstr(json, "\"state\":\"done\",\"parent\":1,\"waits_on\":null,\"cancelling\":0,"
-                           "\"error\":{\"code\":-9,\"message\":\"a \\\"quoted\\\"\\u000amessage\"}") != NULL);
+        CHECK(strstr(json, "\"state\":\"done\",\"parent\":1,\"waits_on\":null,\"cancelling\":0,\"steps\":1,"
+                           "\"error\":{\"code\":-9,\"message\":\"a \\\"quoted\\\"\\u000amessage\"},\"created\":") != NULL);
         CHECK(strstr(json, "debug.c:") != NULL);  /* creation sites, recorded in debug mode */
         printf("json: %s\n", json);
     }

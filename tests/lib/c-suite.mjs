@@ -47,7 +47,13 @@ function checkDump(stdout) {
   assert.equal(byName['Task-2'].waits_on.kind, 'sleep');
   assert.equal(byName['Task-5'].error.message, 'a "quoted"\nmessage');
   assert.deepEqual(dump.tasks.map((t) => t.id), [1, 2, 3, 4, 5]);
-  for (const t of dump.tasks.slice(1)) assert.match(t.created_at, /debug\.c:\d+$/);
+  for (const t of dump.tasks.slice(1)) {
+    assert.match(t.created_at, /debug\.c:\d+$/);
+    assert.ok(t.created <= t.started && t.run_ms >= 0 && t.steps >= 1, JSON.stringify(t)); // timed in debug mode
+  }
+  const done = byName['Task-5'];
+  assert.ok(done.finished >= done.started && done.finished <= dump.time, JSON.stringify(done));
+  assert.equal(byName['Task-2'].finished, null);
 }
 
 export function cSuite(target) {
