@@ -39,6 +39,17 @@ void wa__fetch_headers(struct wa_response *r, int status, char *url, char *heade
 void wa__fetch_data(struct wa_response *r, size_t n);
 void wa__fetch_end(struct wa_response *r, int code, char *msg);
 
+/* The descriptors tasks wait to read (wa_read), kept by the runtime: a
+ * host's wait also ends when one is readable (or at its end, or failed) and
+ * sets its ready flag. wa__host_watches_fds is 0 where the host cannot. */
+typedef struct wa__fd_watch {
+    int fd;
+    int ready;
+} wa__fd_watch;
+extern const int wa__host_watches_fds;
+extern wa__fd_watch *wa__fd_watches;
+extern size_t wa__fd_watch_count;
+
 /* Nonzero when the host wants control back after a batch of busy work even if
  * tasks are ready (JS event loops), zero when the loop may run on (WASI, native). */
 extern const int wa__host_yields;

@@ -832,6 +832,18 @@ int wa_to_thread(wa_work_fn fn, void *arg, intptr_t *result);
  *  where the work runs on the loop's thread. */
 int wa_executor_has_threads(void);
 
+/* ------------------------------------------------------------ descriptors */
+
+/** Reads up to cap bytes from the file descriptor fd (stdin, a pipe, a
+ *  file) into buf, first waiting without blocking the loop until fd is
+ *  readable: other tasks and timers go on meanwhile. May suspend. Returns 0
+ *  with *got bytes read (0 at the end of input), WA_EIO, WA_ECANCELLED (nothing
+ *  was read), WA_ENOTSUP on JS hosts (read files there with wa_fetch and
+ *  file: URLs), WA_EINVAL, WA_ENOTASK. buf is the caller's and need not
+ *  outlive a suspension: the bytes are read after the wait. On WASI the wait
+ *  is poll_oneoff; natively poll. */
+int wa_read(int fd, void *buf, size_t cap, size_t *got);
+
 /* --------------------------------------------------------------- HTTP client
  *
  * fetch from C, on the host's HTTP stack: node's (undici, keep-alive) or the

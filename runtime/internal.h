@@ -249,6 +249,9 @@ void wa__costack_yield(wa__costack *cs); /* in the coroutine: back to the resume
 void wa__coro_entry(void *ctx);          /* coro.c: runs the body */
 int wa__in_coroutine(void);
 
+/* fdio.c */
+void wa__fd_wake_ready(void);            /* resolves the reads whose descriptors are ready */
+
 /* fetch.c */
 void wa__fetch_close_loop(wa__loop *loop); /* aborts the exchanges the host still holds */
 

@@ -106,6 +106,7 @@ static wa__handle *pop(wa__list *l) {
  * before its expiry ran can still be found and taken out. */
 static void run_once(wa__loop *loop) {
     if (atomic_load_explicit(&loop->completed, memory_order_relaxed)) wa__executor_drain(loop);
+    if (wa__fd_watch_count) wa__fd_wake_ready();
     if (loop->timers.count) {            /* the clock costs a host call: read it only if needed */
         uint64_t now = wa__now();
         for (wa__timer *tm; (tm = wa__heap_top(&loop->timers)) && tm->deadline <= now;) {
@@ -176,6 +177,8 @@ static int drive(wa__loop *loop, int mode) {
         } else if (batch_over(loop)) {
             wa__host_wait(0);
             loop->last_host_yield = wa__now();
+        } else if (wa__fd_watch_count) {
+            wa__host_wait(0);            /* busy rounds still look at the descriptors readers wait on */
         }
         run_once(loop);
         if (loop->stopping) {

@@ -24,6 +24,7 @@ static atomic_int wake_pending;
 double wa__js_now(void);                 /* library_wasyncio.js: performance.now() */
 
 const int wa__host_yields = 1;
+const int wa__host_watches_fds = 0;      /* C's descriptors here are emscripten's: read files with fetch */
 
 enum { RUNNING, UNWINDING, WAITING, REWINDING };
 

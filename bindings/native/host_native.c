@@ -1,19 +1,22 @@
-/* Native host: the POSIX monotonic clock, and a wait on a condition variable
- * until the next timer or until executor work finishing on another thread
- * wakes it. */
-#define _DEFAULT_SOURCE 1 /* POSIX names under -std=c11 */
+/* Native host: the POSIX monotonic clock, and a poll until the next timer,
+ * until a descriptor a task reads (wa_read) is ready, or until executor
+ * work finishing on another thread writes to the wake pipe. */
+#define _GNU_SOURCE 1                    /* ppoll: waits in nanoseconds, not whole milliseconds */
 #include "../host.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 const int wa__host_yields = 0;
+const int wa__host_watches_fds = 1;
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t woken;             /* on the monotonic clock, made on first use */
-static pthread_once_t woken_made = PTHREAD_ONCE_INIT;
-static int wake_pending;                 /* a wake arrived while nobody waited */
+static int wake_pipe[2] = {-1, -1};      /* read end, write end; made on first use */
+static pthread_once_t pipe_made = PTHREAD_ONCE_INIT;
 
 uint64_t wa__host_now(void) {
     struct timespec ts;
@@ -21,35 +24,39 @@ uint64_t wa__host_now(void) {
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static void make_woken(void) {
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&woken, &attr);
-    pthread_condattr_destroy(&attr);
+static void make_pipe(void) {
+    if (pipe(wake_pipe) != 0) return;    /* then wakes are lost: waits still end at timers */
+    for (int i = 0; i < 2; i++) {
+        fcntl(wake_pipe[i], F_SETFL, O_NONBLOCK);
+        fcntl(wake_pipe[i], F_SETFD, FD_CLOEXEC);
+    }
 }
 
+enum { SMALL = 16 };                     /* descriptors polled from the stack; more from the heap */
+
 void wa__host_wait(int64_t timeout_ns) {
-    pthread_once(&woken_made, make_woken);
-    struct timespec until;
-    if (timeout_ns >= 0) {
-        uint64_t at = wa__host_now() + (uint64_t)timeout_ns;
-        until.tv_sec = (time_t)(at / 1000000000u);
-        until.tv_nsec = (long)(at % 1000000000u);
+    pthread_once(&pipe_made, make_pipe);
+    size_t n = 1 + wa__fd_watch_count;
+    struct pollfd small[SMALL], *fds = n <= SMALL ? small : calloc(n, sizeof *fds);
+    if (!fds) return;                    /* out of memory: a zero wait, the loop comes back */
+    fds[0] = (struct pollfd){wake_pipe[0], POLLIN, 0};
+    for (size_t i = 0; i < wa__fd_watch_count; i++) fds[i + 1] = (struct pollfd){wa__fd_watches[i].fd, POLLIN, 0};
+    struct timespec ts = {(time_t)(timeout_ns / 1000000000), (long)(timeout_ns % 1000000000)};
+    int rc = ppoll(fds, n, timeout_ns < 0 ? NULL : &ts, NULL);
+    if (rc > 0) {
+        if (fds[0].revents) {            /* drain the wakes: the loop reads what they announced */
+            char sink[64];
+            while (read(wake_pipe[0], sink, sizeof sink) > 0) {
+            }
+        }
+        for (size_t i = 0; i < wa__fd_watch_count; i++)
+            if (fds[i + 1].revents) wa__fd_watches[i].ready = 1;  /* readable, at its end, or failed */
     }
-    pthread_mutex_lock(&lock);
-    while (!wake_pending) {
-        int rc = timeout_ns < 0 ? pthread_cond_wait(&woken, &lock) : pthread_cond_timedwait(&woken, &lock, &until);
-        if (rc != 0 && rc != EINTR) break;  /* timed out */
-    }
-    wake_pending = 0;
-    pthread_mutex_unlock(&lock);
+    if (fds != small) free(fds);
 }
 
 void wa__host_wake(void) {
-    pthread_once(&woken_made, make_woken);
-    pthread_mutex_lock(&lock);
-    wake_pending = 1;
-    pthread_cond_signal(&woken);
-    pthread_mutex_unlock(&lock);
+    pthread_once(&pipe_made, make_pipe);
+    ssize_t unused = write(wake_pipe[1], "w", 1);  /* a full pipe already holds a wake */
+    (void)unused;
 }

@@ -1,9 +1,12 @@
-/* WASI host: clock_time_get, and poll_oneoff blocking until the next deadline. */
+/* WASI host: clock_time_get, and poll_oneoff blocking until the next
+ * deadline or until a descriptor a task reads (wa_read) is ready. */
 #include "../host.h"
 
+#include <stdlib.h>
 #include <wasi/api.h>
 
 const int wa__host_yields = 0;
+const int wa__host_watches_fds = 1;
 
 uint64_t wa__host_now(void) {
     __wasi_timestamp_t now = 0;
@@ -11,18 +14,45 @@ uint64_t wa__host_now(void) {
     return now;
 }
 
+enum { SMALL = 16 };                     /* subscriptions kept on the stack; more go to the heap */
+
 void wa__host_wait(int64_t timeout_ns) {
-    if (timeout_ns < 0) return;          /* no host I/O yet: the loop reports the deadlock */
-    __wasi_subscription_t sub = {0};
-    sub.u.tag = __WASI_EVENTTYPE_CLOCK;
-    sub.u.u.clock.id = __WASI_CLOCKID_MONOTONIC;
-    sub.u.u.clock.timeout = (__wasi_timestamp_t)timeout_ns;
-    sub.u.u.clock.precision = 1;
-    __wasi_event_t event;
+    size_t n = wa__fd_watch_count + (timeout_ns >= 0);
+    if (n == 0) return;                  /* nothing to wait for: the loop reports the deadlock */
+    __wasi_subscription_t small_subs[SMALL];
+    __wasi_event_t small_events[SMALL];
+    __wasi_subscription_t *subs = n <= SMALL ? small_subs : calloc(n, sizeof *subs);
+    __wasi_event_t *events = n <= SMALL ? small_events : calloc(n, sizeof *events);
+    if (!subs || !events) {              /* out of memory: a zero wait, the loop comes back */
+        if (subs != small_subs) free(subs);
+        if (events != small_events) free(events);
+        return;
+    }
+    for (size_t i = 0; i < wa__fd_watch_count; i++) {
+        subs[i] = (__wasi_subscription_t){0};
+        subs[i].userdata = i;
+        subs[i].u.tag = __WASI_EVENTTYPE_FD_READ;
+        subs[i].u.u.fd_read.file_descriptor = (__wasi_fd_t)wa__fd_watches[i].fd;
+    }
+    if (timeout_ns >= 0) {
+        __wasi_subscription_t *clock = &subs[n - 1];
+        *clock = (__wasi_subscription_t){0};
+        clock->userdata = UINT64_MAX;
+        clock->u.tag = __WASI_EVENTTYPE_CLOCK;
+        clock->u.u.clock.id = __WASI_CLOCKID_MONOTONIC;
+        clock->u.u.clock.timeout = (__wasi_timestamp_t)timeout_ns;
+        clock->u.u.clock.precision = 1;
+    }
     __wasi_size_t count = 0;
-    /* A runner that cannot poll clocks returns at once: the loop then polls
-     * the clock itself, which is correct if wasteful. */
-    (void)__wasi_poll_oneoff(&sub, &event, 1, &count);
+    /* A runner that cannot poll returns at once: the loop then polls the
+     * clock itself, which is correct if wasteful. */
+    if (__wasi_poll_oneoff(subs, events, n, &count) == 0) {
+        for (__wasi_size_t i = 0; i < count; i++)
+            if (events[i].type == __WASI_EVENTTYPE_FD_READ && events[i].userdata < wa__fd_watch_count)
+                wa__fd_watches[events[i].userdata].ready = 1;  /* readable, at its end, or failed */
+    }
+    if (subs != small_subs) free(subs);
+    if (events != small_events) free(events);
 }
 
 void wa__host_wake(void) {}              /* no threads on WASI: nothing else runs to wake us */

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { isatty } from 'node:tty';
+import { StreamPump } from './stream-pump.mjs';
 
 // WASI errno names in witx order, so a name's index is its value. Node's err.code uses
 // the same POSIX names with an E in front, which makes translating node errors a lookup.
@@ -122,7 +123,8 @@ function listDir(path) {
 }
 
 // Descriptor table entries are { kind, ... }:
-//   stream  stdio, host fd `fd`; reads and writes use the host's own position
+//   stream  stdio, host fd `fd`; reads and writes use the host's own position; once a
+//           read is polled, `pump` reads it ahead in a worker and reads come from it
 //   file    opened by path_open: host fd `fd`, our position `pos` (node has no lseek), `append`, `rights`
 //   dir     host `path` (real), `root` of its preopen, `preopen` (guest name) if it is one
 export class FileSystem {
@@ -147,12 +149,23 @@ export class FileSystem {
     }
   }
 
-  /** poll_oneoff's view of fd: { error, nbytes }. Everything open counts as ready. */
+  /** poll_oneoff's view of fd: { error, nbytes, ready(), wait(ms) }. Files and writes are
+   *  always ready; reading a stream is ready when its pump holds data or saw its end. */
   pollFd(fd, reading) {
     const entry = this.#fds.get(fd);
-    if (!entry) return { error: ERRNO.BADF, nbytes: 0n };
-    if (!reading || entry.kind !== 'file') return { error: ERRNO.SUCCESS, nbytes: 0n };
-    return { error: ERRNO.SUCCESS, nbytes: BigInt(Math.max(0, fs.fstatSync(entry.fd).size - entry.pos)) };
+    const always = { ready: () => true, wait: () => {} };
+    if (!entry) return { error: ERRNO.BADF, nbytes: 0n, ...always };
+    if (!reading || entry.kind === 'dir') return { error: ERRNO.SUCCESS, nbytes: 0n, ...always };
+    if (entry.kind === 'file') {
+      return { error: ERRNO.SUCCESS, nbytes: BigInt(Math.max(0, fs.fstatSync(entry.fd).size - entry.pos)), ...always };
+    }
+    const pump = (entry.pump ??= new StreamPump(entry.fd));
+    return {
+      error: ERRNO.SUCCESS,
+      get nbytes() { return BigInt(pump.available()); },
+      ready: () => pump.ready(),
+      wait: (ms) => pump.wait(ms),
+    };
   }
 
   // The lowest free number, as POSIX open() picks.
@@ -230,7 +243,9 @@ export class FileSystem {
   // position null: the host fd's own position. libuv refuses a readv of no buffers.
   #readv(entry, iovs, count, position) {
     const buffers = this.#iovecs(iovs, count);
-    return buffers.length === 0 ? 0 : blocking(() => fs.readvSync(entry.fd, buffers, position));
+    if (buffers.length === 0) return 0;
+    if (entry.pump) return entry.pump.read(buffers);
+    return blocking(() => fs.readvSync(entry.fd, buffers, position));
   }
 
   // A short write goes on with the rest, so callers never see one.

@@ -190,12 +190,12 @@ export class WasiHost {
     });
   }
 
-  // Fd subscriptions are all ready at once (see FileSystem.pollFd); when none is, the
-  // thread sleeps until the earliest clock deadline. Clock events are reported when due.
+  // Blocks until a descriptor subscription is ready (FileSystem.pollFd) or the earliest
+  // clock deadline passes; reports the ready descriptors and the clocks that are due.
   #poll(subs, events, count, countPtr) {
     if (count === 0) throw new WasiError(ERRNO.INVAL);
     const view = this.#memory.view;
-    const ready = [];
+    const fds = [];
     const clocks = [];
     for (let i = 0; i < count; i++) {
       const sub = subs + i * SUBSCRIPTION_SIZE;
@@ -211,16 +211,22 @@ export class WasiHost {
         clocks.push({ userdata, type, error: ERRNO.SUCCESS, nbytes: 0n, deadline });
       } else if (type === EVENTTYPE.FD_READ || type === EVENTTYPE.FD_WRITE) {
         const fd = view.getUint32(sub + 16, true);
-        ready.push({ userdata, type, ...this.#fs.pollFd(fd, type === EVENTTYPE.FD_READ) });
+        fds.push({ userdata, type, state: this.#fs.pollFd(fd, type === EVENTTYPE.FD_READ) });
       } else {
         throw new WasiError(ERRNO.INVAL);
       }
     }
-    if (ready.length === 0) {
-      const earliest = clocks.reduce((min, c) => (c.deadline < min ? c.deadline : min), clocks[0].deadline);
-      for (let left; (left = earliest - process.hrtime.bigint()) > 0n; ) sleep(Number(left) / 1e6);
+    const earliest = clocks.reduce((min, c) => (min === null || c.deadline < min ? c.deadline : min), null);
+    for (;;) {
+      if (fds.some((f) => f.state.ready())) break;
+      const left = earliest === null ? Infinity : Number(earliest - process.hrtime.bigint()) / 1e6;
+      if (left <= 0) break;
+      const waiting = fds.find((f) => !f.state.ready());
+      if (waiting) waiting.state.wait(left); // ends early when data arrives
+      else sleep(left);
     }
     const time = process.hrtime.bigint();
+    const ready = fds.filter((f) => f.state.ready()).map((f) => ({ userdata: f.userdata, type: f.type, error: f.state.error, nbytes: f.state.nbytes }));
     const out = [...ready, ...clocks.filter((c) => c.deadline <= time)];
     this.#memory.bytes.fill(0, events, events + out.length * EVENT_SIZE);
     out.forEach((event, i) => {

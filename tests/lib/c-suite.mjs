@@ -8,7 +8,10 @@ import { C_TESTS, VARIANTS, buildFor, parseCases, runBuilt } from './programs.mj
 // Extra arguments per program and build: [N, max bytes per suspended task];
 // for fetch_local, a file to read (on WASI, in a directory it is given).
 function argsFor(program, variant) {
-  if (program === 'fetch_local') return [variant.target === 'wasi' ? '/tests/fetch_local.c' : path.join(C_TESTS, 'fetch_local.c')];
+  if (program === 'fetch_local' || program === 'fdio') {
+    const file = `${program}.c`;
+    return [variant.target === 'wasi' ? `/tests/${file}` : path.join(C_TESTS, file), ...(program === 'fdio' ? [String(STDIN_BYTES)] : [])];
+  }
   if (program !== 'million') return program === 'timers' && variant.sanitize ? ['20000'] : [];
   if (variant.sanitize) return ['100000'];
   if (variant.target === 'native') return ['1000000'];
@@ -18,8 +21,12 @@ function argsFor(program, variant) {
 const PROGRAMS = [
   'ordering', 'results', 'futures', 'cancel', 'misuse', 'deadlock', 'deep_stack', 'lifecycle',
   'task_api', 'gather', 'wait', 'as_completed', 'shield', 'timeouts', 'task_group', 'loop_api',
-  'debug', 'sync', 'queue', 'coro', 'protocols', 'executor', 'fetch_local', 'timers', 'million', 'oom',
+  'debug', 'sync', 'queue', 'coro', 'protocols', 'executor', 'fetch_local', 'fdio', 'timers', 'million', 'oom',
 ];
+// fdio reads stdin as the test writes it, in chunks far enough apart to arrive apart
+// (the first after the WASI runner's reader thread has started).
+const STDIN = [[300, 'abc\n'], [150, 'defg\n'], [150, 'hi\n']];
+const STDIN_BYTES = STDIN.reduce((n, [, text]) => n + text.length, 0);
 // oom runs with allocation failures injected into the runtime.
 const CFLAGS = { oom: ['-DWA_FAULT_INJECTION'] };
 // debug and executor run with debug mode switched on from the environment too.
@@ -62,8 +69,9 @@ export function cSuite(target) {
       for (const program of variant.only ?? PROGRAMS) {
         test(program, async (t) => {
           const out = buildFor(path.join(C_TESTS, `${program}.c`), variant, CFLAGS[program]);
-          const dirs = program === 'fetch_local' ? [[C_TESTS, '/tests']] : [];
-          const { code, stdout, stderr } = await runBuilt(out, variant, { args: argsFor(program, variant), env: ENV[program], dirs });
+          const dirs = program === 'fetch_local' || program === 'fdio' ? [[C_TESTS, '/tests']] : [];
+          const input = program === 'fdio' ? STDIN : [];
+          const { code, stdout, stderr } = await runBuilt(out, variant, { args: argsFor(program, variant), env: ENV[program], dirs, input });
           const cases = parseCases(stdout);
           assert.ok(cases.length > 0, `no cases reported\n${stdout}\n${stderr}`);
           for (const c of cases) await t.test(c.name, () => assert.ok(c.ok, c.detail));

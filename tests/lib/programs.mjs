@@ -26,7 +26,8 @@ export function buildFor(src, variant, cflags = []) {
 }
 
 /** Runs a built program; resolves { code, stdout, stderr }. */
-export function runBuilt(output, variant, { args = [], env = {}, dirs = [], timeoutMs = 120000 } = {}) {
+/** input: [[delay in ms, text], ...] written to stdin in turn, then stdin is closed. */
+export function runBuilt(output, variant, { args = [], env = {}, dirs = [], input = [], timeoutMs = 120000 } = {}) {
   const wasiFlags = [...Object.entries(env).map(([k, v]) => `--env=${k}=${v}`), ...dirs.map(([host, guest]) => `--dir=${host}::${guest}`)];
   const [cmd, argv] =
     variant.target === 'native' ? [output, args]
@@ -41,6 +42,13 @@ export function runBuilt(output, variant, { args = [], env = {}, dirs = [], time
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
+    (async () => {
+      for (const [delay, text] of input) {
+        await new Promise((r) => setTimeout(r, delay));
+        child.stdin.write(text);
+      }
+      child.stdin.end();
+    })().catch(() => {}); // a program that exits early closes its stdin: nothing to report
     child.on('close', (code, signal) => resolve({ code: code ?? signal, stdout, stderr }));
   });
 }
