@@ -227,12 +227,6 @@ static int misuse_and_many(void) {
     return check_failures == before;
 }
 
-#define CASE(name, fn)                                                      \
-    do {                                                                    \
-        event_log[0] = 0;                                                   \
-        printf("%s - %s\n", fn() ? "ok" : "not ok", name);                  \
-    } while (0)
-
 int main(void) {
     CASE("values go in and out; states follow", values_in_and_out);
     CASE("generators: a for-style loop, and send", generators);

@@ -239,12 +239,6 @@ static int callbacks_before_return(void) {
     return check_failures == before;
 }
 
-#define CASE(name, fn)                                                      \
-    do {                                                                    \
-        event_log[0] = 0;                                                   \
-        printf("%s - %s\n", fn() ? "ok" : "not ok", name);                  \
-    } while (0)
-
 int main(void) {
     CASE("run_until_complete in steps; close cancels what is left", run_until_complete_in_steps);
     CASE("run_forever until stop", run_forever_and_stop);
