@@ -1179,6 +1179,8 @@ int wa_loop_get_debug(const wa_loop *loop);
  *  {"time": t, "tasks": [{"id", "name", "state" ("pending"|"done"|"cancelled"),
  *  "parent" (id of the task that created it, or 0), "waits_on" (null, or
  *  {"kind": "task", "id"}, {"kind": "future"}, {"kind": "sleep", "until"},
+ *  {"kind": "wait_queue"} (a lock, event, condition, semaphore, barrier,
+ *  queue or response body),
  *  {"kind": "gather"|"wait"|"as_completed"|"shield", "ids": [ids of the
  *  tasks among the awaited], "futures": how many plain futures among them}),
  *  "cancelling", "steps" (how many times it ran), "error" (null or

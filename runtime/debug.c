@@ -64,6 +64,7 @@ static const char *mode_name(int mode) {
 void wa__describe_wait(const wa_task *t, char *buf, size_t cap) {
     const wa_future *on = t->waiting_on;
     if (t->sleeping) snprintf(buf, cap, "a sleep until %.3f s", (double)t->timer.deadline / 1e9);
+    else if (t->parked) snprintf(buf, cap, "a lock, event, queue or other wait queue");
     else if (!on) snprintf(buf, cap, "nothing");
     else if (on->kind == WA__TASK) snprintf(buf, cap, "%s", wa_task_name((const wa_task *)on));
     else if (on->kind == WA__COMBINER)
@@ -177,6 +178,8 @@ static void emit_waits_on(json *j, const wa_task *t) {
     const wa_future *on = t->waiting_on;
     if (t->sleeping) {
         emit(j, "{\"kind\":\"sleep\",\"until\":%.6f}", (double)t->timer.deadline / 1e9);
+    } else if (t->parked) {
+        emit(j, "{\"kind\":\"wait_queue\"}");  /* a lock, event, condition, semaphore, barrier, queue, body read */
     } else if (!on || t->fut.state != WA_PENDING) {
         emit(j, "null");
     } else if (on->kind == WA__TASK) {

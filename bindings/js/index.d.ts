@@ -21,6 +21,7 @@ export type WaitsOn =
   | { kind: 'task'; id: number }
   | { kind: 'future' }
   | { kind: 'sleep'; until: number }
+  | { kind: 'wait_queue' }
   | { kind: 'gather' | 'wait' | 'as_completed' | 'shield'; ids: number[]; futures: number };
 
 /** One task in a dump (wa_dump_tasks). Times are on the loop clock, in seconds. */
