@@ -20,19 +20,21 @@ void wa_debug_site(const char *file, int line) {
     site_line = line;
 }
 
-/* In debug mode, when a task was made, first ran and ended, and how long
- * it ran in all (loop clock, ns); 0 for "not yet". */
-struct wa__task_times {
+/* What debug mode records of an object made while it is on: where it was
+ * made, and for a task when it was made, first ran and ended and how long
+ * it ran in all (loop clock, ns; 0 for "not yet"). Objects made with debug
+ * mode off pay nothing for it. */
+struct wa__debug_info {
+    const char *site_file;               /* NULL when no site was given */
+    uint32_t site_line;
     uint64_t created, started, finished, run_ns;
 };
 
 void wa__debug_stamp(wa__loop *loop, wa_future *f) {
-    if (loop->debug && f->kind == WA__TASK && (((wa_task *)f)->times = wa__calloc(1, sizeof(struct wa__task_times))))
-        ((wa_task *)f)->times->created = wa__now();
-    if (!site_file) return;
-    if (loop->debug) {
-        f->site_file = site_file;
-        f->site_line = (uint32_t)site_line;
+    if (loop->debug && (f->debug = wa__calloc(1, sizeof *f->debug))) {
+        f->debug->site_file = site_file;
+        f->debug->site_line = (uint32_t)site_line;
+        f->debug->created = wa__now();
     }
     site_file = NULL;                    /* a site describes one creation only */
 }
@@ -77,15 +79,15 @@ static void describe(const wa_future *f, char *buf, size_t cap) {
     const char *what = f->kind == WA__TASK ? "task '" : "future";
     const char *name = f->kind == WA__TASK ? wa_task_name((const wa_task *)f) : "";
     const char *close = f->kind == WA__TASK ? "'" : "";
-    if (f->site_file)
-        snprintf(buf, cap, "%s%s%s (created at %s:%u)", what, name, close, f->site_file,
-                 (unsigned)f->site_line);
+    if (f->debug && f->debug->site_file)
+        snprintf(buf, cap, "%s%s%s (created at %s:%u)", what, name, close, f->debug->site_file,
+                 (unsigned)f->debug->site_line);
     else
         snprintf(buf, cap, "%s%s%s", what, name, close);
 }
 
 void wa__debug_step(wa_task *t, uint64_t began, uint64_t ended) {
-    struct wa__task_times *times = t ? t->times : NULL;
+    struct wa__debug_info *times = t ? t->fut.debug : NULL;
     if (times) {
         if (!times->started) times->started = began;
         times->run_ns += ended - began;
@@ -217,7 +219,7 @@ static void emit_task(json *j, const wa_task *t) {
     } else {
         emit(j, "null");
     }
-    const struct wa__task_times *times = t->times;
+    const struct wa__debug_info *times = t->fut.debug;
     if (times) {
         emit(j, ",\"created\":%.6f,\"started\":", (double)times->created / 1e9);
         emit(j, times->started ? "%.6f" : "null", (double)times->started / 1e9);
@@ -226,9 +228,9 @@ static void emit_task(json *j, const wa_task *t) {
         emit(j, ",\"run_ms\":%.3f", (double)times->run_ns / 1e6);
     }
     emit(j, ",\"created_at\":");
-    if (t->fut.site_file) {
+    if (times && times->site_file) {
         char site[256];
-        snprintf(site, sizeof site, "%s:%u", t->fut.site_file, (unsigned)t->fut.site_line);
+        snprintf(site, sizeof site, "%s:%u", times->site_file, (unsigned)times->site_line);
         emit_string(j, site);
     } else {
         emit(j, "null");

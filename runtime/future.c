@@ -46,6 +46,7 @@ void wa__future_drop_callbacks(wa_future *f) {
 void wa__future_destroy(wa_future *f) {
     if (f->loop->debug) wa__debug_destroyed(f);
     unlink_future(f);
+    free(f->debug);
     wa__future_drop_callbacks(f);
     if (f->kind == WA__TASK) wa__task_discard((wa_task *)f);
     else if (f->kind == WA__COMBINER) wa__combiner_destroy((wa__combiner *)f);

@@ -51,8 +51,7 @@ struct wa_future {
     wa__list callbacks;                  /* run through the loop once done */
     struct wa_loop *loop;                /* the loop it belongs to */
     struct wa_future *all_prev, *all_next; /* the loop's list of live objects */
-    const char *site_file;               /* where it was created (debug mode), or NULL */
-    uint32_t site_line;
+    struct wa__debug_info *debug;        /* debug mode: where it was made, and a task's times */
 };
 
 /* Tasks parked in FIFO order (waitq.c); the tasks are the nodes. */
@@ -83,7 +82,6 @@ struct wa_task {
     uint32_t id;                         /* creation number, from 1 */
     uint32_t parent_id;                  /* id of the task that created it, or 0 */
     uint32_t steps;                      /* how many times it has run */
-    struct wa__task_times *times;        /* debug mode: when it was made, ran and ended */
     int32_t cancel_requests;             /* cancelling(): requests not withdrawn */
     uint8_t started;                     /* the body has begun */
     uint8_t must_cancel;                 /* deliver WA_ECANCELLED at the next await */

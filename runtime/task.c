@@ -54,7 +54,6 @@ void wa__task_discard(wa_task *t) {
     wa__waitq_leave(t);                  /* never woke: out of a primitive's queue */
     if (t->fut.state == WA_PENDING) loop->tasks_pending--;
     wa__switch_forget(loop, &t->stack);
-    free(t->times);
     free(t->name);
     loop->tasks_alive--;
 }
