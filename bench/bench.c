@@ -2,11 +2,14 @@
  * bench/bench.c: wasyncio's side of `npm run bench` (bench/run.mjs drives it).
  *
  * Usage: bench <yield|spawn|memory|timers|gather|wait_first|handoff|lock> [N]
+ *        bench <http_get|stream> N URL   (URL: what bench/http_server.mjs prints)
  *
  * Runs the same workloads as bench/bench_asyncio.py and bench/bench_node.mjs and
  * prints one JSON line per metric to stdout: {"metric":"yield_ns","value":41.2}.
  * Errors go to stderr, one line first that says what failed, and exit status 1.
- * The same source is built native, for WASI and for node by bin/wa-cc.
+ * The same source is built native, for WASI and for node by bin/wa-cc; the
+ * HTTP workloads only work in node (elsewhere wa_fetch of http: URLs fails
+ * with WA_ENOTSUP, and the harness does not run them).
  *
  * Everything shared between tasks lives in static storage or on the heap, never
  * on a task's stack: a suspended task's stack may be copied away and the memory
@@ -22,6 +25,9 @@
 
 #include "wasyncio.h"
 
+#if defined(__EMSCRIPTEN__)
+#include <emscripten.h> /* EM_JS: node's process counters */
+#endif
 #if defined(__wasm__)
 void *sbrk(intptr_t increment); /* by hand: strict C11 headers hide it */
 #elif defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
@@ -34,11 +40,18 @@ void *sbrk(intptr_t increment); /* by hand: strict C11 headers hide it */
 #define SPAWN_BATCH 1000        /* tasks created before awaiting them; same in the .py and .mjs */
 #define TIMER_SEED 0x2545F491u  /* xorshift32 seed shared with the .py and .mjs */
 #define COMBINE_REPEATS 11      /* gather / wait_first rounds per process, median reported; same in the .py and .mjs */
+#define HTTP_CONCURRENCY 64     /* requests in flight at once; same in the .py and .mjs */
+#define HTTP_WARMUP 2000        /* untimed requests first: connections open, code warm; same in the .py and .mjs */
+#define HTTP_BODY_BYTES 100     /* the body of the server's /small; same in the .py, .mjs and http_server.mjs */
+#define PATTERN_PERIOD 251      /* byte i of every body is i % PATTERN_PERIOD; same everywhere */
+#define STREAM_BUFFER (16 * 1024) /* the stream workload's read size; same in the .py */
+#define MIB (1024.0 * 1024.0)
 
 /* What main() hands to the workload (static: see the note at the top). */
 static struct {
     const char *name;  /* workload name, for error lines */
     long n;            /* N from argv[2] or the workload's default */
+    const char *url;   /* argv[3]: the HTTP workloads' server */
     int reported;      /* an error line was already printed */
 } bench;
 
@@ -100,6 +113,20 @@ static double linear_memory_bytes(void)
     return 0.0;
 #endif
 }
+
+#if defined(__EMSCRIPTEN__)
+/* The whole node process's counters (getrusage there; emscripten's own
+ * getrusage and CPU clocks are stubs or wall time). */
+EM_JS(double, process_cpu_us, (void), {
+    const u = process.cpuUsage();
+    return u.user + u.system;
+});
+EM_JS(double, peak_rss_bytes, (void), { return process.resourceUsage().maxRSS * 1024; });
+#else
+/* Never read: without a JS host the HTTP workloads fail at their first fetch. */
+static double process_cpu_us(void) { return 0.0; }
+static double peak_rss_bytes(void) { return 0.0; }
+#endif
 
 /* ------------------------------------------------------------- 1. yield */
 
@@ -656,21 +683,194 @@ static int bench_lock(void *arg)
     return 0;
 }
 
+/* ------------------------------------------------------ 9, 10. HTTP client */
+
+static struct {
+    wa_session *session;
+    long target;       /* requests in the current round */
+    long issued;       /* requests started in it */
+    int failed;        /* the first loop's error: the others stop */
+    wa_task *loops[HTTP_CONCURRENCY];
+    unsigned char pattern[PATTERN_PERIOD + STREAM_BUFFER]; /* any read at any phase is a slice */
+    unsigned char buf[STREAM_BUFFER];                      /* static: a task's stack may move */
+    char url[256];
+} http;
+
+static void fill_pattern(void)
+{
+    for (size_t i = 0; i < sizeof http.pattern; i++)
+        http.pattern[i] = (unsigned char)(i % PATTERN_PERIOD);
+}
+
+/* Whether n bytes at p are the pattern from body offset at. Eight bytes at a
+ * time: wasm's memcmp goes byte by byte unless both sides are aligned alike. */
+static int is_pattern(const unsigned char *p, size_t n, unsigned long long at)
+{
+    const unsigned char *q = http.pattern + at % PATTERN_PERIOD;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t a, b;
+        memcpy(&a, p + i, 8);
+        memcpy(&b, q + i, 8);
+        if (a != b)
+            return 0;
+    }
+    return memcmp(p + i, q + i, n - i) == 0;
+}
+
+/* One of HTTP_CONCURRENCY loops sharing the round's requests. */
+static int get_loop(void *arg)
+{
+    (void)arg;
+    while (http.issued < http.target && !http.failed) {
+        http.issued++;
+        wa_response *r = NULL;
+        char *body = NULL;
+        size_t len = 0;
+        int rc = wa_session_fetch(http.session, "/small", NULL, &r);
+        if (rc == 0)
+            rc = wa_response_read_all(r, &body, &len);
+        if (rc == 0 && (wa_response_status(r) != 200 || len != HTTP_BODY_BYTES ||
+                        !is_pattern((const unsigned char *)body, len, 0)))
+            rc = wa_fail(WA_ESTATE, "HTTP %d, a body of %zu bytes that is not the pattern",
+                         wa_response_status(r), len);
+        if (rc != 0 && !http.failed) {
+            http.failed = rc;
+            report("GET /small", rc, wa_errmsg());
+        }
+        free(body);
+        wa_response_free(r);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* count requests by HTTP_CONCURRENCY tasks on the session. */
+static int get_round(long count)
+{
+    wa_task **loops = http.loops;
+    http.target = count;
+    http.issued = 0;
+    int rc = 0;
+    size_t created = 0;
+    while (created < HTTP_CONCURRENCY) {
+        loops[created] = wa_create_task(get_loop, NULL);
+        if (!loops[created]) {
+            rc = report("wa_create_task", 0, wa_errmsg());
+            http.failed = rc;
+            break;
+        }
+        created++;
+    }
+    for (size_t i = 0; i < created; i++) {
+        int loop_rc = wa_await_task(loops[i]);
+        if (loop_rc != 0 && rc == 0)
+            rc = loop_rc; /* the loop reported it */
+        wa_task_release(loops[i]);
+    }
+    return rc;
+}
+
+/* GET /small N times, HTTP_CONCURRENCY at once on one session of as many
+ * connections: requests/s, and this process's CPU per request. */
+static int bench_http_get(void *arg)
+{
+    (void)arg;
+    fill_pattern();
+    wa_session_options opts = {.base_url = bench.url, .max_connections = HTTP_CONCURRENCY};
+    http.session = wa_session_new(&opts);
+    if (!http.session)
+        return report("wa_session_new", 0, wa_errmsg());
+    int rc = get_round(HTTP_WARMUP);
+    double cpu0 = process_cpu_us();
+    double t0 = now_s();
+    if (rc == 0)
+        rc = get_round(bench.n);
+    double elapsed = now_s() - t0;
+    double cpu = process_cpu_us() - cpu0;
+    wa_session_free(http.session);
+    if (rc != 0)
+        return rc;
+    emit("http_rps", (double)bench.n / elapsed);
+    emit("http_cpu_us", cpu / (double)bench.n);
+    return 0;
+}
+
+/* Reads an N MiB body in STREAM_BUFFER reads, checking every byte: MiB/s, and
+ * how much wasm memory and the process's peak RSS grew meanwhile. */
+static int bench_stream(void *arg)
+{
+    (void)arg;
+    fill_pattern();
+    unsigned long long total = (unsigned long long)bench.n << 20;
+    snprintf(http.url, sizeof http.url, "%s/stream?bytes=%llu", bench.url, total);
+    double heap_before = memory_in_use();
+    double linear_before = linear_memory_bytes();
+    double rss_before = peak_rss_bytes();
+    double t0 = now_s();
+    wa_response *r = NULL;
+    int rc = wa_fetch(http.url, NULL, &r);
+    if (rc != 0)
+        return report("wa_fetch", rc, wa_errmsg());
+    if (wa_response_status(r) != 200) {
+        wa_response_free(r);
+        return report("GET /stream", WA_EHTTP, "not HTTP 200");
+    }
+    unsigned long long got = 0;
+    for (;;) {
+        size_t n = 0;
+        rc = wa_response_read(r, http.buf, sizeof http.buf, &n);
+        if (rc != 0) {
+            report("wa_response_read", rc, wa_errmsg());
+            break;
+        }
+        if (n == 0)
+            break;
+        if (!is_pattern(http.buf, n, got)) {
+            char detail[96];
+            snprintf(detail, sizeof detail, "body bytes %llu..%llu do not match the pattern", got, got + n);
+            rc = report("GET /stream", WA_ESTATE, detail);
+            break;
+        }
+        got += n;
+    }
+    double elapsed = now_s() - t0;
+    double heap_growth = memory_in_use() - heap_before;
+    double linear_growth = linear_memory_bytes() - linear_before;
+    double rss_growth = peak_rss_bytes() - rss_before;
+    wa_response_free(r);
+    if (rc != 0)
+        return rc;
+    if (got != total) {
+        char detail[96];
+        snprintf(detail, sizeof detail, "%llu bytes of %llu", got, total);
+        return report("GET /stream", WA_ETRUNCATED, detail);
+    }
+    emit("stream_mib_s", (double)bench.n / elapsed);
+    emit("stream_wasm_growth_mib", (heap_growth > linear_growth ? heap_growth : linear_growth) / MIB);
+    emit("stream_rss_growth_mib", rss_growth / MIB);
+    return 0;
+}
+
 /* ------------------------------------------------------------------ main */
 
 static const struct {
     const char *name;   /* argv[1] */
     wa_fn main;         /* runs as the loop's first task */
     long default_n;     /* N when argv[2] is absent */
+    int needs_url;      /* argv[3] is the server's URL */
 } workloads[] = {
-    {"yield", bench_yield, 1000000},
-    {"spawn", bench_spawn, 1000000},
-    {"memory", bench_memory, 1000000},
-    {"timers", bench_timers, 100000},
-    {"gather", bench_gather, 10000},
-    {"wait_first", bench_wait_first, 10000},
-    {"handoff", bench_handoff, 1000000},
-    {"lock", bench_lock, 10000000},
+    {"yield", bench_yield, 1000000, 0},
+    {"spawn", bench_spawn, 1000000, 0},
+    {"memory", bench_memory, 1000000, 0},
+    {"timers", bench_timers, 100000, 0},
+    {"gather", bench_gather, 10000, 0},
+    {"wait_first", bench_wait_first, 10000, 0},
+    {"handoff", bench_handoff, 1000000, 0},
+    {"lock", bench_lock, 10000000, 0},
+    {"http_get", bench_http_get, 100000, 1},
+    {"stream", bench_stream, 1024, 1},
 };
 
 #define WORKLOAD_COUNT (sizeof workloads / sizeof workloads[0])
@@ -681,7 +881,8 @@ int main(int argc, char **argv)
     while (argc > 1 && w < WORKLOAD_COUNT && strcmp(argv[1], workloads[w].name) != 0)
         w++;
     if (argc < 2 || w == WORKLOAD_COUNT) {
-        fprintf(stderr, "usage: bench <yield|spawn|memory|timers|gather|wait_first|handoff|lock> [N]\n");
+        fprintf(stderr, "usage: bench <yield|spawn|memory|timers|gather|wait_first|handoff|lock> [N]\n"
+                        "       bench <http_get|stream> N URL\n");
         return 2;
     }
     bench.name = workloads[w].name;
@@ -693,6 +894,14 @@ int main(int argc, char **argv)
             fprintf(stderr, "bench: N must be a positive integer, got '%s'\n", argv[2]);
             return 2;
         }
+    }
+    if (workloads[w].needs_url) {
+        if (argc < 4 || strncmp(argv[3], "http", 4) != 0) {
+            fprintf(stderr, "bench %s: needs the server's URL (node bench/http_server.mjs prints it)\n",
+                    bench.name);
+            return 2;
+        }
+        bench.url = argv[3];
     }
     int rc = wa_run(workloads[w].main, NULL);
     fflush(stdout);

@@ -1,25 +1,34 @@
 #!/usr/bin/env python3
 """Python asyncio side of `npm run bench` (bench/run.mjs drives it).
 
-Usage: python3 bench/bench_asyncio.py <workload> [N]
+Usage: python3 bench/bench_asyncio.py <workload> [N] [server URL]
 
 Runs the same workloads as bench/bench.c (wasyncio) and bench/bench_node.mjs,
 written the plain asyncio way, and prints one JSON line per metric to stdout:
     {"metric": "yield_ns", "value": 2603.1}
 Errors go to stderr (first line is what the harness shows) with exit status 1.
 Keep the three programs in step: same N meaning, same batch size, same PRNG.
+The HTTP workloads (http_get, stream) take the URL of bench/http_server.mjs.
 """
 
 import asyncio
 import gc
 import json
+import resource
 import sys
 import time
 import tracemalloc
+import urllib.parse
 
 SPAWN_BATCH = 1000          # tasks created before awaiting them; same in bench.c and bench_node.mjs
 TIMER_SEED = 0x2545F491     # xorshift32 seed shared with bench.c and bench_node.mjs
 COMBINE_REPEATS = 11        # gather / wait_first rounds per process, median reported; same in all three
+HTTP_CONCURRENCY = 64       # requests in flight at once; same in all three
+HTTP_WARMUP = 2_000         # untimed requests first: connections open, code warm; same in all three
+HTTP_BODY_BYTES = 100       # the body of the server's /small; same in all three and http_server.mjs
+PATTERN_PERIOD = 251        # byte i of every body is i % PATTERN_PERIOD; same everywhere
+STREAM_BUFFER = 16 * 1024   # the stream workload's read size; same in bench.c
+MIB = 1024 * 1024
 
 
 def emit(metric, value, **extra):
@@ -227,6 +236,108 @@ async def bench_lock(n):
     emit("lock_ns", (time.perf_counter_ns() - t0) / n)
 
 
+# ------------------------------------------------------------------- HTTP
+
+# The period pattern, long enough that a read of up to STREAM_BUFFER bytes at
+# any phase is a slice of it: each piece is checked with one compare.
+PATTERN = bytes(i % PATTERN_PERIOD for i in range(PATTERN_PERIOD + STREAM_BUFFER))
+SMALL = PATTERN[:HTTP_BODY_BYTES]
+
+
+def cpu_micros():
+    """user + system CPU of this process in µs, all its threads (getrusage)."""
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return (ru.ru_utime + ru.ru_stime) * 1e6
+
+
+def peak_rss_bytes():
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024   # bytes on macOS, KiB elsewhere
+
+
+async def read_head(reader, what):
+    """Reads a response's status line and headers; returns (status, content length)."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    parts = lines[0].split(" ", 2)
+    if len(parts) < 2 or not parts[0].startswith("HTTP/1."):
+        raise RuntimeError(f"{what}: bad status line {lines[0]!r}")
+    length = None
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        name = name.strip().lower()
+        if name == "content-length":
+            length = int(value.strip())
+        elif name == "connection" and value.strip().lower() == "close":
+            raise RuntimeError(f"{what}: the server closes the connection")
+    if length is None:
+        raise RuntimeError(f"{what}: no Content-Length")
+    return int(parts[1]), length
+
+
+async def bench_http_get(n, base):
+    """HTTP_CONCURRENCY keep-alive connections on raw streams, each a loop of GET
+    /small with the request and response handled by hand; requests/s and CPU µs
+    per request over n requests after HTTP_WARMUP untimed ones."""
+    url = urllib.parse.urlsplit(base)
+    request = f"GET /small HTTP/1.1\r\nHost: {url.netloc}\r\n\r\n".encode()
+    conns = [await asyncio.open_connection(url.hostname, url.port) for _ in range(HTTP_CONCURRENCY)]
+    issued = 0
+
+    async def loop(reader, writer, count):
+        nonlocal issued
+        while issued < count:
+            issued += 1
+            writer.write(request)
+            status, length = await read_head(reader, "GET /small")
+            body = await reader.readexactly(length)
+            if status != 200 or body != SMALL:
+                raise RuntimeError(f"GET /small: HTTP {status}, {len(body)} bytes not the pattern")
+
+    async def round_of(count):
+        nonlocal issued
+        issued = 0
+        await asyncio.gather(*(loop(r, w, count) for r, w in conns))
+
+    await round_of(HTTP_WARMUP)
+    cpu0 = cpu_micros()
+    t0 = time.perf_counter_ns()
+    await round_of(n)
+    seconds = (time.perf_counter_ns() - t0) / 1e9
+    cpu = cpu_micros() - cpu0
+    for _, writer in conns:
+        writer.close()
+    emit("http_rps", n / seconds)
+    emit("http_cpu_us", cpu / n)
+
+
+async def bench_stream(n, base):
+    """Reads an n MiB body on a raw stream in STREAM_BUFFER reads, checking every
+    byte; MiB/s and peak RSS growth."""
+    url = urllib.parse.urlsplit(base)
+    total = n * MIB
+    rss0 = peak_rss_bytes()
+    t0 = time.perf_counter_ns()
+    reader, writer = await asyncio.open_connection(url.hostname, url.port)
+    writer.write(f"GET /stream?bytes={total} HTTP/1.1\r\nHost: {url.netloc}\r\n\r\n".encode())
+    status, length = await read_head(reader, "GET /stream")
+    if status != 200 or length != total:
+        raise RuntimeError(f"GET /stream: HTTP {status}, Content-Length {length}")
+    got = 0
+    while got < total:
+        chunk = await reader.read(min(STREAM_BUFFER, total - got))
+        if not chunk:
+            raise RuntimeError(f"GET /stream: the body ended after {got} of {total} bytes")
+        phase = got % PATTERN_PERIOD
+        if chunk != PATTERN[phase:phase + len(chunk)]:
+            raise RuntimeError(f"GET /stream: body bytes {got}..{got + len(chunk)} do not match the pattern")
+        got += len(chunk)
+    seconds = (time.perf_counter_ns() - t0) / 1e9
+    writer.close()
+    emit("stream_mib_s", n / seconds)
+    emit("stream_rss_growth_mib", (peak_rss_bytes() - rss0) / MIB)
+
+
 WORKLOADS = {
     "yield": (bench_yield, 200_000),
     "spawn": (bench_spawn, 200_000),
@@ -236,12 +347,15 @@ WORKLOADS = {
     "wait_first": (bench_wait_first, 10_000),
     "handoff": (bench_handoff, 200_000),
     "lock": (bench_lock, 1_000_000),
+    "http_get": (bench_http_get, 100_000),
+    "stream": (bench_stream, 1024),
 }
+NEEDS_SERVER = {"http_get", "stream"}
 
 
 def main(argv):
     if len(argv) < 2 or argv[1] not in WORKLOADS:
-        print(f"usage: {argv[0]} <{'|'.join(WORKLOADS)}> [N]", file=sys.stderr)
+        print(f"usage: {argv[0]} <{'|'.join(WORKLOADS)}> [N] [server URL]", file=sys.stderr)
         return 2
     fn, n = WORKLOADS[argv[1]]
     if len(argv) > 2:
@@ -252,8 +366,15 @@ def main(argv):
         if n <= 0:
             print(f"bench_asyncio: N must be a positive integer, got {argv[2]!r}", file=sys.stderr)
             return 2
+    args = (n,)
+    if argv[1] in NEEDS_SERVER:
+        if len(argv) < 4:
+            print(f"bench_asyncio: {argv[1]} needs the server's URL (node bench/http_server.mjs prints it)",
+                  file=sys.stderr)
+            return 2
+        args = (n, argv[3])
     try:
-        asyncio.run(fn(n))
+        asyncio.run(fn(*args))
     except Exception as e:      # one line on stderr for the harness's note
         print(f"bench_asyncio: {argv[1]}: {type(e).__name__}: {e}", file=sys.stderr)
         return 1

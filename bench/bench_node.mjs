@@ -1,6 +1,6 @@
 // node side of `npm run bench` (bench/run.mjs drives it).
 //
-// Usage: node --expose-gc bench/bench_node.mjs <workload> [N]
+// Usage: node --expose-gc bench/bench_node.mjs <workload> [N] [server URL]
 //
 // Runs the same workloads as bench/bench.c (wasyncio) and bench/bench_asyncio.py,
 // with async functions and Promises as the "tasks", and prints one JSON line per
@@ -8,13 +8,20 @@
 // "variant" when node has two ways to do the same thing (yield: await null and
 // setImmediate). Errors go to stderr (first line is shown by the harness), exit 1.
 // Keep the three programs in step: same N meaning, same batch size, same PRNG.
+// The HTTP workloads (http_get, stream) take the URL of bench/http_server.mjs.
 
+import http from 'node:http';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 const SPAWN_BATCH = 1000;       // tasks created before awaiting them; same in bench.c and bench_asyncio.py
 const TIMER_SEED = 0x2545f491;  // xorshift32 seed shared with bench.c and bench_asyncio.py
 const COMBINE_REPEATS = 11;     // gather / wait_first rounds per process, median reported; same in all three
+const HTTP_CONCURRENCY = 64;    // requests in flight at once; same in all three
+const HTTP_WARMUP = 2_000;      // untimed requests first: connections open, code warm; same in all three
+const HTTP_BODY_BYTES = 100;    // the body of the server's /small; same in all three and http_server.mjs
+const PATTERN_PERIOD = 251;     // byte i of every body is i % PATTERN_PERIOD; same everywhere
+const MIB = 1024 * 1024;
 
 function emit(metric, value, extra = {}) {
   process.stdout.write(JSON.stringify({ metric, value, ...extra }) + '\n');
@@ -241,6 +248,114 @@ async function benchLock(n) {
   emit('lock_ns', (secondsSince(t0) * 1e9) / n);
 }
 
+// ------------------------------------------------------------------ HTTP
+
+// The period pattern, long enough that any piece of up to PATTERN_SPAN bytes
+// starting at any phase is a slice of it: bodies are checked with one compare.
+const PATTERN_SPAN = 64 * 1024;
+const PATTERN = Buffer.from(Array.from({ length: PATTERN_PERIOD + PATTERN_SPAN }, (_, i) => i % PATTERN_PERIOD));
+const SMALL = PATTERN.subarray(0, HTTP_BODY_BYTES);
+
+// Checks bytes against the pattern from body offset `at`; throws on the first mismatch.
+function checkPattern(bytes, at) {
+  for (let done = 0; done < bytes.length; done += PATTERN_SPAN) {
+    const piece = bytes.subarray(done, done + PATTERN_SPAN);
+    const phase = (at + done) % PATTERN_PERIOD;
+    if (Buffer.compare(piece, PATTERN.subarray(phase, phase + piece.length)) !== 0) {
+      throw new Error(`body bytes ${at + done}..${at + done + piece.length} do not match the pattern`);
+    }
+  }
+}
+
+// user + system CPU of this process in µs, all its threads (getrusage).
+const cpuMicros = () => {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+};
+
+// HTTP_CONCURRENCY loops share `count` requests, each made by get(); the
+// first failure stops them all.
+async function requestLoops(count, get) {
+  let issued = 0;
+  const loop = async () => {
+    while (issued < count) {
+      issued++;
+      await get();
+    }
+  };
+  await Promise.all(Array.from({ length: HTTP_CONCURRENCY }, loop));
+}
+
+// Warm-up, then n timed requests: requests/s by wall time and CPU µs per request.
+async function measureGets(n, variant, get) {
+  gcHook()();                 // the previous variant's garbage is not this one's
+  await requestLoops(HTTP_WARMUP, get);
+  const cpu0 = cpuMicros();
+  const t0 = nowNs();
+  await requestLoops(n, get);
+  const seconds = secondsSince(t0);
+  const cpu = cpuMicros() - cpu0;
+  emit('http_rps', n / seconds, { variant });
+  emit('http_cpu_us', cpu / n, { variant });
+}
+
+function checkSmall(status, body) {
+  if (status !== 200) throw new Error(`GET /small: HTTP ${status}`);
+  if (!SMALL.equals(body)) throw new Error(`GET /small: a body of ${body.length} bytes that is not the pattern`);
+}
+
+async function benchHttpGet(n, base) {
+  // The global fetch, whose own undici agent keeps connections alive.
+  const smallUrl = `${base}/small`;
+  await measureGets(n, 'fetch', async () => {
+    const res = await fetch(smallUrl);
+    checkSmall(res.status, Buffer.from(await res.arrayBuffer()));
+  });
+
+  // http.request on a keep-alive agent with one socket per loop.
+  const { hostname, port } = new URL(base);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: HTTP_CONCURRENCY });
+  const options = { hostname, port, path: '/small', agent };
+  const get = () => new Promise((resolve, reject) => {
+    const req = http.request(options, (res) => {
+      const chunks = [];
+      res.on('data', (chunk) => chunks.push(chunk));
+      res.on('end', () => {
+        try {
+          checkSmall(res.statusCode, Buffer.concat(chunks));
+          resolve();
+        } catch (e) {
+          reject(e);
+        }
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  await measureGets(n, 'http.request', get);
+  agent.destroy();
+}
+
+// Reads an N MiB body through the global fetch's body stream, checking every
+// byte: MiB/s and peak RSS growth (wasm memory has no node counterpart).
+async function benchStream(n, base) {
+  const total = n * MIB;
+  const rss0 = process.resourceUsage().maxRSS * 1024;
+  const t0 = nowNs();
+  const res = await fetch(`${base}/stream?bytes=${total}`);
+  if (res.status !== 200) throw new Error(`GET /stream: HTTP ${res.status}`);
+  let got = 0;
+  for await (const chunk of res.body) {
+    checkPattern(chunk, got);
+    got += chunk.length;
+  }
+  const seconds = secondsSince(t0);
+  if (got !== total) throw new Error(`GET /stream: ${got} bytes of ${total}`);
+  emit('stream_mib_s', n / seconds);
+  emit('stream_rss_growth_mib', (process.resourceUsage().maxRSS * 1024 - rss0) / MIB);
+}
+
 const WORKLOADS = {
   yield: [benchYield, 1_000_000],
   spawn: [benchSpawn, 1_000_000],
@@ -250,12 +365,15 @@ const WORKLOADS = {
   wait_first: [benchWaitFirst, 10_000],
   handoff: [benchHandoff, 1_000_000],
   lock: [benchLock, 10_000_000],
+  http_get: [benchHttpGet, 100_000],
+  stream: [benchStream, 1024],
 };
+const NEEDS_SERVER = new Set(['http_get', 'stream']);
 
 async function main(argv) {
   const entry = WORKLOADS[argv[0]];
   if (!entry) {
-    process.stderr.write(`usage: bench_node.mjs <${Object.keys(WORKLOADS).join('|')}> [N]\n`);
+    process.stderr.write(`usage: bench_node.mjs <${Object.keys(WORKLOADS).join('|')}> [N] [server URL]\n`);
     return 2;
   }
   let [fn, n] = entry;
@@ -266,7 +384,11 @@ async function main(argv) {
       return 2;
     }
   }
-  await fn(n);
+  if (NEEDS_SERVER.has(argv[0]) && !argv[2]) {
+    process.stderr.write(`bench_node: ${argv[0]} needs the server's URL (node bench/http_server.mjs prints it)\n`);
+    return 2;
+  }
+  await fn(n, argv[2]);
   return 0;
 }
 

@@ -17,7 +17,14 @@
 // Each benchmark program prints one JSON line per metric on stdout,
 // {"metric":"yield_ns","value":41.2}, optionally with a "variant" when one
 // column measures two ways (node's yield). A cell that fails shows "error (n)"
-// and note n below the table gives the first stderr line; the run goes on.
+// and note n below the table gives the first stderr line; the run goes on. A
+// workload that cannot run in a column (HTTP on WASI and natively) shows
+// "n/a (n)" there, the note saying why; a metric that has no meaning in a
+// column (wasm memory outside wasm) shows "—".
+//
+// The HTTP workloads (server: true) get a third argument, the URL of
+// bench/http_server.mjs, which the harness starts once for them as a process of
+// its own (so no client's CPU figure includes the server) and stops at the end.
 //
 // To add a workload: add one entry to WORKLOADS and the same workload name to
 // bench.c, bench_asyncio.py and bench_node.mjs. To add a column: one entry in
@@ -26,7 +33,7 @@
 // WA_CC and WA_RUN (environment) replace bin/wa-cc and bin/wa-run, to try the
 // harness against another driver.
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -37,18 +44,21 @@ const WA_CC = process.env.WA_CC ?? 'bin/wa-cc';
 const WA_RUN = process.env.WA_RUN ?? 'bin/wa-run';
 const BUILD_DIR = 'bench/build';
 const SOURCE = 'bench/bench.c';
+const HTTP_SERVER = 'bench/http_server.mjs';
 const NODE = process.execPath;   // the same node the header reports
 
 // ------------------------------------------------------------------ columns
 
-// Every column runs every workload. `build` (wasyncio only) is how bin/wa-cc
-// makes the program; `command(args)` gives [executable, argv, shown-as].
+// Every column runs every workload it can (see `skip` below). `build`
+// (wasyncio only) is how bin/wa-cc makes the program; `command(args)` gives
+// [executable, argv, shown-as].
 const COLUMNS = [
   {
     id: 'wasm-node',
     title: 'wasyncio wasm (node)',
     wasyncio: true,
     wasm: true,
+    jsHost: true,   // wasyncio's HTTP client exists here only
     build: { target: 'node', out: `${BUILD_DIR}/bench-node.mjs` },
     command: (args) => [NODE, [`${BUILD_DIR}/bench-node.mjs`, ...args], `node ${BUILD_DIR}/bench-node.mjs`],
   },
@@ -91,14 +101,19 @@ const FORMAT = {
   bytes: (v) => group(v, Math.abs(v) < 100 ? 1 : 0),
   ms: (v) => group(v, 2),
   count: (v) => group(v, 0),
+  us: (v) => group(v, 1),
+  mib: (v) => group(v, Math.abs(v) < 100 ? 2 : 0),
 };
 
 // ---------------------------------------------------------------- workloads
 
 // One entry per benchmark row group. n[mode][column id] overrides n[mode].default.
+// Optional: server (the program gets the HTTP server's URL as a third argument),
+// skip(column) (a reason the workload cannot run in that column, or null).
 // Each metric: key (the JSON "metric"), label (table row), keep ('min' or 'max':
-// which of the REPS runs counts), format, and an optional goal checked on the
-// columns it names. goal.pass(value, peer) gets the cell's value and peer(id),
+// which of the REPS runs counts), format, optional columns(column) (false: the
+// metric has no meaning there, no line is expected), and an optional goal
+// checked on the columns it names. goal.pass(value, peer) gets the cell's value and peer(id),
 // the same metric's kept value in column `id` of this run (undefined if that
 // cell failed); it returns true, false, or undefined for "cannot tell" (shown ?).
 const wasyncioOnly = (c) => c.wasyncio;
@@ -114,6 +129,13 @@ const fasterThan = (columnId, factor, name) => ({
     return ref === undefined ? undefined : v * factor <= ref;
   },
 });
+const HTTP_CONCURRENCY = 64;   // requests in flight: the same constant in the three programs
+const HTTP_WARMUP = 2_000;     // untimed requests before the timed N: the same in the three programs
+const HTTP_BODY_BYTES = 100;   // the body of the server's /small: the same there and in the programs
+const STREAM_BUFFER = 16 * 1024;   // wasyncio's and Python's read size in the stream workload
+const jsHostOnly = (c) => c.wasyncio && c.jsHost;
+const NO_HTTP = "not applicable: wasyncio's HTTP client needs a JS host; on WASI and natively wa_fetch of an http: URL fails with WA_ENOTSUP";
+const httpSkip = (c) => (c.wasyncio && !c.jsHost ? NO_HTTP : null);
 const WORKLOADS = [
   {
     name: 'yield',
@@ -217,6 +239,43 @@ const WORKLOADS = [
       {
         key: 'lock_ns', label: 'uncontended lock: ns per acquire + release', keep: 'min', format: FORMAT.ns,
         goal: { text: '≤ 30 ns (wasm)', applies: wasmOnly, pass: (v) => v <= 30 },
+      },
+    ],
+  },
+  {
+    name: 'http_get',
+    title: 'HTTP GET',
+    server: true,
+    skip: httpSkip,
+    how: `the client makes N GET requests of \`/small\` (${HTTP_BODY_BYTES} bytes of the pattern, with Content-Length) from \`${HTTP_SERVER}\`, a node \`http\` server with keep-alive on 127.0.0.1 and a random port, started by the harness as a process of its own and given to each client as a third argument. ${HTTP_CONCURRENCY} requests are in flight at once, loops sharing a count of N, after ${group(HTTP_WARMUP)} untimed warm-up requests the same way (connections opened, code warm); every status and body is checked. wasyncio: ${HTTP_CONCURRENCY} tasks looping over \`wa_session_fetch\` + \`wa_response_read_all\` on one \`wa_session\` with \`max_connections\` ${HTTP_CONCURRENCY}; Python: ${HTTP_CONCURRENCY} \`asyncio.open_connection\` streams, each a loop writing a hand-made HTTP/1.1 request and reading the status line and headers (\`readuntil\`) and a Content-Length body (\`readexactly\`); node: ${HTTP_CONCURRENCY} loops of the global \`fetch\` + \`arrayBuffer()\` (fetch), and ${HTTP_CONCURRENCY} loops of \`http.request\` on an \`http.Agent({ keepAlive: true, maxSockets: ${HTTP_CONCURRENCY} })\` (http.request), in one process after a \`gc()\` each. Requests/s: N over the wall time of the N timed requests. CPU: the user + system CPU time of the client process (all its threads) over the same N requests, divided by N, as \`getrusage(RUSAGE_SELF)\` counts it, read by the client itself just before and after them: node \`process.cpuUsage()\`, wasyncio in node the same call through \`EM_JS\` (emscripten's own CPU clocks are wall time), Python \`resource.getrusage\`. So start-up, warm-up and the server are not counted. On a machine with few cores the server competes with the client: requests/s is the pair's, CPU the client's alone. Each read of CPython's socket transport allocates a 256 KiB bytes object and shrinks it to what came, which glibc serves with \`mmap\` + \`mremap\` + \`munmap\`: most of the Python cell's CPU on some machines (with \`MALLOC_TOP_PAD_=1048576\` in its environment it can be several times lower); the harness runs Python as installed.`,
+    n: { full: { default: 100_000, node: 50_000 }, quick: { default: 2_000 } },
+    metrics: [
+      {
+        key: 'http_rps', label: 'HTTP GET: requests/s', keep: 'max', format: FORMAT.count,
+        goal: { text: '≥ 15,000 req/s (node)', applies: jsHostOnly, pass: (v) => v >= 15_000 },
+      },
+      {
+        key: 'http_cpu_us', label: 'HTTP GET: client CPU µs per request', keep: 'min', format: FORMAT.us,
+        goal: { text: '≤ 60 µs (node)', applies: jsHostOnly, pass: (v) => v <= 60 },
+      },
+    ],
+  },
+  {
+    name: 'stream',
+    title: 'stream 1 GiB',
+    server: true,
+    skip: httpSkip,
+    how: `one GET of an N MiB body from the same server (\`/stream?bytes=\`, byte i is i % 251, written as fast as the client takes it), every byte checked against the pattern. wasyncio: \`wa_fetch\`, then \`wa_response_read\` into a ${STREAM_BUFFER / 1024} KiB buffer until the end; Python: an \`asyncio.open_connection\` stream, a hand-made request, \`reader.read(${STREAM_BUFFER})\`; node: the global \`fetch\`, iterating \`res.body\`. MiB/s: N over the wall time from the request to the end of the body. Growth from before the request to the end of the body of: wasm memory, the larger of heap top (\`sbrk(0)\`) and linear memory size (wasyncio only; the response's 64 KiB chunk buffer is most of it); peak RSS, the client process's \`getrusage\` \`ru_maxrss\` (node and wasyncio in node: \`process.resourceUsage().maxRSS\`). Flat memory means neither grows with N. In node every socket read arrives in a new Buffer that V8 frees only at an "external memory pressure" scavenge, tens of MiB later, so the peak RSS of a node reader grows by that much whatever N is (a bare \`net.Socket\` with 'data' events does too).`,
+    n: { full: { default: 1024 }, quick: { default: 64 } },
+    metrics: [
+      { key: 'stream_mib_s', label: 'stream: MiB/s', keep: 'max', format: FORMAT.count },
+      {
+        key: 'stream_wasm_growth_mib', label: 'stream: wasm memory growth, MiB', keep: 'min', format: FORMAT.mib,
+        columns: (c) => c.wasm,
+        goal: { text: '≤ 8 MiB: flat', applies: jsHostOnly, pass: (v) => v <= 8 },
+      },
+      {
+        key: 'stream_rss_growth_mib', label: 'stream: peak RSS growth, MiB (node\'s socket reads)', keep: 'min', format: FORMAT.mib,
       },
     ],
   },
@@ -324,8 +383,8 @@ function parseMetrics(stdout) {
 }
 
 // Runs one cell REPS times. Returns { values: Map "metric\0variant" -> best } or { error }.
-function runCell(workload, column, n, reps, timeoutS) {
-  const [file, args, shown] = column.command([workload.name, String(n)]);
+function runCell(workload, column, n, reps, timeoutS, serverUrl) {
+  const [file, args, shown] = column.command([workload.name, String(n), ...(workload.server ? [serverUrl] : [])]);
   const best = new Map();
   for (let rep = 1; rep <= reps; rep++) {
     const r = runProcess(file, args, timeoutS);
@@ -335,8 +394,9 @@ function runCell(workload, column, n, reps, timeoutS) {
     }
     const found = parseMetrics(r.stdout);
     for (const metric of workload.metrics) {
+      if (metric.columns && !metric.columns(column)) continue;
       if (!found.some((f) => f.metric === metric.key)) {
-        const message = `no ${metric.key} line on stdout of \`${shown} ${workload.name} ${n}\``;
+        const message = `no ${metric.key} line on stdout of \`${shown} ${workload.name} ${n}${workload.server ? ' <server URL>' : ''}\``;
         progress(`  ${column.title}: run ${rep}/${reps}: error: ${message}`);
         return { error: message };
       }
@@ -386,7 +446,7 @@ function render({ opts, reps, workloads, results, notes }) {
     `${pythonVersion()} · ${os.type()} ${os.release()} ${os.arch()} · \`${command}\``);
   lines.push('');
   if (opts.quick) lines.push('**Quick smoke run (small N, one run per cell): not a measurement.**', '');
-  lines.push(`Best of ${reps} run${reps > 1 ? 's' : ''} per cell (least time, most throughput, least memory; ` +
+  lines.push(`Best of ${reps} run${reps > 1 ? 's' : ''} per cell (least time or CPU, most throughput, least memory; ` +
     'for the early-wake count the worst run). ✓/✗ mark wasyncio cells against the goal.', '');
 
   lines.push(`| metric | goal | ${COLUMNS.map((c) => c.title).join(' | ')} |`);
@@ -396,7 +456,9 @@ function render({ opts, reps, workloads, results, notes }) {
     for (const metric of workload.metrics) {
       const cells = COLUMNS.map((column) => {
         const cell = results.get(`${workload.name}\0${column.id}`);
+        if (cell.skipped) return `n/a (${notes.indexOf(cell.skipped) + 1})`;
         if (cell.error) return `error (${notes.indexOf(cell.error) + 1})`;
+        if (metric.columns && !metric.columns(column)) return '—';
         const variants = [...cell.values].filter(([key]) => key.startsWith(`${metric.key}\0`));
         const goal = metric.goal && metric.goal.applies(column) ? metric.goal : null;
         const peer = (id) => results.get(`${workload.name}\0${id}`)?.values?.get(`${metric.key}\0`);
@@ -414,7 +476,7 @@ function render({ opts, reps, workloads, results, notes }) {
   lines.push('');
   if (unknownVerdict) lines.push('? marks a cell whose goal compares with another column of this run, where that cell failed.', '');
   if (notes.length > 0) {
-    lines.push('Errors (first line of stderr):', '');
+    lines.push('Notes (for an error, the first line of its stderr):', '');
     notes.forEach((note, i) => lines.push(`${i + 1}. ${note}`));
     lines.push('');
   }
@@ -434,12 +496,45 @@ function render({ opts, reps, workloads, results, notes }) {
     '`bench/bench_asyncio.py`, `bench/bench_node.mjs`; each prints one JSON line per metric. Commands:', '');
   for (const column of COLUMNS) lines.push(`- ${column.title}: \`${column.command([])[2]} <workload> <N>\``);
   lines.push('');
+  if (workloads.some((w) => w.server)) {
+    lines.push(`The HTTP workloads take a third argument, the server's URL: \`node ${HTTP_SERVER}\` prints it ` +
+      '(on 127.0.0.1 and a random port) and serves until its stdin closes.', '');
+  }
   return lines.join('\n');
+}
+
+// --------------------------------------------------------------- HTTP server
+
+// Starts bench/http_server.mjs; resolves { url, stop } once it listens. A
+// process of its own, apart from the clients, which each measure only their
+// own CPU. Its stdin is our pipe, so it also ends if we die.
+function startHttpServer() {
+  const child = spawn(NODE, [HTTP_SERVER], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const onExit = (code, signal) => reject(new Error(`${HTTP_SERVER} exited (${signal ?? `status ${code}`}) before it listened`));
+    child.once('error', reject);
+    child.once('exit', onExit);
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', function onData(text) {
+      out += text;
+      const line = out.split('\n')[0];
+      if (!out.includes('\n')) return;
+      child.stdout.off('data', onData);
+      child.off('exit', onExit);
+      if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(line)) {
+        child.kill();
+        reject(new Error(`${HTTP_SERVER} printed '${line}', not its URL`));
+        return;
+      }
+      resolve({ url: line, stop: () => child.kill() });
+    });
+  });
 }
 
 // --------------------------------------------------------------------- main
 
-function main() {
+async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const mode = opts.quick ? 'quick' : 'full';
   const reps = opts.quick ? 1 : 3;
@@ -454,19 +549,42 @@ function main() {
     return text;
   };
 
-  for (const workload of workloads) {
-    progress(`\n== ${workload.title} (${workload.name})`);
-    for (const column of COLUMNS) {
-      const key = `${workload.name}\0${column.id}`;
-      const buildError = buildErrors.get(column.id);
-      if (buildError) {
-        results.set(key, { error: noteFor(`${column.title}: ${buildError}`) });
-        continue;
-      }
-      const cell = runCell(workload, column, nFor(workload, mode, column), reps, timeoutS);
-      if (cell.error) cell.error = noteFor(`${column.title}, ${workload.name}: ${cell.error}`);
-      results.set(key, cell);
+  let server = null, serverError = null;
+  if (workloads.some((w) => w.server)) {
+    try {
+      server = await startHttpServer();
+      progress(`server ${HTTP_SERVER}: ${server.url}`);
+    } catch (e) {
+      serverError = `the HTTP server did not start: ${e.message}`;
+      progress(`server ${serverError}`);
     }
+  }
+  try {
+    for (const workload of workloads) {
+      progress(`\n== ${workload.title} (${workload.name})`);
+      for (const column of COLUMNS) {
+        const key = `${workload.name}\0${column.id}`;
+        const skipped = workload.skip?.(column);
+        if (skipped) {
+          results.set(key, { skipped: noteFor(skipped) });
+          continue;
+        }
+        const buildError = buildErrors.get(column.id);
+        if (buildError) {
+          results.set(key, { error: noteFor(`${column.title}: ${buildError}`) });
+          continue;
+        }
+        if (workload.server && serverError) {
+          results.set(key, { error: noteFor(serverError) });
+          continue;
+        }
+        const cell = runCell(workload, column, nFor(workload, mode, column), reps, timeoutS, server?.url);
+        if (cell.error) cell.error = noteFor(`${column.title}, ${workload.name}: ${cell.error}`);
+        results.set(key, cell);
+      }
+    }
+  } finally {
+    server?.stop();
   }
 
   const markdown = render({ opts, reps, workloads, results, notes });
@@ -493,4 +611,4 @@ function updateReadme(markdown) {
   progress('updated the table in README.md');
 }
 
-main();
+await main();

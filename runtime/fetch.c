@@ -36,6 +36,7 @@ struct wa_response {
     char *joined;                        /* the last multi-valued header wa_response_header joined */
     char *body;                          /* FROM_MEMORY: the bytes; FROM_HOST: the chunk buffer */
     size_t body_len, body_pos;           /* bytes in body, and how far reads got */
+    size_t body_cap;                     /* FROM_HOST: the chunk buffer's size, made at the first read */
     FILE *file;                          /* FROM_FILE */
     size_t max_body;
     wa_future *headers_ready;            /* FROM_HOST: resolved by the first report */
@@ -352,8 +353,7 @@ static int fetch(const char *url, const wa_fetch_options *opts, wa_session *s, w
         size_t hlen = 0;
         char *hblock = header_block(s ? (const char *const *)s->headers : NULL, s ? s->nheaders : 0, opts->headers, &hlen);
         r->headers_ready = hblock ? wa__future_new(r->loop) : NULL;
-        r->body = r->headers_ready ? wa__malloc(CHUNK) : NULL;
-        if (!r->body) {
+        if (!r->headers_ready) {
             rc = wa__error(WA_ENOMEM, NULL);
         } else {
             r->source = FROM_HOST;
@@ -384,6 +384,15 @@ int wa_fetch(const char *url, const wa_fetch_options *opts, wa_response **out) {
 
 /* ---------------------------------------------------------------- bodies */
 
+/* The body's Content-Length, or SIZE_MAX when it is not given. */
+static size_t expected_length(const wa_response *r) {
+    const char *v = r->source == FROM_HOST ? wa_response_header(r, "content-length") : NULL;
+    if (!v || *v < '0' || *v > '9') return SIZE_MAX;
+    char *end;
+    unsigned long long n = strtoull(v, &end, 10);
+    return *end || n >= SIZE_MAX ? SIZE_MAX : (size_t)n;
+}
+
 static int end_of_body(wa_response *r, size_t *got) {
     *got = 0;
     release_slot(r);                     /* the connection is free for the next exchange */
@@ -411,9 +420,14 @@ int wa_response_read(wa_response *r, void *buf, size_t cap, size_t *got) {
             return 0;
         }
         if (r->ended) return end_of_body(r, got);
+        if (!r->body) {                  /* a small body needs no full chunk buffer */
+            size_t expected = expected_length(r);
+            r->body_cap = expected < CHUNK ? (expected ? expected : 1) : CHUNK;
+            if (!(r->body = wa__malloc(r->body_cap))) return wa__error(WA_ENOMEM, NULL);
+        }
         if (!r->asked) {                 /* ask for the next chunk: it may be there already */
             r->asked = 1;
-            size_t n = wa__host_fetch_read(r, r->body, CHUNK);
+            size_t n = wa__host_fetch_read(r, r->body, r->body_cap);
             if (n) {
                 wa__fetch_data(r, n);
                 continue;
@@ -427,11 +441,11 @@ int wa_response_read(wa_response *r, void *buf, size_t cap, size_t *got) {
 
 int wa_response_read_all(wa_response *r, char **body, size_t *len) {
     if (!r || !body) return wa__error(WA_EINVAL, "wa_response_read_all: NULL argument");
-    size_t used = 0, cap = 0;
+    size_t used = 0, cap = 0, expected = expected_length(r);
     char *all = NULL;
     for (;;) {
-        if (cap - used < CHUNK) {
-            size_t grown = cap ? cap * 2 : CHUNK;
+        if (used == cap) {               /* a known length fits at once, with room to see the end */
+            size_t grown = cap ? cap * 2 : expected <= r->max_body ? expected + 1 : CHUNK;
             char *bigger = grown - 1 <= r->max_body + CHUNK ? wa__realloc(all, grown + 1) : NULL;
             if (!bigger) {
                 free(all);

@@ -27,11 +27,9 @@ export async function installFetch(mod) {
   const exchanges = new Map(); // the C response -> its exchange, until it ends or is aborted
 
   const bytesAt = (p, n) => mod.HEAPU8.slice(p, p + n);
-  function stringAt(p) {
-    let end = p;
-    while (mod.HEAPU8[end]) end++;
-    return decoder.decode(bytesAt(p, end - p));
-  }
+  // A view to decode in place; shared memory (threads builds) must be copied first.
+  const decodable = (p, end) => (mod.HEAPU8.buffer instanceof ArrayBuffer ? mod.HEAPU8.subarray(p, end) : mod.HEAPU8.slice(p, end));
+  const stringAt = (p) => decoder.decode(decodable(p, mod.HEAPU8.indexOf(0, p)));
   function copyIn(bytes) {
     const p = mod._malloc(bytes.length + 1);
     mod.HEAPU8.set(bytes, p);
@@ -40,10 +38,36 @@ export async function installFetch(mod) {
   }
   const copyString = (s) => copyIn(encoder.encode(s));
 
+  // Headers as fetch.c takes them: one malloc'd block of "name\0value\0" pairs.
   function reportHeaders(ex, status, url, pairs) {
     const block = encoder.encode(pairs.map(([name, value]) => `${name}\0${value}\0`).join(''));
-    mod._wa__js_fetch_headers(ex.r, status, copyString(url), copyIn(block), pairs.length);
+    reportBlock(ex, status, url, copyIn(block), pairs.length);
+  }
+  function reportBlock(ex, status, url, block, count) {
+    mod._wa__js_fetch_headers(ex.r, status, copyString(url), block, count);
     mod.wasyncioWake();
+  }
+  // undici's raw headers (Buffers: name, value, ...) copied into such a block as
+  // they are, without strings in between.
+  function rawBlock(raw) {
+    let size = 1;
+    for (const b of raw) size += b.length + 1;
+    const p = mod._malloc(size);
+    let at = p;
+    for (const b of raw) {
+      mod.HEAPU8.set(b, at);
+      at += b.length;
+      mod.HEAPU8[at++] = 0;
+    }
+    mod.HEAPU8[at] = 0;
+    return p;
+  }
+  // The value of the header named lower (lower case) in raw, or undefined.
+  function rawHeader(raw, lower) {
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      if (raw[i].length === lower.length && raw[i].toString('latin1').toLowerCase() === lower) return raw[i + 1].toString('latin1');
+    }
+    return undefined;
   }
   // Reports the end now; nothing is reported for this exchange afterwards.
   function finish(ex, code, msg) {
@@ -119,10 +143,7 @@ export async function installFetch(mod) {
       },
       onHeaders(status, raw, resume) {
         if (!current()) return false;
-        const pairs = [];
-        for (let i = 0; i + 1 < raw.length; i += 2) pairs.push([raw[i].toString('latin1'), raw[i + 1].toString('latin1')]);
-        const location = pairs.find(([n]) => n.toLowerCase() === 'location')?.[1];
-        const next = redirectTarget(ex, status, location, url, method, redirect);
+        const next = redirectTarget(ex, status, REDIRECTS.has(status) ? rawHeader(raw, 'location') : undefined, url, method, redirect);
         if (next === false) return false;
         if (next) {
           const stop = ex.stop;           // after the next attempt counts, so its error is ignored
@@ -130,10 +151,10 @@ export async function installFetch(mod) {
           stop?.();
           return false;
         }
-        const length = pairs.find(([n]) => n.toLowerCase() === 'content-length')?.[1];
+        const length = rawHeader(raw, 'content-length');
         ex.expected = length === undefined ? -1 : Number(length);
         ex.resume = resume;
-        reportHeaders(ex, status, url.href, pairs);
+        reportBlock(ex, status, url.href, rawBlock(raw), raw.length >> 1);
         return true;
       },
       onData(chunk) {
@@ -207,7 +228,7 @@ export async function installFetch(mod) {
     const ex = { r, url: stringAt(urlPtr), held: null, want: null, received: 0, expected: -1, hops: 0, attempts: 0 };
     exchanges.set(r, ex);
     const method = stringAt(methodPtr);
-    const parts = decoder.decode(bytesAt(headersPtr, headersLen)).split('\0');
+    const parts = decoder.decode(decodable(headersPtr, headersPtr + headersLen)).split('\0');
     const headers = {};
     for (let i = 0; i + 1 < parts.length; i += 2) headers[parts[i]] = parts[i + 1];
     const body = bodyLen ? bytesAt(bodyPtr, bodyLen) : undefined;
