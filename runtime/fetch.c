@@ -258,9 +258,9 @@ static int open_data(wa_response *r, const char *url) {
     size_t len = strlen(comma + 1);
     if (!(r->body = wa__malloc(len + 1))) return wa__error(WA_ENOMEM, NULL);
     memcpy(r->body, comma + 1, len + 1);
-    r->body_len = percent_decode(r->body, len);
-    if (r->body_len != (size_t)-1 && is_base64) r->body_len = base64_decode(r->body, r->body_len);
-    if (r->body_len == (size_t)-1) return wa__error(WA_EINVAL, "bad data: URL (bad %s)", is_base64 ? "base64" : "escape");
+    if ((r->body_len = percent_decode(r->body, len)) == (size_t)-1) return wa__error(WA_EINVAL, "bad data: URL (bad escape)");
+    if (is_base64 && (r->body_len = base64_decode(r->body, r->body_len)) == (size_t)-1)
+        return wa__error(WA_EINVAL, "bad data: URL (bad base64)");
     char type[128];
     size_t type_len = meta_len - (is_base64 ? 7 : 0);
     snprintf(type, sizeof type, "%.*s", (int)type_len, meta);

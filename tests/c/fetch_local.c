@@ -39,6 +39,9 @@ static int data_urls(void *arg) {
     CHECK_INT(wa_fetch("data:no-comma", NULL, &r), WA_EINVAL);
     CHECK_INT(wa_fetch("data:;base64,!!!!", NULL, &r), WA_EINVAL);
     CHECK_INT(wa_fetch("data:,bad%zz", NULL, &r), WA_EINVAL);
+    CHECK(strstr(wa_errmsg(), "bad escape") != NULL);
+    CHECK_INT(wa_fetch("data:;base64,QUJD%", NULL, &r), WA_EINVAL);
+    CHECK(strstr(wa_errmsg(), "bad escape") != NULL);   /* the escape, not the base64 */
     wa_fetch_options tight = {.max_body = 4};
     CHECK_INT(read_all("data:,too%20long", &tight, &body, &len), WA_ETOOBIG);
     return 0;
