@@ -15,7 +15,6 @@
 
 #define CHUNK (64 * 1024)                /* the host's read-ahead, and the response's buffer */
 #define DEFAULT_MAX_BODY ((size_t)64 << 20)
-#define DEFAULT_CONNECTIONS 100
 
 enum { FROM_MEMORY, FROM_FILE, FROM_HOST };
 
@@ -42,14 +41,6 @@ struct wa_response {
     wa_future *headers_ready;            /* FROM_HOST: resolved by the first report */
     wa__waitq readers;                   /* tasks waiting for body data */
     wa_semaphore *slot;                  /* a session's connection slot, given back at the end */
-};
-
-struct wa_session {
-    char *base_url;
-    char **headers;                      /* name, value, ..., NULL: copies */
-    size_t nheaders;                     /* entries in headers, NULL excluded */
-    wa_semaphore *slots;
-    int host_id;                         /* the host's keep-alive pool, or 0 */
 };
 
 /* ------------------------------------------------------------ responses */
@@ -296,7 +287,7 @@ static int open_file(wa_response *r, const char *url) {
 
 /* ------------------------------------------------------------- wa_fetch */
 
-static int scheme_is(const char *url, const char *scheme) {
+int wa__scheme_is(const char *url, const char *scheme) {
     size_t n = strlen(scheme);
     for (size_t i = 0; i < n; i++)
         if (tolower((unsigned char)url[i]) != scheme[i]) return 0;
@@ -328,7 +319,8 @@ static char *header_block(const char *const *first, size_t nfirst, const char *c
     return block;
 }
 
-static int fetch(const char *url, const wa_fetch_options *opts, wa_session *s, wa_response **out) {
+int wa__fetch(const char *url, const wa_fetch_options *opts, const char *const *headers, size_t nheaders, int pool,
+              wa_response **out) {
     wa_task *t = wa__running("wa_fetch");
     if (!t) return WA_ENOTASK;
     if (!url || !out) return wa__error(WA_EINVAL, "wa_fetch: NULL url or out");
@@ -346,19 +338,19 @@ static int fetch(const char *url, const wa_fetch_options *opts, wa_session *s, w
     r->status = 200;
     r->max_body = opts->max_body ? opts->max_body : DEFAULT_MAX_BODY;
     int rc;
-    if (scheme_is(url, "data:")) rc = open_data(r, url);
-    else if (scheme_is(url, "file:") && !wa__host_fetches_files) rc = open_file(r, url);
+    if (wa__scheme_is(url, "data:")) rc = open_data(r, url);
+    else if (wa__scheme_is(url, "file:") && !wa__host_fetches_files) rc = open_file(r, url);
     else rc = 1;                         /* the host's */
     if (rc == 1) {
         size_t hlen = 0;
-        char *hblock = header_block(s ? (const char *const *)s->headers : NULL, s ? s->nheaders : 0, opts->headers, &hlen);
+        char *hblock = header_block(headers, nheaders, opts->headers, &hlen);
         r->headers_ready = hblock ? wa__future_new(r->loop) : NULL;
         if (!r->headers_ready) {
             rc = wa__error(WA_ENOMEM, NULL);
         } else {
             r->source = FROM_HOST;
             rc = wa__host_fetch_start(r, url, opts->method ? opts->method : "GET", hblock, hlen, opts->body,
-                                      opts->body_len, opts->timeout * 1000, opts->redirect, s ? s->host_id : 0);
+                                      opts->body_len, opts->timeout * 1000, opts->redirect, pool);
         }
         free(hblock);
         if (rc == 0) {
@@ -380,7 +372,14 @@ static int fetch(const char *url, const wa_fetch_options *opts, wa_session *s, w
     return 0;
 }
 
-int wa_fetch(const char *url, const wa_fetch_options *opts, wa_response **out) { return fetch(url, opts, NULL, out); }
+int wa_fetch(const char *url, const wa_fetch_options *opts, wa_response **out) {
+    return wa__fetch(url, opts, NULL, 0, 0, out);
+}
+
+void wa__response_hold_slot(wa_response *r, wa_semaphore *slot) {
+    if (r->ended && r->source != FROM_FILE) wa_semaphore_release(slot);  /* all there already */
+    else r->slot = slot;
+}
 
 /* ---------------------------------------------------------------- bodies */
 
@@ -470,74 +469,4 @@ int wa_response_read_all(wa_response *r, char **body, size_t *len) {
     *body = all;
     if (len) *len = used;
     return 0;
-}
-
-/* -------------------------------------------------------------- sessions */
-
-wa_session *wa_session_new(const wa_session_options *opts) {
-    if (!wa__loop_now) {
-        wa__error(WA_EINVAL, "wa_session_new: no running loop");
-        return NULL;
-    }
-    static const wa_session_options defaults;
-    if (!opts) opts = &defaults;
-    wa_session *s = wa__calloc(1, sizeof *s);
-    size_t n = 0;
-    while (opts->headers && opts->headers[n]) n++;
-    if (s) s->headers = wa__calloc(n + 1, sizeof *s->headers);
-    int ok = s && s->headers && (!opts->base_url || (s->base_url = wa__strdup(opts->base_url)));
-    for (size_t i = 0; ok && i < n; i++) ok = (s->headers[i] = wa__strdup(opts->headers[i])) != NULL;
-    size_t max = opts->max_connections ? opts->max_connections : DEFAULT_CONNECTIONS;
-    if (ok) ok = (s->slots = wa_semaphore_new(max)) != NULL;
-    if (!ok) {
-        wa_session_free(s);
-        wa__error(WA_ENOMEM, NULL);
-        return NULL;
-    }
-    s->nheaders = n - n % 2;
-    s->host_id = wa__host_session_new(max);
-    return s;
-}
-
-void wa_session_free(wa_session *s) {
-    if (!s) return;
-    if (s->host_id) wa__host_session_free(s->host_id);
-    for (size_t i = 0; s->headers && s->headers[i]; i++) free(s->headers[i]);
-    free(s->headers);
-    free(s->base_url);
-    wa_semaphore_free(s->slots);         /* responses still holding a slot give it back to nothing */
-    free(s);
-}
-
-/* url against the base: absolute URLs stand; "/x" keeps the base's origin;
- * anything else is appended after the base's last slash. */
-static char *resolve(const char *base, const char *url) {
-    if (!base || strstr(url, "://") || scheme_is(url, "data:")) return wa__strdup(url);
-    const char *scheme_end = strstr(base, "://");
-    const char *origin_end = scheme_end ? strchr(scheme_end + 3, '/') : NULL;
-    size_t keep = url[0] == '/' ? (origin_end ? (size_t)(origin_end - base) : strlen(base))
-                                : (size_t)(strrchr(base, '/') - base) + 1;
-    if (url[0] != '/' && (!origin_end || strrchr(base, '/') < origin_end)) keep = strlen(base);
-    size_t n = strlen(url);
-    char *out = wa__malloc(keep + n + 2);
-    if (!out) return NULL;
-    memcpy(out, base, keep);
-    size_t at = keep;
-    if (url[0] != '/' && (at == 0 || out[at - 1] != '/')) out[at++] = '/';
-    memcpy(out + at, url, n + 1);
-    return out;
-}
-
-int wa_session_fetch(wa_session *s, const char *url, const wa_fetch_options *opts, wa_response **out) {
-    if (!s || !url || !out) return wa__error(WA_EINVAL, "wa_session_fetch: NULL argument");
-    char *full = resolve(s->base_url, url);
-    if (!full) return wa__error(WA_ENOMEM, NULL);
-    int rc = wa_semaphore_acquire(s->slots);
-    if (rc == 0) {
-        rc = fetch(full, opts, s, out);
-        if (rc == 0 && !(*out)->ended) (*out)->slot = s->slots;
-        else wa_semaphore_release(s->slots);
-    }
-    free(full);
-    return rc;
 }

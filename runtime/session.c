@@ -1,0 +1,86 @@
+/* Client sessions (aiohttp.ClientSession): a base URL that relative URLs
+ * resolve against, headers sent with every request, and a semaphore of
+ * connection slots. A response holds its slot until its body has ended. */
+#include "internal.h"
+#include "../bindings/host.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_CONNECTIONS 100
+
+struct wa_session {
+    char *base_url;
+    char **headers;                      /* name, value, ..., NULL: copies */
+    size_t nheaders;                     /* entries in headers, NULL excluded */
+    wa_semaphore *slots;
+    int host_id;                         /* the host's keep-alive pool, or 0 */
+};
+
+wa_session *wa_session_new(const wa_session_options *opts) {
+    if (!wa__loop_now) {
+        wa__error(WA_EINVAL, "wa_session_new: no running loop");
+        return NULL;
+    }
+    static const wa_session_options defaults;
+    if (!opts) opts = &defaults;
+    wa_session *s = wa__calloc(1, sizeof *s);
+    size_t n = 0;
+    while (opts->headers && opts->headers[n]) n++;
+    if (s) s->headers = wa__calloc(n + 1, sizeof *s->headers);
+    int ok = s && s->headers && (!opts->base_url || (s->base_url = wa__strdup(opts->base_url)));
+    for (size_t i = 0; ok && i < n; i++) ok = (s->headers[i] = wa__strdup(opts->headers[i])) != NULL;
+    size_t max = opts->max_connections ? opts->max_connections : DEFAULT_CONNECTIONS;
+    if (ok) ok = (s->slots = wa_semaphore_new(max)) != NULL;
+    if (!ok) {
+        wa_session_free(s);
+        wa__error(WA_ENOMEM, NULL);
+        return NULL;
+    }
+    s->nheaders = n - n % 2;
+    s->host_id = wa__host_session_new(max);
+    return s;
+}
+
+void wa_session_free(wa_session *s) {
+    if (!s) return;
+    if (s->host_id) wa__host_session_free(s->host_id);
+    for (size_t i = 0; s->headers && s->headers[i]; i++) free(s->headers[i]);
+    free(s->headers);
+    free(s->base_url);
+    wa_semaphore_free(s->slots);         /* responses still holding a slot give it back to nothing */
+    free(s);
+}
+
+/* url against the base: absolute URLs stand; "/x" keeps the base's origin;
+ * anything else is appended after the base's last slash. */
+static char *resolve(const char *base, const char *url) {
+    if (!base || strstr(url, "://") || wa__scheme_is(url, "data:")) return wa__strdup(url);
+    const char *scheme_end = strstr(base, "://");
+    const char *origin_end = scheme_end ? strchr(scheme_end + 3, '/') : NULL;
+    size_t keep = url[0] == '/' ? (origin_end ? (size_t)(origin_end - base) : strlen(base))
+                                : (size_t)(strrchr(base, '/') - base) + 1;
+    if (url[0] != '/' && (!origin_end || strrchr(base, '/') < origin_end)) keep = strlen(base);
+    size_t n = strlen(url);
+    char *out = wa__malloc(keep + n + 2);
+    if (!out) return NULL;
+    memcpy(out, base, keep);
+    size_t at = keep;
+    if (url[0] != '/' && (at == 0 || out[at - 1] != '/')) out[at++] = '/';
+    memcpy(out + at, url, n + 1);
+    return out;
+}
+
+int wa_session_fetch(wa_session *s, const char *url, const wa_fetch_options *opts, wa_response **out) {
+    if (!s || !url || !out) return wa__error(WA_EINVAL, "wa_session_fetch: NULL argument");
+    char *full = resolve(s->base_url, url);
+    if (!full) return wa__error(WA_ENOMEM, NULL);
+    int rc = wa_semaphore_acquire(s->slots);
+    if (rc == 0) {
+        rc = wa__fetch(full, opts, (const char *const *)s->headers, s->nheaders, s->host_id, out);
+        if (rc == 0) wa__response_hold_slot(*out, s->slots);
+        else wa_semaphore_release(s->slots);
+    }
+    free(full);
+    return rc;
+}
