@@ -119,6 +119,7 @@ static int faults(void *arg) {
         CHECK_INT(wa_fetch(at("/big-headers"), NULL, &r), WA_ETOOBIG);
     }
     CHECK_INT(wa_fetch("http://127.0.0.1:1/", NULL, &r), WA_ECONNECT);
+    CHECK_INT(wa_fetch("http://does-not-exist.invalid/", NULL, &r), WA_ECONNECT);  /* no such name */
     CHECK_INT(wa_fetch("http://[::1/", NULL, &r), WA_EINVAL);
     CHECK_INT(wa_fetch("gopher://example/", NULL, &r), WA_EINVAL);
     wa_fetch_options small = {.max_body = 3};
@@ -284,7 +285,7 @@ int main(int argc, char **argv) {
     in_browser = argc > 2 && strcmp(argv[2], "browser") == 0;
     run_case("requests: GET, headers, POST with a body, statuses", requests, NULL, 0);
     run_case("redirects: followed, manual, refused, looping, 303", redirects, NULL, 0);
-    run_case("faults: reset, truncated, big headers, refused, bad URLs, too big", faults, NULL, 0);
+    run_case("faults: reset, truncated, big headers, refused, no such host, bad URLs, too big", faults, NULL, 0);
     run_case("timeouts and cancellation abort the exchange", timeouts_and_cancel, NULL, 0);
     run_case("streaming: 64 MiB in flat memory, with backpressure", streaming, NULL, 0);
     run_case("sessions: base URL, default headers, a connection limit", sessions, NULL, 0);
