@@ -54,6 +54,18 @@ __attribute__((unused)) static void logf_(const char *fmt, ...) {
         event_log[0] = 0;                                                       \
     } while (0)
 
+/* Sleeps |ms| milliseconds. When a case has set check_base (a clock reading
+ * taken before it makes a group of tasks whose order it checks), the sleep
+ * ends |ms| after that reading instead: deadlines from one reading keep
+ * their order whatever delays the tasks start with (a slow first round, a
+ * loaded machine). run_case clears it. */
+static double check_base;
+
+__attribute__((unused)) static int sleep_ms(intptr_t ms) {
+    double s = (double)(ms < 0 ? -ms : ms) / 1000.0;
+    return check_base ? wa_sleep_until(check_base + s) : wa_sleep(s);
+}
+
 /* Awaits each of n tasks, checking each succeeded, and releases them. */
 #define AWAIT_ALL(tasks, n)                                                     \
     do {                                                                        \
@@ -67,6 +79,7 @@ __attribute__((unused)) static void logf_(const char *fmt, ...) {
 __attribute__((unused)) static void run_case(const char *name, wa_fn fn, void *arg, int want_rc) {
     int before = check_failures;
     event_log[0] = 0;
+    check_base = 0;
     int rc = wa_run(fn, arg);
     if (rc != want_rc) {
         check_failures++;

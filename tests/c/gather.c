@@ -5,7 +5,7 @@
 /* A child sleeps arg milliseconds and returns arg, or fails when arg < 0. */
 static int child(void *arg) {
     intptr_t ms = (intptr_t)arg;
-    int rc = wa_sleep((double)(ms < 0 ? -ms : ms) / 1000.0);
+    int rc = sleep_ms(ms);
     LOG("%d%s", (int)ms, rc ? "!" : "");
     if (rc) return rc;
     if (ms < 0) return wa_fail(WA_EIO, "child %d failed", (int)-ms);
@@ -14,6 +14,7 @@ static int child(void *arg) {
 
 static int in_argument_order(void *arg) {
     (void)arg;
+    check_base = wa_time();
     wa_task *t[3] = {wa_create_task(child, (void *)3), wa_create_task(child, (void *)1),
                      wa_create_task(child, (void *)2)};
     intptr_t results[3] = {0};
@@ -31,6 +32,7 @@ static int in_argument_order(void *arg) {
 
 static int first_error_others_run_on(void *arg) {
     (void)arg;
+    check_base = wa_time();
     wa_task *t[3] = {wa_create_task(child, (void *)40), wa_create_task(child, (void *)-1),
                      wa_create_task(child, (void *)30)};
     intptr_t results[3] = {0};
@@ -47,6 +49,7 @@ static int first_error_others_run_on(void *arg) {
 
 static int errors_returned_in_place(void *arg) {
     (void)arg;
+    check_base = wa_time();
     wa_task *t[4] = {wa_create_task(child, (void *)3), wa_create_task(child, (void *)-1),
                      wa_create_task(child, (void *)50), wa_create_task(child, (void *)2)};
     CHECK_INT(wa_yield(), 0);

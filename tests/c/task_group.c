@@ -6,7 +6,7 @@
 /* Sleeps arg ms and returns arg; fails when arg < 0. Logs how it ended. */
 static int child(void *arg) {
     intptr_t ms = (intptr_t)arg;
-    int rc = wa_sleep((double)(ms < 0 ? -ms : ms) / 1000.0);
+    int rc = sleep_ms(ms);
     LOG("%d%s", (int)ms, rc ? "!" : "");
     if (rc) return rc;
     if (ms < 0) return wa_fail(WA_EIO, "child %d broke", (int)-ms);
@@ -15,6 +15,7 @@ static int child(void *arg) {
 
 static int all_succeed(void *arg) {
     (void)arg;
+    check_base = wa_time();
     wa_task_group *g;
     CHECK_INT(wa_task_group_enter(&g), 0);
     wa_task *kept = wa_task_group_create_task(g, child, (void *)3);
