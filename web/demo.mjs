@@ -138,7 +138,8 @@ function waitsText(rec, now) {
     if (!rec.error) return `done, ran ${rec.runMs?.toFixed(1) ?? '?'} ms in ${rec.steps} step${rec.steps === 1 ? '' : 's'}`;
     return `${ERRORS[rec.error.code] ?? (rec.error.code ? `error ${rec.error.code}` : 'failed')}: ${rec.error.message}`;
   }
-  if (!on) return rec.started === null ? 'not started yet' : 'ready, or a wait queue (semaphore, body)';
+  if (!on) return rec.started === null ? 'not started yet' : 'ready to run';
+  if (on.kind === 'wait_queue') return 'a wait queue: a lock, semaphore, queue or body read';
   if (on.kind === 'sleep') return `sleep, ${Math.max(0, on.until - now).toFixed(2)} s left`;
   if (on.kind === 'task') return `task #${on.id} ${view.records.get(on.id)?.name ?? ''}`;
   if (on.kind === 'future') return 'a future: I/O or a JS promise';
