@@ -16,6 +16,20 @@ static int job(void *arg) {
     return wa_return(ms * 10);
 }
 
+static wa_future *step_gate;
+
+/* Waits for a future the case sets between runs, then sleeps 1 ms: a task
+ * that must outlast the first run however late that run's timers fire. */
+static int gated(void *arg) {
+    (void)arg;
+    LOG("gated start");
+    step_gate = wa_future_new();          /* futures are made in a running loop */
+    int rc = step_gate ? wa_await_future(step_gate) : WA_ENOMEM;
+    if (!rc) rc = wa_sleep(0.001);
+    LOG("gated %s", rc ? "cancelled" : "end");
+    return rc ? rc : wa_return(7);
+}
+
 static int run_until_complete_in_steps(void) {
     int before = check_failures;
     wa_loop *loop = wa_loop_new();
@@ -23,18 +37,21 @@ static int run_until_complete_in_steps(void) {
     CHECK(!wa_loop_is_running(loop));
     CHECK(wa_running_loop() == NULL);
     wa_task *a = wa_loop_create_task(loop, job, (void *)2);
-    wa_task *b = wa_loop_create_task(loop, job, (void *)100);
+    wa_task *b = wa_loop_create_task(loop, gated, NULL);
     CHECK(a && b);
     CHECK_INT(wa_loop_run_until_complete(loop, wa_task_future(a)), 0);
-    CHECK_LOG("job2 start job100 start job2 end");
+    CHECK_LOG("job2 start gated start job2 end");
     intptr_t v = 0;
     CHECK_INT(wa_task_result(a, &v), 0);  /* outcomes stay readable between runs */
     CHECK_INT(v, 20);
     CHECK_INT(wa_task_state(b), WA_PENDING);
     wa_task_release(a);                   /* released while no loop runs */
+    CHECK(step_gate != NULL);
+    CHECK_INT(wa_future_set_result(step_gate, 1), 0);  /* wakes b on the next run */
     CHECK_INT(wa_loop_run_until_complete(loop, wa_task_future(b)), 0);  /* b went on */
-    CHECK_LOG("job100 end");
+    CHECK_LOG("gated end");
     wa_task_release(b);
+    wa_future_free(step_gate);
     /* A task left pending is cancelled and cleaned up by close. */
     wa_task *c = wa_loop_create_task(loop, job, (void *)5000);
     CHECK_INT(wa_call_soon(loop, note, "soon", NULL), 0);
@@ -174,14 +191,16 @@ static int gate_case(void) {
 static int stop_early(void) {
     int before = check_failures;
     wa_loop *loop = wa_loop_new();
-    wa_task *t = wa_loop_create_task(loop, job, (void *)20);
+    wa_task *t = wa_loop_create_task(loop, gated, NULL);
     CHECK_INT(wa_call_later(loop, 0.002, stop, loop, NULL), 0);
     CHECK_INT(wa_loop_run_until_complete(loop, wa_task_future(t)), WA_ESTATE);
     CHECK(strstr(wa_errmsg(), "stopped") != NULL);
+    CHECK_INT(wa_future_set_result(step_gate, 1), 0);
     CHECK_INT(wa_loop_run_until_complete(loop, wa_task_future(t)), 0);
     wa_task_release(t);
+    wa_future_free(step_gate);
     CHECK_INT(wa_loop_close(loop), 0);
-    CHECK_LOG("job20 start job20 end");
+    CHECK_LOG("gated start gated end");
     return check_failures == before;
 }
 
