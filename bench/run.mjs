@@ -425,6 +425,18 @@ function cpuModel() {
   return os.cpus()[0]?.model ?? 'unknown CPU';
 }
 
+// What the first write to a fresh page of memory costs here, in µs: the
+// kernel's (and, in a virtual machine, the hypervisor's) page-fault path.
+// Rows that create many tasks at once touch tens of MiB of new memory, so on
+// machines where this is slow their times are mostly page faults.
+function pageFaultMicros() {
+  const bytes = 64 << 20, page = 4096;
+  const buffer = Buffer.allocUnsafeSlow(bytes);     // not zero-filled: its pages are still untouched
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < bytes; i += page) buffer[i] = 1;
+  return Number(process.hrtime.bigint() - start) / 1e3 / (bytes / page);
+}
+
 function pythonVersion() {
   const r = spawnSync('python3', ['--version'], { encoding: 'utf8' });
   return r.status === 0 ? firstLine(r.stdout || r.stderr) : 'python3 not found';
@@ -444,6 +456,10 @@ function render({ opts, reps, workloads, results, notes }) {
   lines.push('# wasyncio benchmarks', '');
   lines.push(`${date} · ${cpuModel()} (${os.cpus().length} logical CPUs) · node ${process.version} · ` +
     `${pythonVersion()} · ${os.type()} ${os.release()} ${os.arch()} · \`${command}\``);
+  lines.push('');
+  lines.push(`First write to a fresh page of memory: ${pageFaultMicros().toFixed(2)} µs (commonly well under 1 µs). ` +
+    'The timers row creates all its sleeping tasks at once, tens of MiB of new memory: where page faults are slow they ' +
+    'make most of its worst lateness, which is set in the first round, where every sleeper takes its first step.');
   lines.push('');
   if (opts.quick) lines.push('**Quick smoke run (small N, one run per cell): not a measurement.**', '');
   lines.push(`Best of ${reps} run${reps > 1 ? 's' : ''} per cell (least time or CPU, most throughput, least memory; ` +
