@@ -104,6 +104,8 @@ static int reads_stdin(void *arg) {
     char c;
     CHECK_INT(wa_read(0, &c, 1, &got), WA_ENOTSUP);  /* JS hosts read files with fetch */
 #else
+    printf("  reading stdin\n");      /* the harness starts writing when it sees this */
+    fflush(stdout);
     read_chunks(0, stdin_bytes);
 #endif
     return 0;

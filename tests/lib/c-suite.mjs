@@ -23,9 +23,10 @@ const PROGRAMS = [
   'task_api', 'gather', 'wait', 'as_completed', 'shield', 'timeouts', 'task_group', 'loop_api',
   'debug', 'sync', 'queue', 'coro', 'protocols', 'executor', 'fetch_local', 'fdio', 'timers', 'million', 'oom',
 ];
-// fdio reads stdin as the test writes it, in chunks far enough apart to arrive apart
-// (the first after the WASI runner's reader thread has started).
-const STDIN = [[300, 'abc\n'], [150, 'defg\n'], [150, 'hi\n']];
+// fdio reads stdin as the test writes it, in chunks far enough apart to arrive apart,
+// counted from when it says it reads (after a read it cancels while nothing has come).
+const STDIN = [[150, 'abc\n'], [150, 'defg\n'], [150, 'hi\n']];
+const STDIN_AFTER = 'reading stdin';
 const STDIN_BYTES = STDIN.reduce((n, [, text]) => n + text.length, 0);
 // oom runs with allocation failures injected into the runtime.
 const CFLAGS = { oom: ['-DWA_FAULT_INJECTION'] };
@@ -71,7 +72,7 @@ export function cSuite(target) {
           const out = buildFor(path.join(C_TESTS, `${program}.c`), variant, CFLAGS[program]);
           const dirs = program === 'fetch_local' || program === 'fdio' ? [[C_TESTS, '/tests']] : [];
           const input = program === 'fdio' ? STDIN : [];
-          const { code, stdout, stderr } = await runBuilt(out, variant, { args: argsFor(program, variant), env: ENV[program], dirs, input });
+          const { code, stdout, stderr } = await runBuilt(out, variant, { args: argsFor(program, variant), env: ENV[program], dirs, input, inputAfter: input.length ? STDIN_AFTER : null });
           const cases = parseCases(stdout);
           assert.ok(cases.length > 0, `no cases reported\n${stdout}\n${stderr}`);
           for (const c of cases) await t.test(c.name, () => assert.ok(c.ok, c.detail));

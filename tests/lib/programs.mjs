@@ -26,8 +26,10 @@ export function buildFor(src, variant, cflags = []) {
 }
 
 /** Runs a built program; resolves { code, stdout, stderr }. */
-/** input: [[delay in ms, text], ...] written to stdin in turn, then stdin is closed. */
-export function runBuilt(output, variant, { args = [], env = {}, dirs = [], input = [], timeoutMs = 120000 } = {}) {
+/** input: [[delay in ms, text], ...] written to stdin in turn, then stdin is closed.
+ *  inputAfter: a text the program prints on stdout when it starts to read; the
+ *  delays count from it, so a slow start-up cannot let the chunks pile up. */
+export function runBuilt(output, variant, { args = [], env = {}, dirs = [], input = [], inputAfter = null, timeoutMs = 120000 } = {}) {
   const wasiFlags = [...Object.entries(env).map(([k, v]) => `--env=${k}=${v}`), ...dirs.map(([host, guest]) => `--dir=${host}::${guest}`)];
   const [cmd, argv] =
     variant.target === 'native' ? [output, args]
@@ -38,11 +40,17 @@ export function runBuilt(output, variant, { args = [], env = {}, dirs = [], inpu
       env: { ...process.env, ...env, ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0', UBSAN_OPTIONS: 'print_stacktrace=1' },
       timeout: timeoutMs,
     });
-    let stdout = '', stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
+    let stdout = '', stderr = '', ready;
+    const readyToRead = new Promise((r) => (ready = r));
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      if (inputAfter === null || stdout.includes(inputAfter)) ready();
+    });
+    if (inputAfter === null) ready();
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
     (async () => {
+      await readyToRead;                 // never, if the program does not read: it ends without stdin
       for (const [delay, text] of input) {
         await new Promise((r) => setTimeout(r, delay));
         child.stdin.write(text);
