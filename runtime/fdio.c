@@ -69,7 +69,10 @@ int wa_read(int fd, void *buf, size_t cap, size_t *got) {
     int rc = watch(fd, ready);
     if (rc == 0) rc = wa_await_future(ready);
     for (size_t i = 0; i < wa__fd_watch_count; i++)  /* cancelled, or failed to suspend */
-        if (readers[i] == ready) unwatch(i);
+        if (readers[i] == ready) {
+            unwatch(i);
+            break;
+        }
     wa__future_unref(ready);
     if (rc) return rc;
     ssize_t n = read(fd, buf, cap);
