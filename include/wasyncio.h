@@ -933,17 +933,22 @@ typedef struct wa_session_options {
     size_t max_connections;              /**< exchanges in flight at once; 0: 100 */
 } wa_session_options;
 
-/** Creates a session, owned by the caller (wa_session_free); NULL and
- *  wa_errmsg on failure (WA_ENOMEM, WA_EINVAL outside a running loop). */
+/** Creates a session, owned by the caller (wa_session_free); opts and its
+ *  strings are copied. NULL and wa_errmsg on failure (WA_ENOMEM; WA_EINVAL
+ *  outside a running loop or for headers with a name left without a value). */
 wa_session *wa_session_new(const wa_session_options *opts);
 
 /** wa_fetch through the session: url may be relative to the base URL; the
  *  session's headers come first, opts' override those of the same name.
  *  Waits for a free connection slot first; the response holds its slot
- *  until its body has ended or it is freed. May suspend. */
+ *  until its body has ended or it is freed. May suspend. Returns what
+ *  wa_fetch returns, or WA_ESTATE if s was freed while this call waited for
+ *  a slot. */
 int wa_session_fetch(wa_session *s, const char *url, const wa_fetch_options *opts, wa_response **out);
 
-/** Frees s. Responses still alive keep working. NULL is ignored. */
+/** Frees s: tasks waiting in wa_session_fetch for a slot fail with
+ *  WA_ESTATE; exchanges already under way and responses still alive keep
+ *  working, and give their slots back to nothing. NULL is ignored. */
 void wa_session_free(wa_session *s);
 
 /* ------------------------------------- async iterators, async context managers

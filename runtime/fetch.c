@@ -40,14 +40,14 @@ struct wa_response {
     size_t max_body;
     wa_future *headers_ready;            /* FROM_HOST: resolved by the first report */
     wa__waitq readers;                   /* tasks waiting for body data */
-    wa_semaphore *slot;                  /* a session's connection slot, given back at the end */
+    wa_session *slot;                    /* the session whose connection slot it holds, given back at the end */
 };
 
 /* ------------------------------------------------------------ responses */
 
 static void release_slot(wa_response *r) {
     if (!r->slot) return;
-    wa_semaphore_release(r->slot);
+    wa__session_give_back(r->slot);
     r->slot = NULL;
 }
 
@@ -301,6 +301,12 @@ static int equal_ignoring_case(const char *a, const char *b) {
 }
 
 /* Request headers as one "name\0value\0" block; *len is its size. */
+size_t wa__header_count(const char *const *headers) {
+    size_t n = 0;
+    while (headers && headers[n]) n++;
+    return n;
+}
+
 static char *header_block(const char *const *first, size_t nfirst, const char *const *then, size_t *len) {
     size_t total = 0;
     for (size_t i = 0; i < nfirst; i++) total += strlen(first[i]) + 1;
@@ -329,6 +335,8 @@ int wa__fetch(const char *url, const wa_fetch_options *opts, const char *const *
     if (opts->redirect < WA_REDIRECT_FOLLOW || opts->redirect > WA_REDIRECT_MANUAL || opts->timeout < 0 ||
         (opts->body_len && !opts->body))
         return wa__error(WA_EINVAL, "wa_fetch: bad options");
+    if (wa__header_count(opts->headers) % 2)
+        return wa__error(WA_EINVAL, "wa_fetch: headers come in name, value pairs: one name has no value");
     wa_response *r = wa__calloc(1, sizeof *r);
     if (!r || !(r->url = wa__strdup(url))) {
         free(r);
@@ -376,9 +384,9 @@ int wa_fetch(const char *url, const wa_fetch_options *opts, wa_response **out) {
     return wa__fetch(url, opts, NULL, 0, 0, out);
 }
 
-void wa__response_hold_slot(wa_response *r, wa_semaphore *slot) {
-    if (r->ended && r->source != FROM_FILE) wa_semaphore_release(slot);  /* all there already */
-    else r->slot = slot;
+void wa__response_hold_slot(wa_response *r, wa_session *s) {
+    if (r->ended && r->source != FROM_FILE) wa__session_give_back(s);  /* all there already */
+    else r->slot = s;
 }
 
 /* ---------------------------------------------------------------- bodies */

@@ -254,8 +254,10 @@ void wa__fd_wake_ready(void);            /* resolves the reads whose descriptors
 void wa__fetch_close_loop(wa__loop *loop); /* aborts the exchanges the host still holds */
 int wa__fetch(const char *url, const wa_fetch_options *opts, const char *const *headers, size_t nheaders,
               int pool, wa_response **out); /* wa_fetch with headers first and a host keep-alive pool */
-void wa__response_hold_slot(wa_response *r, wa_semaphore *slot); /* given back at the body's end */
+void wa__response_hold_slot(wa_response *r, wa_session *s); /* given back at the body's end */
+void wa__session_give_back(wa_session *s);  /* a slot's end; frees a freed session's last remains */
 int wa__scheme_is(const char *url, const char *scheme); /* scheme in lower case, with its colon */
+size_t wa__header_count(const char *const *headers);    /* entries before the NULL; 0 for NULL */
 
 /* executor.c */
 void wa__executor_drain(wa__loop *loop); /* resolves the futures of finished work */

@@ -1,6 +1,7 @@
 /* Client sessions (aiohttp.ClientSession): a base URL that relative URLs
  * resolve against, headers sent with every request, and a semaphore of
- * connection slots. A response holds its slot until its body has ended. */
+ * connection slots. A response holds its slot until its body has ended, so
+ * a freed session keeps its struct until the last slot comes back. */
 #include "internal.h"
 #include "../bindings/host.h"
 
@@ -13,9 +14,15 @@ struct wa_session {
     char *base_url;
     char **headers;                      /* name, value, ..., NULL: copies */
     size_t nheaders;                     /* entries in headers, NULL excluded */
-    wa_semaphore *slots;
+    wa_semaphore *slots;                 /* NULL once the session is freed */
+    size_t held;                         /* slots in use by exchanges and responses */
     int host_id;                         /* the host's keep-alive pool, or 0 */
 };
+
+void wa__session_give_back(wa_session *s) {
+    if (s->slots) wa_semaphore_release(s->slots);
+    if (--s->held == 0 && !s->slots) free(s);
+}
 
 wa_session *wa_session_new(const wa_session_options *opts) {
     if (!wa__loop_now) {
@@ -24,9 +31,12 @@ wa_session *wa_session_new(const wa_session_options *opts) {
     }
     static const wa_session_options defaults;
     if (!opts) opts = &defaults;
+    size_t n = wa__header_count(opts->headers);
+    if (n % 2) {
+        wa__error(WA_EINVAL, "wa_session_new: headers come in name, value pairs: one name has no value");
+        return NULL;
+    }
     wa_session *s = wa__calloc(1, sizeof *s);
-    size_t n = 0;
-    while (opts->headers && opts->headers[n]) n++;
     if (s) s->headers = wa__calloc(n + 1, sizeof *s->headers);
     int ok = s && s->headers && (!opts->base_url || (s->base_url = wa__strdup(opts->base_url)));
     for (size_t i = 0; ok && i < n; i++) ok = (s->headers[i] = wa__strdup(opts->headers[i])) != NULL;
@@ -37,7 +47,7 @@ wa_session *wa_session_new(const wa_session_options *opts) {
         wa__error(WA_ENOMEM, NULL);
         return NULL;
     }
-    s->nheaders = n - n % 2;
+    s->nheaders = n;
     s->host_id = wa__host_session_new(max);
     return s;
 }
@@ -48,8 +58,11 @@ void wa_session_free(wa_session *s) {
     for (size_t i = 0; s->headers && s->headers[i]; i++) free(s->headers[i]);
     free(s->headers);
     free(s->base_url);
-    wa_semaphore_free(s->slots);         /* responses still holding a slot give it back to nothing */
-    free(s);
+    s->headers = NULL;
+    s->base_url = NULL;
+    wa_semaphore_free(s->slots);         /* tasks waiting for a slot fail with WA_ESTATE */
+    s->slots = NULL;
+    if (!s->held) free(s);               /* else the last slot given back frees it */
 }
 
 /* url against the base: absolute URLs stand; "/x" keeps the base's origin;
@@ -76,10 +89,12 @@ int wa_session_fetch(wa_session *s, const char *url, const wa_fetch_options *opt
     char *full = resolve(s->base_url, url);
     if (!full) return wa__error(WA_ENOMEM, NULL);
     int rc = wa_semaphore_acquire(s->slots);
+    if (rc == WA_ESTATE) rc = wa__error(WA_ESTATE, "wa_session_fetch: the session was freed while waiting for a connection");
     if (rc == 0) {
+        s->held++;                       /* s stays valid across the exchange, even if freed meanwhile */
         rc = wa__fetch(full, opts, (const char *const *)s->headers, s->nheaders, s->host_id, out);
-        if (rc == 0) wa__response_hold_slot(*out, s->slots);
-        else wa_semaphore_release(s->slots);
+        if (rc == 0) wa__response_hold_slot(*out, s);
+        else wa__session_give_back(s);
     }
     free(full);
     return rc;

@@ -71,6 +71,41 @@ static int file_urls(void *arg) {
     return 0;
 }
 
+/* A response keeps working after its session is freed, and a task waiting
+ * for a connection slot then fails instead of waiting forever. */
+static wa_session *closing;
+
+static int waits_for_a_slot(void *arg) {
+    wa_response *r = NULL;
+    int rc = wa_session_fetch(closing, arg, NULL, &r);
+    wa_response_free(r);
+    return rc;
+}
+
+static int response_outlives_session(void *arg) {
+    (void)arg;
+    static char url[1024];
+    snprintf(url, sizeof url, "file://%s", file_path);
+    wa_session_options one = {.max_connections = 1};
+    closing = wa_session_new(&one);
+    CHECK(closing != NULL);
+    wa_response *r;
+    CHECK_INT(wa_session_fetch(closing, url, NULL, &r), 0);   /* holds the only slot */
+    wa_task *waiter = wa_create_task(waits_for_a_slot, url);
+    CHECK_INT(wa_yield(), 0);
+    CHECK_INT(wa_task_state(waiter), WA_PENDING);
+    wa_session_free(closing);
+    CHECK_INT(wa_await(waiter), WA_ESTATE);
+    CHECK(strstr(wa_task_errmsg(waiter), "session was freed") != NULL);
+    wa_task_release(waiter);
+    static char part[4096];
+    size_t total = 0;
+    for (size_t got; wa_response_read(r, part, sizeof part, &got) == 0 && got;) total += got;
+    CHECK(total > 1000);                 /* its end gives the slot back to a session that is gone */
+    wa_response_free(r);
+    return 0;
+}
+
 static int network_and_misuse(void *arg) {
     (void)arg;
     wa_response *r;
@@ -85,6 +120,13 @@ static int network_and_misuse(void *arg) {
     CHECK_INT(wa_fetch("data:,x", NULL, NULL), WA_EINVAL);
     wa_fetch_options bad = {.redirect = 7};
     CHECK_INT(wa_fetch("data:,x", &bad, &r), WA_EINVAL);
+    static const char *const name_only[] = {"x-a", "1", "x-b", NULL};
+    wa_fetch_options odd = {.headers = name_only};
+    CHECK_INT(wa_fetch("data:,x", &odd, &r), WA_EINVAL);
+    CHECK(strstr(wa_errmsg(), "pairs") != NULL);
+    wa_session_options odd_session = {.headers = name_only};
+    CHECK(wa_session_new(&odd_session) == NULL);
+    CHECK(strstr(wa_errmsg(), "pairs") != NULL);
     wa_response_free(NULL);
     return 0;
 }
@@ -95,6 +137,7 @@ int main(int argc, char **argv) {
     CHECK_INT(wa_fetch("data:,x", NULL, &r), WA_ENOTASK);
     run_case("data: URLs", data_urls, NULL, 0);
     run_case("file: URLs, whole and streamed, and a missing file", file_urls, NULL, 0);
+    run_case("a response outlives its session", response_outlives_session, NULL, 0);
     run_case("network URLs without HTTP, and bad arguments", network_and_misuse, NULL, 0);
     return check_exit();
 }
