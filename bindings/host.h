@@ -11,8 +11,16 @@ uint64_t wa__host_now(void);
 
 /* Waits until timeout_ns has passed (-1: no deadline) or a host event arrives.
  * On JS hosts this returns control to the JS event loop (the whole C stack is
- * unwound and later rewound), so pages and node stay responsive. */
-void wa__host_wait(int64_t timeout_ns);
+ * unwound and later rewound), so pages and node stay responsive. Returns 0,
+ * or WA_ENOSUSPEND when it cannot wait from here (the C code was called from
+ * JS other than the host's driver), or WA_ENOMEM. */
+int wa__host_wait(int64_t timeout_ns);
+
+/* How many frames of the host's language lie between the loop and the code
+ * running now: JS functions C called that called C back. A task can only
+ * suspend when it is 0 (Asyncify cannot unwind JS frames). Always 0 on hosts
+ * without a foreign language. */
+extern int wa__host_foreign_frames;
 
 /* Makes a wait in progress (or the next one) return at once. The only host
  * function other threads call: executor work that finished calls it. */

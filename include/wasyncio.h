@@ -30,6 +30,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The header's small wrappers: inline functions in C++ (one definition
+ * across translation units), static inline in C. */
+#ifdef __cplusplus
+#define WA__INLINE inline
+#else
+#define WA__INLINE static inline
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -57,6 +65,7 @@ extern "C" {
 #define WA_ETOOBIG   -18   /**< more than a set limit: a body over max_body, headers too large */
 #define WA_EHTTP     -19   /**< an HTTP error status (>= 400), when asked to fail on one */
 #define WA_ENOTSUP   -20   /**< this host cannot do it (network fetch on WASI and natively) */
+#define WA_ENOSUSPEND -21  /**< cannot suspend here: a JS frame lies between this call and the loop (C called back from JS) */
 
 /** Returns a static, human-readable name for an error code ("cancelled", ...).
  *  Unknown codes, including user-defined positive ones, give "unknown error". */
@@ -235,8 +244,8 @@ int wa_await_future(wa_future *f);
 /** Await a task or a future: wa_await(t) picks the right function. */
 #ifdef __cplusplus
 }
-static inline int wa_await(wa_task *t) { return wa_await_task(t); }
-static inline int wa_await(wa_future *f) { return wa_await_future(f); }
+WA__INLINE int wa_await(wa_task *t) { return wa_await_task(t); }
+WA__INLINE int wa_await(wa_future *f) { return wa_await_future(f); }
 extern "C" {
 #else
 #define wa_await(x) _Generic((x), wa_task *: wa_await_task, wa_future *: wa_await_future)(x)
@@ -355,14 +364,19 @@ int wa_wait_for(wa_future *aw, double timeout);
 wa_future *wa_shield(wa_future *aw);
 
 /** An iterator over awaitables in the order they finish. */
-typedef struct wa_as_completed wa_as_completed;
+typedef struct wa_as_completed_iter wa_as_completed_iter;
+#ifndef __cplusplus
+/** Deprecated: the iterator's old name, which C++ cannot have beside the
+ *  wa_as_completed() overloads. Use wa_as_completed_iter. */
+typedef wa_as_completed_iter wa_as_completed;
+#endif
 
 /** Starts watching the n awaitables (asyncio.as_completed); timeout (seconds
  *  from now, or WA_FOREVER) bounds the whole iteration. Returns the iterator,
  *  owned by the caller (wa_as_completed_free), or NULL and wa_errmsg:
  *  WA_EINVAL (NULL array with n > 0, NaN timeout, outside wa_run), WA_ENOMEM. */
-wa_as_completed *wa_as_completed_tasks(wa_task *const *tasks, size_t n, double timeout);
-wa_as_completed *wa_as_completed_futures(wa_future *const *futures, size_t n, double timeout);
+wa_as_completed_iter *wa_as_completed_tasks(wa_task *const *tasks, size_t n, double timeout);
+wa_as_completed_iter *wa_as_completed_futures(wa_future *const *futures, size_t n, double timeout);
 
 /** Waits for the next awaitable to finish. May suspend. Returns 1 and stores
  *  its position in the array in *index; 0 when every one has been returned;
@@ -370,30 +384,30 @@ wa_as_completed *wa_as_completed_futures(wa_future *const *futures, size_t n, do
  *  before it has been returned (the rest keep running; later calls also
  *  return WA_ETIMEDOUT); WA_ECANCELLED if the calling task is
  *  cancelled; WA_EINVAL for NULL arguments; WA_ENOTASK. */
-int wa_as_completed_next(wa_as_completed *it, size_t *index);
+int wa_as_completed_next(wa_as_completed_iter *it, size_t *index);
 
 /** Stops watching and frees the iterator. Nothing is cancelled. NULL is ignored. */
-void wa_as_completed_free(wa_as_completed *it);
+void wa_as_completed_free(wa_as_completed_iter *it);
 
 #ifdef __cplusplus
 }
-static inline int wa_gather(wa_task *const *a, size_t n, intptr_t *r, int *c, int f) {
+WA__INLINE int wa_gather(wa_task *const *a, size_t n, intptr_t *r, int *c, int f) {
     return wa_gather_tasks(a, n, r, c, f);
 }
-static inline int wa_gather(wa_future *const *a, size_t n, intptr_t *r, int *c, int f) {
+WA__INLINE int wa_gather(wa_future *const *a, size_t n, intptr_t *r, int *c, int f) {
     return wa_gather_futures(a, n, r, c, f);
 }
-static inline int wa_wait(wa_task *const *a, size_t n, double t, int w, wa_task **d, wa_task **p) {
+WA__INLINE int wa_wait(wa_task *const *a, size_t n, double t, int w, wa_task **d, wa_task **p) {
     return wa_wait_tasks(a, n, t, w, d, p);
 }
-static inline int wa_wait(wa_future *const *a, size_t n, double t, int w, wa_future **d,
+WA__INLINE int wa_wait(wa_future *const *a, size_t n, double t, int w, wa_future **d,
                           wa_future **p) {
     return wa_wait_futures(a, n, t, w, d, p);
 }
-static inline wa_as_completed *wa_as_completed(wa_task *const *a, size_t n, double t) {
+WA__INLINE wa_as_completed_iter *wa_as_completed(wa_task *const *a, size_t n, double t) {
     return wa_as_completed_tasks(a, n, t);
 }
-static inline wa_as_completed *wa_as_completed(wa_future *const *a, size_t n, double t) {
+WA__INLINE wa_as_completed_iter *wa_as_completed(wa_future *const *a, size_t n, double t) {
     return wa_as_completed_futures(a, n, t);
 }
 extern "C" {
@@ -765,23 +779,23 @@ wa_coro *wa_coro_running(void);
 typedef wa_coro wa_gen;
 
 /** Creates a generator; the body calls wa_gen_yield for each value. */
-static inline wa_gen *wa_gen_new(wa_coro_fn fn, void *arg) { return wa_coro_new(fn, arg); }
+WA__INLINE wa_gen *wa_gen_new(wa_coro_fn fn, void *arg) { return wa_coro_new(fn, arg); }
 
 /** Next value (next(gen)): 1 and *value, or 0 once the body returned (*value
  *  then holds its return value), or an error as wa_coro_resume. */
-static inline int wa_gen_next(wa_gen *g, intptr_t *value) { return wa_coro_resume(g, 0, value); }
+WA__INLINE int wa_gen_next(wa_gen *g, intptr_t *value) { return wa_coro_resume(g, 0, value); }
 
 /** gen.send(in): resumes with in as wa_gen_yield's result; as wa_gen_next. */
-static inline int wa_gen_send(wa_gen *g, intptr_t in, intptr_t *value) {
+WA__INLINE int wa_gen_send(wa_gen *g, intptr_t in, intptr_t *value) {
     return wa_coro_resume(g, in, value);
 }
 
 /** In a generator's body: yield value; *sent gets what the next send passed
  *  (0 for wa_gen_next). sent may be NULL. */
-static inline int wa_gen_yield(intptr_t value, intptr_t *sent) { return wa_coro_yield(value, sent); }
+WA__INLINE int wa_gen_yield(intptr_t value, intptr_t *sent) { return wa_coro_yield(value, sent); }
 
 /** Frees g, as wa_coro_free. */
-static inline void wa_gen_free(wa_gen *g) { wa_coro_free(g); }
+WA__INLINE void wa_gen_free(wa_gen *g) { wa_coro_free(g); }
 
 /* --------------------------------------------------------------- executors
  *
@@ -967,7 +981,7 @@ typedef struct wa_aiter {
 
 /** Gets the next item: `for (intptr_t v = 0; (rc = wa_aiter_next(&it, &v)) == 1;)`
  *  is `async for v in it`. May suspend (as next does). Returns as next does. */
-static inline int wa_aiter_next(const wa_aiter *it, intptr_t *item) { return it->next(it->self, item); }
+WA__INLINE int wa_aiter_next(const wa_aiter *it, intptr_t *item) { return it->next(it->self, item); }
 
 /** An async context manager (__aenter__ / __aexit__); both may await. enter
  *  returns 0, or an error that skips the body and exit. exit gets the body's
@@ -983,7 +997,7 @@ typedef struct wa_async_cm {
  *  cancellation (the cancellation has reached the body, so exit's own awaits
  *  run unless the task is cancelled again). May suspend. Returns enter's
  *  error, or what exit returns. self and arg stay the caller's. */
-static inline int wa_async_with(const wa_async_cm *cm, void *self, int (*body)(void *self, void *arg),
+WA__INLINE int wa_async_with(const wa_async_cm *cm, void *self, int (*body)(void *self, void *arg),
                                 void *arg) {
     int rc = cm->enter(self);
     if (rc) return rc;
@@ -1021,20 +1035,20 @@ typedef struct wa_js_value {
 } wa_js_value;
 
 /** A number to pass to JavaScript. */
-static inline wa_js_value wa_js_number(double n) {
+WA__INLINE wa_js_value wa_js_number(double n) {
     wa_js_value v = {WA_JS_NUMBER, n, NULL, 0};
     return v;
 }
 
 /** A string to pass to JavaScript; s is borrowed, and copied when it crosses. */
-static inline wa_js_value wa_js_string(const char *s) {
+WA__INLINE wa_js_value wa_js_string(const char *s) {
     wa_js_value v = {WA_JS_STRING, 0, (char *)s, 0};
     while (s && s[v.len]) v.len++;
     return v;
 }
 
 /** Bytes to pass to JavaScript (a Uint8Array there); borrowed, copied. */
-static inline wa_js_value wa_js_bytes(const void *data, size_t len) {
+WA__INLINE wa_js_value wa_js_bytes(const void *data, size_t len) {
     wa_js_value v = {WA_JS_BYTES, 0, (char *)data, len};
     return v;
 }

@@ -274,7 +274,7 @@ int wa_wait_futures(wa_future *const *futures, size_t n, double timeout, int ret
 
 /* ------------------------------------------------------------ as_completed */
 
-static wa_as_completed *as_completed(children kids, size_t n, double timeout) {
+static wa_as_completed_iter *as_completed(children kids, size_t n, double timeout) {
     if (!wa__loop_now) {
         wa__error(WA_EINVAL, "wa_as_completed: no running loop");
         return NULL;
@@ -286,21 +286,21 @@ static wa_as_completed *as_completed(children kids, size_t n, double timeout) {
     if (check_children("wa_as_completed", wa__loop_now->current, kids, n)) return NULL;
     wa__combiner *c = combiner_new(WA__AS_COMPLETED, kids, n);
     if (c && arm_timeout(c, timeout)) {
-        wa_as_completed_free((wa_as_completed *)c);
+        wa_as_completed_free((wa_as_completed_iter *)c);
         return NULL;
     }
-    return (wa_as_completed *)c;
+    return (wa_as_completed_iter *)c;
 }
 
-wa_as_completed *wa_as_completed_tasks(wa_task *const *tasks, size_t n, double timeout) {
+wa_as_completed_iter *wa_as_completed_tasks(wa_task *const *tasks, size_t n, double timeout) {
     return as_completed((children){tasks, 1}, n, timeout);
 }
 
-wa_as_completed *wa_as_completed_futures(wa_future *const *futures, size_t n, double timeout) {
+wa_as_completed_iter *wa_as_completed_futures(wa_future *const *futures, size_t n, double timeout) {
     return as_completed((children){futures, 0}, n, timeout);
 }
 
-int wa_as_completed_next(wa_as_completed *it, size_t *index) {
+int wa_as_completed_next(wa_as_completed_iter *it, size_t *index) {
     wa_task *self = wa__running("wa_as_completed_next");
     if (!self) return WA_ENOTASK;
     if (!it || !index) return wa__error(WA_EINVAL, "wa_as_completed_next: NULL argument");
@@ -334,7 +334,7 @@ int wa_as_completed_next(wa_as_completed *it, size_t *index) {
     return rc;
 }
 
-void wa_as_completed_free(wa_as_completed *it) {
+void wa_as_completed_free(wa_as_completed_iter *it) {
     if (!it) return;
     wa__combiner *c = (wa__combiner *)it;
     c->closed = 1;

@@ -88,6 +88,9 @@ int wa_coro_resume(wa_coro *co, intptr_t in, intptr_t *out) {
 int wa_coro_yield(intptr_t value, intptr_t *in) {
     wa_coro *co = running;
     if (!co) return wa__error(WA_ESTATE, "wa_coro_yield called outside a coroutine");
+    if (wa__host_foreign_frames)
+        return wa__error(WA_ENOSUSPEND, "wa_coro_yield: cannot yield here: JS called this C code back inside "
+                                        "the coroutine's call to JS, and Asyncify cannot unwind JS frames");
     co->transfer = value;
     wa__costack_yield(co->stack);        /* back in wa_coro_resume until the next resume */
     if (in) *in = co->transfer;

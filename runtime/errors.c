@@ -32,6 +32,7 @@ const char *wa_strerror(int code) {
     case WA_ETOOBIG: return "too large";
     case WA_EHTTP: return "HTTP error status";
     case WA_ENOTSUP: return "not supported on this host";
+    case WA_ENOSUSPEND: return "cannot suspend here (called back from JS)";
     default: return "unknown error";
     }
 }

@@ -4,6 +4,7 @@
 
 #define WA_NO_SITES                      /* the runtime defines the functions the site macros wrap */
 #include "wasyncio.h"
+#include "../bindings/host.h"
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -300,6 +301,7 @@ static inline int wa__task_take_cancel(wa_task *t) { return t->must_cancel ? wa_
 /* Suspends the running task t: 0 once resumed, or WA_ESTACK / WA_ENOMEM.
  * Inline, so a waiting primitive adds no frame to what a suspension keeps. */
 static inline int wa__task_suspend(wa_task *t) {
+    if (wa__host_foreign_frames) return wa__suspend_error(t, WA_ENOSUSPEND);
     int rc = wa__switch_suspend(&t->stack);
     return rc ? wa__suspend_error(t, rc) : 0;
 }

@@ -156,6 +156,14 @@ static void report_deadlock(const wa__loop *loop) {
     wa__error(WA_EDEADLOCK, "%s", msg);
 }
 
+__attribute__((noinline, cold)) static int cannot_wait(int rc) {
+    if (rc == WA_ENOSUSPEND)
+        return wa__error(rc, "the loop must wait for its host's event loop but cannot from here: it was started "
+                             "from JS code other than wasyncio's driver, or from C called back by JS (run wa_run "
+                             "from main, or export the function and call it through load().run())");
+    return wa__error(rc, "the loop could not wait for its host");
+}
+
 /* What drive runs until: wa_loop_stop, or no task left (to close). */
 enum { UNTIL_STOPPED, UNTIL_IDLE };
 
@@ -171,14 +179,16 @@ static int drive(wa__loop *loop, int mode) {
                 return WA_EDEADLOCK;
             }
             uint64_t now = wa__now();
-            if (!next) wa__host_wait(-1);
-            else if (next->deadline > now) wa__host_wait((int64_t)(next->deadline - now));
+            int rc = !next ? wa__host_wait(-1) : next->deadline > now ? wa__host_wait((int64_t)(next->deadline - now)) : 0;
+            if (rc) return cannot_wait(rc);
             loop->last_host_yield = wa__now();
         } else if (batch_over(loop)) {
-            wa__host_wait(0);
+            int rc = wa__host_wait(0);
+            if (rc) return cannot_wait(rc);
             loop->last_host_yield = wa__now();
         } else if (wa__fd_watch_count) {
-            wa__host_wait(0);            /* busy rounds still look at the descriptors readers wait on */
+            int rc = wa__host_wait(0);   /* busy rounds still look at the descriptors readers wait on */
+            if (rc) return cannot_wait(rc);
         }
         run_once(loop);
         if (loop->stopping) {

@@ -118,6 +118,10 @@ __attribute__((noinline, cold)) int wa__cancel_delivered(wa_task *t) {
 /* Errors of the suspending paths, kept out of line: a varargs call would give
  * every frame on those paths a buffer, and suspended tasks keep their frames. */
 __attribute__((noinline, cold)) int wa__suspend_error(wa_task *t, int rc) {
+    if (rc == WA_ENOSUSPEND)
+        return wa__error(rc, "task '%s' cannot suspend here: JS called this C code back while the task was "
+                             "inside a call to JS, and Asyncify cannot unwind JS frames (await in C called from C, "
+                             "or return to the task first)", wa_task_name(t));
     if (rc == WA_ESTACK)
         return wa__error(rc, "task '%s': stack too deep to suspend (over %d bytes)", wa_task_name(t),
                          WA_STACK_LIMIT);

@@ -1,40 +1,41 @@
 #!/usr/bin/env bash
-# Installs what wasyncio needs to build and test, if it is missing:
-# Debian packages (Emscripten, Binaryen, clang-16 for wasm32-wasi, wabt, cmake,
-# Chromium for browser tests) and npm dependencies. Quick when everything is
-# present. Installing packages needs root.
+# Installs what wasyncio needs to build and test, where it can, and says what
+# is still missing where it cannot:
+#   - the toolchain (Emscripten, Binaryen, clang with WASI's libc and libc++,
+#     a C/C++ compiler, CMake, Chromium for the browser tests): with apt-get
+#     on Debian and Ubuntu, as root or with sudo that needs no password;
+#   - npm dependencies (undici, playwright-core), when absent.
+# Elsewhere it names each missing tool and the command for Debian/Ubuntu,
+# Fedora and macOS, and exits 0: tests that need a missing tool are skipped
+# by name. With WA_REQUIRE_TOOLS=1 (CI) a missing tool is an error.
+# Tools are found on PATH; WA_CC, WA_CXX, WA_CLANG, WA_WASI_SYSROOT, WA_EMCC,
+# WA_WASM_OPT and WA_CHROMIUM point at others (see bin/lib/tools.mjs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES="emscripten binaryen wasi-libc clang-16 lld-16 libclang-rt-16-dev-wasm32 wabt python3 gcc cmake chromium"
-missing=()
-have() { command -v "$1" >/dev/null 2>&1; }
-have emcc || missing+=(emscripten)
-have wasm-opt || missing+=(binaryen)
-have clang-16 || missing+=(clang-16)
-have wasm-ld-16 || missing+=(lld-16)
-have wasm2wat || missing+=(wabt)
-have python3 || missing+=(python3)
-have cc || missing+=(gcc)
-have cmake || missing+=(cmake)
-[ -x /usr/bin/chromium ] || missing+=(chromium)  # browser tests drive it with playwright-core
-[ -f /usr/include/wasm32-wasi/stdio.h ] || missing+=(wasi-libc)
-ls /usr/lib/llvm-16/lib/clang/16/lib/wasi/libclang_rt.builtins-wasm32.a >/dev/null 2>&1 || missing+=(libclang-rt-16-dev-wasm32)
+DEBIAN_PACKAGES="emscripten binaryen wasi-libc clang-16 lld-16 libclang-rt-16-dev-wasm32 libc++-16-dev-wasm32
+  libc++abi-16-dev-wasm32 python3 gcc g++ cmake chromium"
 
-if [ ${#missing[@]} -gt 0 ]; then
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "wasyncio needs: ${missing[*]}" >&2
-    echo "install them with: sudo apt-get install -y $PACKAGES" >&2
-    exit 1
+missing="$(node scripts/missing-tools.mjs)"
+if [ -n "$missing" ] && command -v apt-get >/dev/null 2>&1; then
+  sudo=""
+  if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo="sudo"; fi
+  if [ "$(id -u)" -eq 0 ] || [ -n "$sudo" ]; then
+    echo "setup: installing $(echo "$missing" | cut -f1 | tr '\n' ' ')" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get update -qq
+    # shellcheck disable=SC2086
+    $sudo apt-get install -y -qq $DEBIAN_PACKAGES >/dev/null
+    missing="$(node scripts/missing-tools.mjs)"
   fi
-  echo "setup: installing ${missing[*]}" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq $PACKAGES >/dev/null
+fi
+if [ -n "$missing" ]; then
+  echo "setup: these tools are missing; the tests that need them will be skipped:" >&2
+  echo "$missing" | sed 's/^\([^\t]*\)\t/  \1: /' >&2
+  if [ "${WA_REQUIRE_TOOLS:-0}" = 1 ]; then exit 1; fi
 fi
 
-# npm dependencies (undici for fetch in node, playwright-core for the browser
-# tests), when absent.
+# npm dependencies (undici for fetch in node, playwright-core for the browser tests).
 if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/undici ]; then
   npm ci --no-audit --no-fund >&2
 fi

@@ -8,10 +8,14 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, before } from 'node:test';
+import { testNeeding } from './lib/needs.mjs';
+import { tools } from '../bin/lib/tools.mjs';
 import { chromium } from 'playwright-core';
 import { ROOT } from '../bin/lib/compile.mjs';
 import { buildWebDemo } from '../web/build.mjs';
+
+const test = testNeeding('chromium', 'emcc', 'wasmOpt'); // skipped, by name, where one is missing
 
 const SHOT = path.join(ROOT, 'build/test-output/demo.png');
 const errors = [];                       // uncaught errors in the page
@@ -55,10 +59,11 @@ const tasksByName = (d) => new Map(d.tasks.filter((t) => t.created !== undefined
 const readDump = () => page.evaluate(() => window.demo.rt.dumpTasks());
 
 before(async () => {
+  if (test.skipped) return;
   buildWebDemo();
   server = await startServer();
   browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
+    executablePath: tools.chromium(),
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });

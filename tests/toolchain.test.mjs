@@ -7,6 +7,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { build, ROOT } from '../bin/lib/compile.mjs';
+import { parseModule } from '../bin/lib/wasm-module.mjs';
+import { tools } from '../bin/lib/tools.mjs';
+import { needs, needsTarget } from './lib/needs.mjs';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wasyncio-toolchain-'));
 process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -14,7 +17,7 @@ const BUSY = path.join(ROOT, 'tests/c/busy.c');
 
 for (const target of ['wasi', 'node']) {
   for (const opt of ['-O0', '-O2']) {
-    test(`${target} ${opt}: only code that can reach an await is instrumented`, () => {
+    test(`${target} ${opt}: only code that can reach an await is instrumented`, needsTarget(target), () => {
       const out = path.join(tmp, `busy-${target}${opt}${target === 'wasi' ? '.wasm' : '.mjs'}`);
       const { instrumented } = build([BUSY], out, target, { opt });
       for (const name of ['spin', 'busy', 'wa__task_entry', 'wa_yield']) assert.ok(instrumented.includes(name), `${name} missing from ${instrumented}`);
@@ -24,14 +27,14 @@ for (const target of ['wasi', 'node']) {
   }
 }
 
-test('node -O2 threads: the same functions are instrumented as without threads', () => {
+test('node -O2 threads: the same functions are instrumented as without threads', needsTarget('node'), () => {
   const plain = build([BUSY], path.join(tmp, 'busy-plain.mjs'), 'node', { opt: '-O2' }).instrumented;
   const threaded = build([BUSY], path.join(tmp, 'busy-threads.mjs'), 'node', { opt: '-O2', threads: true }).instrumented;
   // emscripten's runner of proxied calls must not drag blocking waits (malloc, printf) in.
   assert.deepEqual([...threaded].sort(), [...plain].sort());
 });
 
-test('node threads build: exits with main\'s code while pool threads sit idle', () => {
+test('node threads build: exits with main\'s code while pool threads sit idle', needsTarget('node'), () => {
   const src = path.join(tmp, 'leak.c');
   fs.writeFileSync(src, `#include "wasyncio.h"
 static int work(void *arg, intptr_t *result) { *result = (intptr_t)arg; return 0; }
@@ -54,15 +57,14 @@ int main(void) { return wa_executor_has_threads() && wa_run(amain, NULL) == 0 ? 
   assert.equal(r.status, 3, r.stderr);
 });
 
-test('a WASI build imports only wasi_snapshot_preview1', () => {
+test('a WASI build imports only wasi_snapshot_preview1', needsTarget('wasi'), () => {
   const out = path.join(tmp, 'busy-imports.wasm');
   build([BUSY], out, 'wasi', { opt: '-O2' });
-  const dump = execFileSync('wasm-objdump', ['-x', '-j', 'Import', out], { encoding: 'utf8' });
-  const modules = new Set([...dump.matchAll(/<- ([\w]+)\./g)].map((m) => m[1]));
+  const modules = new Set(parseModule(fs.readFileSync(out)).functions.filter((f) => f.imported).map((f) => f.module));
   assert.deepEqual([...modules], ['wasi_snapshot_preview1']);
 });
 
-test('wa-cc explains bad input', () => {
+test('wa-cc explains bad input', needs('cc', 'clang', 'wasiSysroot', 'wasmOpt'), () => {
   const cc = (...args) => spawnSync(process.execPath, [path.join(ROOT, 'bin/wa-cc'), ...args], { encoding: 'utf8' });
   let r = cc(BUSY, '-o', path.join(tmp, 'x'), '--target=mars');
   assert.equal(r.status, 1);
@@ -81,9 +83,99 @@ test('wa-cc explains bad input', () => {
   assert.match(r.stderr, /--threads is for the node and web targets/);
   assert.match(cc('--help').stdout, /--target=node\|web\|wasi\|native/);
   assert.match(cc('--help').stdout, /--threads/);
+  r = cc(path.join(tmp, 'notes.txt'), '-o', path.join(tmp, 'x'), '--target=native');
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /notes\.txt: not a C, C\+\+, assembly, object or archive file/);
+  r = cc(BUSY, '-o', path.join(tmp, 'x'), '--target=native', '-std=cobol');
+  assert.match(r.stderr, /unknown standard -std=cobol/);
+  r = cc(BUSY, '-o', path.join(tmp, 'x'), '--target=native', '--frobnicate');
+  assert.match(r.stderr, /unknown option --frobnicate/);
+  r = cc(BUSY, '-o', path.join(tmp, 'x'), '--target=native', '-I');
+  assert.match(r.stderr, /-I needs a value/);
+  // A tool that is not there is named, with how to install it, and nothing is written.
+  const out = path.join(tmp, 'no-tool.wasm');
+  r = spawnSync(process.execPath, [path.join(ROOT, 'bin/wa-cc'), BUSY, '-o', out, '--target=wasi'], { encoding: 'utf8', env: { ...process.env, WA_WASM_OPT: path.join(tmp, 'no-such-wasm-opt') } });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /WA_WASM_OPT=.*no-such-wasm-opt: no such program/);
+  assert.ok(!fs.existsSync(out), 'a half-built output was left behind');
 });
 
-test('node host: the JS event loop keeps running while C tasks are busy', async () => {
+const waccIn = (cwd, ...args) => spawnSync(process.execPath, [path.join(ROOT, 'bin/wa-cc'), ...args], { encoding: 'utf8', cwd });
+const wacc = (...args) => waccIn(tmp, ...args);
+
+for (const [compiler, name] of [['g++', 'g++'], ['clang++', 'clang++']]) {
+  test(`the header compiles as C++11, 14, 17 and 20 with ${name}, warnings as errors`, () => {
+    for (const std of ['c++11', 'c++14', 'c++17', 'c++20']) {
+      const r = spawnSync(compiler, [`-std=${std}`, '-Wall', '-Wextra', '-Werror', '-pedantic', '-fsyntax-only', '-x', 'c++', path.join(ROOT, 'include/wasyncio.h')], { encoding: 'utf8' });
+      if (r.error?.code === 'ENOENT' && process.env.WA_REQUIRE_TOOLS !== '1') return; // reported by needs below
+      assert.equal(r.status, 0, `${compiler} -std=${std}: ${r.stderr}`);
+    }
+  });
+}
+
+for (const target of ['native', 'wasi', 'node']) {
+  test(`${target}: wa-cc compiles with -c, links objects, an archive, several sources, C and C++ together`, needsTarget(target), () => {
+    const dir = fs.mkdtempSync(path.join(tmp, `multi-${target}-`));
+    fs.writeFileSync(path.join(dir, 'util.h'), '#ifdef __cplusplus\nextern "C"\n#endif\nint twice(int x);\n');
+    fs.writeFileSync(path.join(dir, 'util.c'), '#include "util.h"\nint twice(int x) { return x * FACTOR; }\n');
+    fs.writeFileSync(path.join(dir, 'extra.c'), 'int plus_one(int x) { return x + 1; }\n');
+    fs.writeFileSync(path.join(dir, 'main.cpp'), `#include "wasyncio.h"
+#include "util.h"
+#include <cstdio>
+#include <string>
+extern "C" int plus_one(int x);
+static int amain(void *) {
+    std::string s = "value";
+    if (int rc = wa_sleep(0.001)) return rc;
+    std::printf("%s %d\\n", s.c_str(), plus_one(twice(20)));
+    return 0;
+}
+int main() { return wa_run(amain, nullptr); }
+`);
+    const ext = target === 'wasi' ? '.wasm' : target === 'node' ? '.mjs' : '';
+    let r = waccIn(dir, '-c', 'util.c', '-DFACTOR=2', '-o', 'util.o', `--target=${target}`);
+    assert.equal(r.status, 0, r.stderr);
+    r = waccIn(dir, '-c', 'extra.c', `--target=${target}`); // -c without -o: extra.o in the working directory
+    assert.equal(r.status, 0, r.stderr);
+    const ar = spawnSync(tools.archiver(target), ['rcs', 'libextra.a', 'extra.o'], { encoding: 'utf8', cwd: dir });
+    assert.equal(ar.status, 0, ar.stderr);
+    r = waccIn(dir, 'main.cpp', 'util.o', '-I', '.', '-L.', '-lextra', '-std=c++20', '-g', '-o', `prog${ext}`, `--target=${target}`);
+    assert.equal(r.status, 0, r.stderr);
+    const prog = path.join(dir, `prog${ext}`);
+    const run = target === 'native' ? spawnSync(prog, { encoding: 'utf8' })
+      : target === 'wasi' ? spawnSync(process.execPath, [path.join(ROOT, 'bin/wa-run'), prog], { encoding: 'utf8' })
+      : spawnSync(process.execPath, [prog], { encoding: 'utf8' });
+    assert.equal(run.stdout, 'value 41\n', run.stderr);
+    assert.equal(run.status, 0);
+  });
+}
+
+for (const target of ['wasi', 'node']) {
+  test(`${target}: a function left off the Asyncify list fails the build, naming it`, needsTarget(target), () => {
+    const out = path.join(tmp, `dropped-${target}${target === 'wasi' ? '.wasm' : '.mjs'}`);
+    assert.throws(() => build([BUSY], out, target, { opt: '-O2', asyncifyDrop: ['spin'] }),
+      /can suspend but were not instrumented[^]*\bspin \(a suspension reaches it through spin -> wa_yield/);
+    assert.ok(!fs.existsSync(out), 'a half-built output was left behind');
+  });
+
+  test(`${target}: --print-asyncify lists each instrumented function and why`, needsTarget(target), () => {
+    const r = wacc(BUSY, '-o', path.join(tmp, `printed-${target}${target === 'wasi' ? '.wasm' : '.mjs'}`), `--target=${target}`, '--print-asyncify');
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^\d+ functions instrumented for Asyncify:/);
+    assert.match(r.stdout, /^spin +calls wa_yield$/m);
+    assert.match(r.stdout, /^wa__task_entry +calls through a function pointer of type \(i32\) -> \(i32\), which may be/m);
+    assert.match(r.stdout, /^switch_point +suspends here/m);
+  });
+}
+
+test('a C++ template task body is instrumented under its own name', needsTarget('wasi'), () => {
+  const { instrumented } = build([path.join(ROOT, 'tests/c/cxx_tasks.cpp')], path.join(tmp, 'cxx.wasm'), 'wasi', { opt: '-O2' });
+  // The linker names it as people read it; Binaryen gets a plain name for it.
+  assert.ok(instrumented.some((n) => /^int n::body<int>\(void\*\)$/.test(n)), instrumented.join('\n'));
+  assert.ok(instrumented.some((n) => /Sleeper::step\(int\)/.test(n)), instrumented.join('\n'));
+});
+
+test('node host: the JS event loop keeps running while C tasks are busy', needsTarget('node'), async () => {
   const out = path.join(tmp, 'busy-responsive.mjs');
   build([BUSY], out, 'node', { opt: '-O2' });
   const { runMain } = await import(path.join(tmp, 'busy-responsive.driver.mjs'));
@@ -103,7 +195,7 @@ test('node host: the JS event loop keeps running while C tasks are busy', async 
   assert.match(printed.join('\n'), /ok - two tasks yielding/);
 });
 
-test('CMake builds the native library, tests and examples, and ctest passes', () => {
+test('CMake builds the native library, tests and examples, and ctest passes', needs('cmake', 'cc', 'cxx'), () => {
   const dir = path.join(tmp, 'cmake');
   const sh = (cmd, args) => {
     const r = spawnSync(cmd, args, { encoding: 'utf8', cwd: ROOT });

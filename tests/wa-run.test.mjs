@@ -1,6 +1,8 @@
 // Tests for bin/wa-run (run as a child process, as users run it) and for runWasi.
-// Run: node --test tests/wa-run.test.mjs   (needs clang-16 and wasi-libc, see TOOLCHAIN.md)
-import { test, before, after } from 'node:test';
+// Run: node --test tests/wa-run.test.mjs   (needs clang and WASI's libc: see the README's toolchain section)
+import { before, after } from 'node:test';
+import { testNeeding } from './lib/needs.mjs';
+import { tools } from '../bin/lib/tools.mjs';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,21 +11,24 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runWasi, WasiLoadError } from '../bindings/wasi/runner.mjs';
 
+const test = testNeeding('clang', 'wasiSysroot', 'wasmOpt'); // skipped, by name, where one is missing
+
 const WA_RUN = fileURLToPath(new URL('../bin/wa-run', import.meta.url));
 const SOURCES = fileURLToPath(new URL('./wa-run/', import.meta.url));
-const CLANG = ['--target=wasm32-wasi', '--sysroot=/usr', '-isystem', '/usr/include/wasm32-wasi', '-O2'];
+const CLANG = () => [...tools.wasiSysroot().cflags, ...tools.wasiSysroot().ldflags.slice(2), '-O2']; // found on this machine
 
 let dir;
 const wasm = (name) => join(dir, `${name}.wasm`);
 
 // Every tests/wa-run/NAME.c becomes NAME.wasm in a fresh temp dir.
 before(() => {
+  if (test.skipped) return;
   dir = mkdtempSync(join(tmpdir(), 'wa-run-test-'));
   for (const file of readdirSync(SOURCES).filter((f) => f.endsWith('.c'))) {
     const name = file.slice(0, -2);
     // foreign.c keeps a non-WASI import on purpose, which the linker would reject.
     const extra = name === 'foreign' ? ['-Wl,--allow-undefined'] : [];
-    execFileSync('clang-16', [...CLANG, ...extra, join(SOURCES, file), '-o', wasm(name)]);
+    execFileSync(tools.clang(), [...CLANG(), ...extra, join(SOURCES, file), '-o', wasm(name)]);
   }
 });
 

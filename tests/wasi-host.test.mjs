@@ -1,7 +1,9 @@
 // Tests for WasiHost (bindings/wasi/wasi.mjs, wasi-fs.mjs): C programs from tests/wa-run/
 // run through bin/wa-run, and a few calls made directly on a bare memory.
-// Run: node --test tests/wasi-host.test.mjs   (needs clang-16 and wasi-libc, see TOOLCHAIN.md)
-import { test, before, after } from 'node:test';
+// Run: node --test tests/wasi-host.test.mjs   (needs clang and WASI's libc: see the README's toolchain section)
+import { before, after } from 'node:test';
+import { testNeeding } from './lib/needs.mjs';
+import { tools } from '../bin/lib/tools.mjs';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -10,18 +12,21 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WasiHost } from '../bindings/wasi/wasi.mjs';
 
+const test = testNeeding('clang', 'wasiSysroot', 'wasmOpt'); // skipped, by name, where one is missing
+
 const WA_RUN = fileURLToPath(new URL('../bin/wa-run', import.meta.url));
 const SOURCES = fileURLToPath(new URL('./wa-run/', import.meta.url));
-const CLANG = ['--target=wasm32-wasi', '--sysroot=/usr', '-isystem', '/usr/include/wasm32-wasi', '-O2'];
+const CLANG = () => [...tools.wasiSysroot().cflags, ...tools.wasiSysroot().ldflags.slice(2), '-O2']; // found on this machine
 const PROGRAMS = ['grow', 'files', 'escape', 'clock', 'stdio'];
 
 let dir;
 const wasm = (name) => join(dir, `${name}.wasm`);
 
 before(() => {
+  if (test.skipped) return;
   dir = mkdtempSync(join(tmpdir(), 'wasi-host-test-'));
   for (const name of PROGRAMS) {
-    execFileSync('clang-16', [...CLANG, join(SOURCES, `${name}.c`), '-o', wasm(name)]);
+    execFileSync(tools.clang(), [...CLANG(), join(SOURCES, `${name}.c`), '-o', wasm(name)]);
   }
 });
 

@@ -1,9 +1,10 @@
-// Builds a C program against the wasyncio runtime for one target:
-//   native  an executable (cc)
-//   wasi    a WASI preview1 module (clang-16 --target=wasm32-wasi + wasm-opt --asyncify)
+// Builds C and C++ programs against the wasyncio runtime for one target:
+//   native  an executable (cc / c++)
+//   wasi    a WASI preview1 module (clang --target=wasm32-wasi + wasm-opt --asyncify)
 //   node    a node launcher + emscripten module (emcc + wasm-opt --asyncify)
 //   web     an ES module for browsers (emcc + wasm-opt --asyncify)
-// Asyncify runs after linking, on the exact call graph (asyncify-list.mjs).
+// Asyncify runs after linking, on the exact call graph, and is checked
+// (asyncify.mjs). Tools are found by tools.mjs.
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -11,7 +12,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { asyncifyList, readWat } from './asyncify-list.mjs';
+import { AsyncifyError, instrument } from './asyncify.mjs';
+import { ToolError, tools } from './tools.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const R = (p) => path.join(ROOT, p);
@@ -25,11 +27,20 @@ const SOURCES = {
   node: [...WASM_CORE, ...JS_HOST],
   web: [...WASM_CORE, ...JS_HOST],
 };
-const WARN = ['-std=c11', '-Wall', '-Wextra', '-Werror'];
+const TARGETS = Object.keys(SOURCES);
+const RUNTIME_WARN = ['-std=c11', '-Wall', '-Wextra', '-Werror'];
 const OPT_LEVELS = new Set(['-O0', '-O1', '-O2', '-O3', '-Os', '-Oz']);
-const WASI_LD = ['--target=wasm32-wasi', '--sysroot=/usr'];
-const WASI_CC = [...WASI_LD, '-isystem', '/usr/include/wasm32-wasi'];
-const JS_EXPORTS = ['_main', '_malloc', '_free', '_fflush', '_wa__js_unwound', '_wa__js_wait_ms', '_wa__js_rewind', '_wa_dump_tasks'];
+const JS_EXPORTS = ['_main', '_malloc', '_free', '_fflush', '_wa__js_unwound', '_wa__js_wait_ms', '_wa__js_rewind', '_wa__js_foreign_frames', '_wa_dump_tasks'];
+
+/** What a file is, from its name. */
+export function kindOf(file) {
+  if (/\.c$/.test(file)) return 'c';
+  if (/\.(cpp|cc|cxx|c\+\+|C)$/.test(file)) return 'c++';
+  if (/\.[sS]$/.test(file)) return 'asm';
+  if (/\.(o|obj)$/.test(file)) return 'object';
+  if (/\.a$/.test(file)) return 'archive';
+  return null;
+}
 
 export class BuildError extends Error {}
 
@@ -37,80 +48,157 @@ function run(cmd, args, env) {
   try {
     return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   } catch (e) {
-    if (e.code === 'ENOENT') throw new BuildError(`${cmd} not found: run "npm run setup" to install the toolchain`);
-    throw new BuildError(`${cmd} failed:\n${e.stderr || e.message}`);
+    if (e.code === 'ENOENT') throw new BuildError(`${cmd} not found`);
+    throw new BuildError(`${path.basename(cmd)} failed:\n${e.stderr || e.message}`);
   }
 }
 
-/** Instruments wasmPath in place with Asyncify and optimises it. */
-function asyncify(wasmPath, opt, features = []) {
-  const names = asyncifyList(readWat(wasmPath));
-  const listFile = `${wasmPath}.asyncify-list`;
-  fs.writeFileSync(listFile, names.join(','));
-  const args = [wasmPath, ...features, '--asyncify', `--pass-arg=asyncify-onlylist@@${listFile}`];
-  if (opt !== '-O0') args.push(opt);
-  const out = run('wasm-opt', [...args, '-o', wasmPath]);
-  fs.rmSync(listFile);
-  // A name the pass cannot find means something would not suspend: fail now.
-  if (/non-existing function name/.test(out)) throw new BuildError(`asyncify: ${out.trim()}`);
-  return names;
+/** Instruments wasmPath with Asyncify; BuildError on any doubt. */
+function asyncify(wasmPath, opt, o, features = []) {
+  try {
+    const { instrumented, report } = instrument(wasmPath, opt, { features, drop: o.asyncifyDrop ?? [] });
+    if (o.printAsyncify) o.printAsyncify(report, instrumented);
+    return instrumented;
+  } catch (e) {
+    if (e instanceof AsyncifyError) throw new BuildError(`asyncify: ${e.message}`);
+    throw e;
+  }
 }
 
 /**
- * Builds `inputs` (C files) into `output` for `target`.
- * options: { opt: '-O2', cflags: [], sanitize: false, threads: false }
+ * Builds `inputs` (C, C++ and assembly sources, objects, archives) into
+ * `output` for `target`, or with compileOnly each source into an object.
+ * options: {
+ *   opt: '-O2', cflags: [] (-I -D -U -f -W -g, for the program's sources),
+ *   ldflags: [] (-L -l -Wl,), std: 'c11' (C), cxxstd: 'c++17' (C++),
+ *   sanitize: false, threads: false, compileOnly: false,
+ *   printAsyncify: (report, names) => {} (called with the instrumented list),
+ * }
  * Returns { output, files: [every file written], instrumented: [function names] }.
+ * On failure nothing is left half-written.
  */
-export function build(inputs, output, target, { opt = '-O2', cflags = [], sanitize = false, threads = false } = {}) {
-  if (!SOURCES[target]) throw new BuildError(`unknown target "${target}" (native, wasi, node or web)`);
-  if (!OPT_LEVELS.has(opt)) throw new BuildError(`unknown optimisation level "${opt}"`);
+export function build(inputs, output, target, options = {}) {
+  const o = { opt: '-O2', cflags: [], ldflags: [], std: 'c11', cxxstd: 'c++17', sanitize: false, threads: false, compileOnly: false, ...options };
+  if (!SOURCES[target]) throw new BuildError(`unknown target "${target}" (${TARGETS.join(', ')})`);
+  if (!OPT_LEVELS.has(o.opt)) throw new BuildError(`unknown optimisation level "${o.opt}"`);
   if (!inputs.length) throw new BuildError('no input files');
-  for (const f of inputs) if (!fs.existsSync(f)) throw new BuildError(`${f}: no such file`);
-  if (sanitize && target !== 'native') throw new BuildError('--sanitize is for the native target');
-  if (threads && target !== 'node' && target !== 'web') throw new BuildError('--threads is for the node and web targets (native builds always have threads; WASI has none)');
-  fs.mkdirSync(path.dirname(path.resolve(output)), { recursive: true });
-  const common = [...WARN, opt, `-I${R('include')}`, ...cflags, ...(threads ? ['-pthread'] : [])];
-
-  if (target === 'native') {
-    // The runtime is a library: it is built optimised even for a -O0 program
-    // (a -O0 runtime nearly doubles the stack each suspended task keeps).
-    const san = sanitize ? ['-g', '-fsanitize=address,undefined', '-fno-sanitize-recover=undefined', '--param=asan-use-after-return=0'] : [];
-    const runtimeFlags = [...WARN, sanitize ? '-O1' : '-O2', `-I${R('include')}`, ...cflags, ...san];
-    const objects = runtimeObjects(nativeCompiler, target, runtimeFlags);
-    run('cc', [...common, ...san, '-pthread', ...inputs, ...objects, '-lm', '-o', output]);
-    return { output, files: [output], instrumented: [] };
+  for (const f of inputs) {
+    if (!kindOf(f)) throw new BuildError(`${f}: not a C, C++, assembly, object or archive file (.c .cpp .cc .cxx .s .o .a)`);
+    if (!fs.existsSync(f)) throw new BuildError(`${f}: no such file`);
   }
+  if (o.sanitize && target !== 'native') throw new BuildError('--sanitize is for the native target');
+  if (o.threads && target !== 'node' && target !== 'web') throw new BuildError('--threads is for the node and web targets (native builds always have threads; WASI has none)');
+  try {
+    const toolchain = toolchainFor(target, o);
+    if (o.compileOnly) return compileOnly(toolchain, inputs, output, o);
+    fs.mkdirSync(path.dirname(path.resolve(output)), { recursive: true });
+    const written = target === 'node' || target === 'web' ? jsFiles(output, o.threads) : [output];
+    try {
+      return link(toolchain, inputs, output, target, o);
+    } catch (e) {
+      for (const f of written) fs.rmSync(f, { force: true });
+      throw e;
+    }
+  } catch (e) {
+    if (e instanceof ToolError) throw new BuildError(e.message);
+    throw e;
+  }
+}
 
+// The compilers of a target: { cc(src, obj, flags), flags for C, C++ and the runtime, link }.
+function toolchainFor(target, o) {
+  const include = `-I${R('include')}`;
+  const defines = o.cflags.filter((f) => /^-[DU]/.test(f)); // the runtime sees the program's defines (fault injection)
+  const san = o.sanitize ? ['-g', '-fsanitize=address,undefined', '-fno-sanitize-recover=undefined', '--param=asan-use-after-return=0'] : [];
+  const threads = o.threads ? ['-pthread'] : [];
+  const user = [o.opt, include, ...o.cflags, ...san, ...threads];
+  if (target === 'native') {
+    const cc = tools.cc(), cxx = tools.cxx();
+    return {
+      compile: (lang) => (lang === 'c++' ? cxx : cc),
+      lang: { c: [`-std=${o.std}`, ...user], 'c++': [`-std=${o.cxxstd}`, ...user], asm: [o.opt] },
+      // The runtime is a library: it is built optimised even for a -O0 program
+      // (a -O0 runtime nearly doubles the stack each suspended task keeps).
+      runtime: [...RUNTIME_WARN, o.sanitize ? '-O1' : '-O2', include, ...defines, ...san],
+      linker: (cxxLink) => (cxxLink ? cxx : cc),
+      link: [...san, '-pthread'],
+      libs: ['-lm'],
+    };
+  }
+  if (target === 'wasi') {
+    const clang = tools.clang(), sys = tools.wasiSysroot();
+    return {
+      compile: (lang) => clang,
+      lang: {
+        c: [...sys.cflags, `-std=${o.std}`, ...user],
+        // WASI's libc++ is built without exceptions.
+        get 'c++'() { return ['--driver-mode=g++', ...sys.cflags.slice(0, 2), ...tools.wasiCxx(), ...sys.cflags.slice(2), `-std=${o.cxxstd}`, '-fno-exceptions', ...user]; }, // libc++'s headers before libc's
+        asm: [...sys.cflags],
+      },
+      runtime: [...sys.cflags, ...RUNTIME_WARN, o.opt, include, ...defines],
+      linker: () => clang,
+      link: sys.ldflags,
+      cxxLink: ['--driver-mode=g++'],
+      libs: ['-lm'],
+    };
+  }
+  const emcc = tools.emcc(), emxx = tools.emxx();
+  return {
+    compile: (lang) => (lang === 'c++' ? emxx : emcc),
+    lang: { c: [`-std=${o.std}`, ...user], 'c++': [`-std=${o.cxxstd}`, ...user], asm: [] },
+    runtime: [...RUNTIME_WARN, o.opt, include, ...defines, ...threads],
+    linker: (cxxLink) => (cxxLink ? emxx : emcc),
+    env: tools.emccEnv(),
+  };
+}
+
+function compileSource(tc, src, obj, extra = []) {
+  const lang = kindOf(src);
+  run(tc.compile(lang), [...tc.lang[lang], ...extra, '-c', src, '-o', obj], tc.env);
+}
+
+function compileOnly(tc, inputs, output, o) {
+  const sources = inputs.filter((f) => ['c', 'c++', 'asm'].includes(kindOf(f)));
+  if (sources.length !== inputs.length) throw new BuildError('-c compiles sources: objects and archives are for linking');
+  if (output && sources.length > 1) throw new BuildError('-c with -o takes one source');
+  const files = sources.map((src) => {
+    const obj = output ?? path.basename(src).replace(/\.[^.]+$/, '.o');
+    fs.mkdirSync(path.dirname(path.resolve(obj)), { recursive: true });
+    compileSource(tc, src, obj);
+    return obj;
+  });
+  return { output: files[0], files, instrumented: [] };
+}
+
+function link(tc, inputs, output, target, o) {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'wa-cc-'));
   try {
-    const compiler = target === 'wasi' ? wasiCompiler : emccCompiler;
-    const objects = [...compileAll(compiler, inputs, common, work), ...runtimeObjects(compiler, target, common)];
+    const objects = inputs.map((f, i) => {
+      if (kindOf(f) === 'object' || kindOf(f) === 'archive') return f;
+      const obj = path.join(work, `${i}-${path.basename(f)}.o`);
+      compileSource(tc, f, obj);
+      return obj;
+    });
+    const cxxLink = inputs.some((f) => kindOf(f) === 'c++') || o.ldflags.some((f) => /^-l(stdc|c)\+\+$/.test(f));
+    const runtime = runtimeObjects(tc, target);
+    if (target === 'native') {
+      run(tc.linker(cxxLink), [o.opt, ...tc.link, ...objects, ...runtime, ...o.ldflags, ...tc.libs, '-o', output]);
+      return { output, files: [output], instrumented: [] };
+    }
     if (target === 'wasi') {
       // Link without a level: clang would run wasm-opt, inlining before Asyncify.
-      run('clang-16', [...WASI_LD, ...objects, '-lm', '-o', output]);
-      return { output, files: [output], instrumented: asyncify(output, opt) };
+      run(tc.linker(), [...tc.link, ...(cxxLink ? tc.cxxLink : []), ...objects, ...runtime, ...o.ldflags, ...tc.libs, '-o', output]);
+      return { output, files: [output], instrumented: asyncify(output, o.opt, o) };
     }
-    return linkJs(objects, output, target, opt, threads);
+    return linkJs(tc, [...objects, ...runtime], output, target, o, cxxLink);
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
 }
 
-const nativeCompiler = (src, obj, flags) => run('cc', [...flags, '-c', src, '-o', obj]);
-const wasiCompiler = (src, obj, flags) => run('clang-16', [...WASI_CC, ...flags, '-c', src, '-o', obj]);
-const emccCompiler = (src, obj, flags) => run('emcc', [...flags, '-c', src, '-o', obj], { NODE_PATH: '/usr/share/nodejs' });
-
-function compileAll(compiler, sources, flags, dir) {
-  return sources.map((src, i) => {
-    const obj = path.join(dir, `${i}-${path.basename(src)}.o`);
-    compiler(src, obj, src.endsWith('.s') ? [] : flags); // the C flags would trip -Werror on .s
-    return obj;
-  });
-}
-
 // The runtime's objects, compiled once per target, flags and source contents.
-function runtimeObjects(compiler, target, flags) {
-  const hash = crypto.createHash('sha256').update(JSON.stringify([target, flags]));
+function runtimeObjects(tc, target) {
+  const hash = crypto.createHash('sha256').update(JSON.stringify([target, tc.runtime, tc.compile('c')]));
   for (const src of SOURCES[target]) hash.update(fs.readFileSync(src));
   for (const h of fs.readdirSync(R('runtime')).filter((f) => f.endsWith('.h'))) hash.update(fs.readFileSync(R(`runtime/${h}`)));
   hash.update(fs.readFileSync(R('include/wasyncio.h'))).update(fs.readFileSync(R('bindings/host.h')));
@@ -119,7 +207,11 @@ function runtimeObjects(compiler, target, flags) {
   if (!fs.existsSync(done)) {
     const tmp = `${dir}.${process.pid}.tmp`;
     fs.mkdirSync(tmp, { recursive: true });
-    compileAll(compiler, SOURCES[target], flags, tmp);
+    SOURCES[target].forEach((src, i) => {
+      const obj = path.join(tmp, `${String(i).padStart(2, '0')}-${path.basename(src)}.o`);
+      // The C flags would trip -Werror on .s
+      run(tc.compile('c'), [...(src.endsWith('.s') ? tc.lang.asm : tc.runtime), '-c', src, '-o', obj], tc.env);
+    });
     fs.writeFileSync(path.join(tmp, 'complete'), '');
     try {
       fs.renameSync(tmp, dir);
@@ -134,6 +226,12 @@ function cacheDir() {
   return process.env.WASYNCIO_CACHE || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'wasyncio');
 }
 
+// The files a node or web build writes beside OUT.
+function jsFiles(output, threads) {
+  const base = output.replace(/\.(mjs|js)$/, '');
+  return [output, ...['core.mjs', 'core.wasm', 'driver.mjs', 'bridge.mjs', 'fetch.mjs', ...(threads ? ['core.worker.js'] : [])].map((s) => `${base}.${s}`)];
+}
+
 // Threads builds: shared memory, a worker script beside the core, and a pool
 // of workers loaded before main (each costs ~90 ms and ~9 MB in node, hence
 // the cap). STRICT=2 makes pthread_create fail when the pool is used up (an
@@ -143,7 +241,8 @@ const THREADS_LINK = ['-pthread', '-sPTHREAD_POOL_SIZE=Math.min(navigator.hardwa
   '--js-library', R('bindings/js/library_wasyncio_threads.js')];
 const THREADS_FEATURES = ['--enable-threads', '--enable-bulk-memory'];
 
-function linkJs(objects, output, target, opt, threads) {
+function linkJs(tc, objects, output, target, o, cxxLink) {
+  const { opt, threads } = o;
   const base = output.replace(/\.(mjs|js)$/, '');
   const core = `${base}.core.mjs`;
   const args = [
@@ -162,12 +261,12 @@ function linkJs(objects, output, target, opt, threads) {
     `-sEXPORTED_FUNCTIONS=${JS_EXPORTS.join(',')}`,
     '-Wno-undefined', // a library has no main: load() serves its exported functions instead
     '-sEXPORTED_RUNTIME_METHODS=ENV', // the driver fills it from the host environment
+    ...o.ldflags,
     '-o', core,
   ];
-  // Debian splits emscripten's JS dependencies (acorn) out to /usr/share/nodejs.
-  run('emcc', args, { NODE_PATH: '/usr/share/nodejs' });
+  run(tc.linker(cxxLink), args, tc.env);
   const wasm = `${base}.core.wasm`;
-  const instrumented = asyncify(wasm, opt, threads ? THREADS_FEATURES : []);
+  const instrumented = asyncify(wasm, opt, o, threads ? THREADS_FEATURES : []);
   const driver = `${base}.driver.mjs`;
   fs.copyFileSync(R('bindings/js/driver.mjs'), driver);
   const beside = ['bridge', 'fetch'].map((name) => { // the driver loads them from beside itself

@@ -40,20 +40,99 @@ function allocArgs(mod, args) {
   return { argc: strings.length, argv, free: () => [...strings, argv].forEach((p) => mod._free(p)) };
 }
 
-/** Calls entry() until it returns without having unwound to wait, waiting
- *  in between; resolves with what it returned. */
+/** Calls entry(exports) until it returns without having unwound to wait,
+ *  waiting in between; resolves with what it returned. The driver's own
+ *  calls use the module's exports as they are (see guard below). */
 async function drive(mod, entry) {
   const wakeSignal = { wake: () => {} };
+  const raw = mod.wasyncioExports;
   mod.wasyncioWake = () => wakeSignal.wake(); // host completions and calls from JS end a wait
   for (;;) {
-    const code = entry();
-    if (!mod._wa__js_unwound()) {
-      mod._fflush(0);
+    let code;
+    try {
+      code = entry(raw);
+    } catch (e) {
+      throw explainTrap(e, raw);
+    }
+    if (!raw.wa__js_unwound()) {
+      raw.fflush(0);
       return code;
     }
-    await wait(mod._wa__js_wait_ms(), wakeSignal);
-    mod._wa__js_rewind();
+    await wait(raw.wa__js_wait_ms(), wakeSignal);
+    raw.wa__js_rewind();
   }
+}
+
+// A trap while C unwinds or rewinds says nothing by itself: name the cause.
+function explainTrap(e, raw) {
+  const state = raw.asyncify_get_state?.() ?? 0;
+  if (state === 0 || !(e instanceof WebAssembly.RuntimeError || e instanceof RangeError)) return e;
+  const what = state === 1 ? 'suspending' : 'resuming';
+  const err = new WebAssembly.RuntimeError(`${e.message} while ${what} the C stack: a frame on it was not instrumented ` +
+    `for Asyncify (a call through JS, or code the build could not see), or it was too deep to keep`);
+  err.cause = e;
+  return err;
+}
+
+// Asyncify cannot unwind JS frames. The module counts them in
+// wa__host_foreign_frames: each call C makes into JS and each call JS makes
+// into C (but the driver's own) adds one while it runs, so a task refuses to
+// suspend with JS beneath it (WA_ENOSUSPEND) and the loop refuses to wait.
+// After each call from JS the Asyncify state must be normal again; if not,
+// C unwound into JS anyway, and we stop with an error saying so.
+const LEAF_IMPORTS = new Set(['wa__js_now', 'wa__js_release', 'emscripten_get_now', 'emscripten_memcpy_big', 'fd_write', 'fd_seek', 'fd_close', 'clock_time_get']);
+const UNGUARDED_EXPORTS = /^(asyncify_|stack|emscripten_stack_|__|malloc$|free$|fflush$|wa__js_(unwound|wait_ms|rewind|foreign_frames)$)/;
+
+function guard(info) {
+  let cell = -1, memory = null, view = null;
+  const frames = () => {
+    if (view === null || view.buffer !== memory.buffer) view = new Int32Array(memory.buffer);
+    return view;
+  };
+  const imports = {};
+  for (const [module, fields] of Object.entries(info)) {
+    imports[module] = { ...fields };
+    for (const [name, fn] of Object.entries(fields)) {
+      if (typeof fn !== 'function' || LEAF_IMPORTS.has(name)) continue;
+      imports[module][name] = (...args) => {
+        if (cell < 0) return fn(...args);
+        frames()[cell]++;
+        try {
+          return fn(...args);
+        } finally {
+          frames()[cell]--;
+        }
+      };
+    }
+  }
+  const exportsOf = (raw) => {
+    // Exported, or imported in threads builds (shared memory).
+    memory = raw.memory ?? Object.values(info).flatMap(Object.values).find((v) => v instanceof WebAssembly.Memory);
+    cell = raw.wa__js_foreign_frames() >> 2;
+    const guarded = {};
+    for (const [name, fn] of Object.entries(raw)) {
+      if (typeof fn !== 'function' || UNGUARDED_EXPORTS.test(name)) {
+        guarded[name] = fn;
+        continue;
+      }
+      guarded[name] = (...args) => {
+        frames()[cell]++;
+        let result;
+        try {
+          result = fn(...args);
+        } finally {
+          frames()[cell]--;
+        }
+        if (raw.asyncify_get_state() !== 0) {
+          throw new Error(`wasyncio: ${name}() was called from JS and tried to suspend: C called from JS outside ` +
+            'wasyncio\'s driver cannot await or run a loop; export it with WA_JS_EXPORT and call it through load().run()');
+        }
+        return result;
+      };
+    }
+    return guarded;
+  };
+  return { imports, exportsOf };
 }
 
 /** Runs main(args) to completion; resolves with its exit code. */
@@ -61,7 +140,7 @@ export async function runMain(mod, args) {
   if (!mod._main) throw new Error('this module has no main(): load() it and run() the functions it exports');
   const { argc, argv, free } = allocArgs(mod, args);
   try {
-    return await drive(mod, () => mod._main(argc, argv));
+    return await drive(mod, (raw) => raw.main(argc, argv));
   } finally {
     free();
   }
@@ -77,7 +156,25 @@ async function instantiate(coreUrl, options, imports) {
     const fs = await import('node:fs'); // node's fetch cannot read files: hand the binary over
     options = { ...options, wasmBinary: fs.readFileSync(new URL(coreUrl.replace(/\.mjs$/, '.wasm'))) };
   }
-  const mod = await factory(options);
+  // Instantiate it ourselves, to guard the calls between JS and C.
+  const wasmUrl = coreUrl.replace(/\.mjs$/, '.wasm');
+  let failed, raw;
+  const instantiateFailed = new Promise((_, reject) => (failed = reject));
+  options = {
+    ...options,
+    instantiateWasm(info, receive) {
+      const { imports, exportsOf } = guard(info);
+      (async () => {
+        const bytes = options.wasmBinary ?? (await (await fetch(wasmUrl)).arrayBuffer());
+        const { instance, module } = await WebAssembly.instantiate(bytes, imports);
+        raw = instance.exports;
+        receive({ exports: exportsOf(instance.exports) }, module);
+      })().catch(failed);
+      return {};
+    },
+  };
+  const mod = await Promise.race([factory(options), instantiateFailed]);
+  mod.wasyncioExports = raw;
   const beside = (name) => import(import.meta.url.replace(/driver\.mjs$/, name));
   const [{ installBridge }, { installFetch }] = await Promise.all([beside('bridge.mjs'), beside('fetch.mjs')]);
   mod.wasyncioRun = installBridge(mod, imports);
@@ -155,7 +252,7 @@ export async function runWeb(coreUrl, args, { print = console.log, printErr = co
 export async function load(coreUrl, { print = console.log, printErr = console.error, imports } = {}, { threads = false } = {}) {
   checkIsolation(threads);
   const mod = await instantiate(coreUrl, { print, printErr }, imports);
-  const serving = drive(mod, () => mod._wa__js_serve());
+  const serving = drive(mod, (raw) => raw.wa__js_serve());
   return {
     /** Runs the exported C function name(...args) as a task; an AbortSignal
      *  as the last argument cancels it. Resolves with its result. */

@@ -5,9 +5,11 @@
  * function, which then returns as if it had slept. See driver.mjs. */
 #include "../host.h"
 #include "../../runtime/asyncify.h"
+#include "wasyncio.h"
 
 #include <emscripten.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #ifdef __EMSCRIPTEN_PTHREADS__
 #include <emscripten/threading.h>
@@ -28,32 +30,48 @@ const int wa__host_watches_fds = 0;      /* C's descriptors here are emscripten'
 
 enum { RUNNING, UNWINDING, WAITING, REWINDING };
 
+/* Unwinding main..wa_run keeps each frame's locals here while the driver
+ * waits. 1 MiB: V8's own stack (about as big) overflows before it would. */
+#define OUTER_SIZE (1024 * 1024)
+
 static struct {
     char *current, *end;                 /* asyncify's cursor; the layout it expects */
-    char buffer[16384];                  /* frames of main..wa_run: shallow */
+    char *buffer;                        /* OUTER_SIZE bytes, from the first wait on */
     int state;
     double wait_ms;                      /* what the driver should wait for */
-} outer = {.current = 0};
+} outer;
+
+/* Counted by the driver (driver.mjs) around every call into JS from C and
+ * every call into C from JS other than its own calls of main and of the
+ * serving loop: nonzero means JS frames lie below the running C code. */
+int wa__host_foreign_frames;
+
+EMSCRIPTEN_KEEPALIVE int *wa__js_foreign_frames(void) { return &wa__host_foreign_frames; }
 
 uint64_t wa__host_now(void) { return (uint64_t)(wa__js_now() * 1e6); }
 
-void wa__host_wait(int64_t timeout_ns) {
+int wa__host_wait(int64_t timeout_ns) {
     if (outer.state == REWINDING) {
         wa__stop_rewind();
         outer.state = RUNNING;
 #ifdef __EMSCRIPTEN_PTHREADS__
         (void)atomic_exchange(&wake_pending, 0);  /* acquires what wakers pushed: the loop reads it next */
 #endif
-        return;
+        return 0;
     }
 #ifdef __EMSCRIPTEN_PTHREADS__
-    if (timeout_ns != 0 && atomic_exchange(&wake_pending, 0)) return;  /* a yield (0) still yields */
+    if (timeout_ns != 0 && atomic_exchange(&wake_pending, 0)) return 0;  /* a yield (0) still yields */
 #endif
+    /* Only the driver can wait: unwinding into any other JS caller would hand
+     * it a half-finished call. */
+    if (wa__host_foreign_frames) return WA_ENOSUSPEND;
+    if (!outer.buffer && !(outer.buffer = malloc(OUTER_SIZE))) return WA_ENOMEM;
     outer.wait_ms = timeout_ns < 0 ? -1.0 : (double)timeout_ns / 1e6;
     outer.current = outer.buffer;
-    outer.end = outer.buffer + sizeof outer.buffer;
+    outer.end = outer.buffer + OUTER_SIZE;
     outer.state = UNWINDING;
     wa__start_unwind(&outer);
+    return 0;
 }
 
 /* Called by the driver after main returned: 1 if it only unwound to wait. */

@@ -34,11 +34,13 @@ static void make_pipe(void) {
 
 enum { SMALL = 16 };                     /* descriptors polled from the stack; more from the heap */
 
-void wa__host_wait(int64_t timeout_ns) {
+int wa__host_foreign_frames = 0;          /* C is never called back from another language here */
+
+int wa__host_wait(int64_t timeout_ns) {
     pthread_once(&pipe_made, make_pipe);
     size_t n = 1 + wa__fd_watch_count;
     struct pollfd small[SMALL], *fds = n <= SMALL ? small : calloc(n, sizeof *fds);
-    if (!fds) return;                    /* out of memory: a zero wait, the loop comes back */
+    if (!fds) return 0;                    /* out of memory: a zero wait, the loop comes back */
     fds[0] = (struct pollfd){wake_pipe[0], POLLIN, 0};
     for (size_t i = 0; i < wa__fd_watch_count; i++) fds[i + 1] = (struct pollfd){wa__fd_watches[i].fd, POLLIN, 0};
     struct timespec ts = {(time_t)(timeout_ns / 1000000000), (long)(timeout_ns % 1000000000)};
@@ -53,6 +55,7 @@ void wa__host_wait(int64_t timeout_ns) {
             if (fds[i + 1].revents) wa__fd_watches[i].ready = 1;  /* readable, at its end, or failed */
     }
     if (fds != small) free(fds);
+    return 0;
 }
 
 void wa__host_wake(void) {

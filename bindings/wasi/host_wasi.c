@@ -16,9 +16,11 @@ uint64_t wa__host_now(void) {
 
 enum { SMALL = 16 };                     /* subscriptions kept on the stack; more go to the heap */
 
-void wa__host_wait(int64_t timeout_ns) {
+int wa__host_foreign_frames = 0;          /* C is never called back from another language here */
+
+int wa__host_wait(int64_t timeout_ns) {
     size_t n = wa__fd_watch_count + (timeout_ns >= 0);
-    if (n == 0) return;                  /* nothing to wait for: the loop reports the deadlock */
+    if (n == 0) return 0;                  /* nothing to wait for: the loop reports the deadlock */
     __wasi_subscription_t small_subs[SMALL];
     __wasi_event_t small_events[SMALL];
     __wasi_subscription_t *subs = n <= SMALL ? small_subs : calloc(n, sizeof *subs);
@@ -26,7 +28,7 @@ void wa__host_wait(int64_t timeout_ns) {
     if (!subs || !events) {              /* out of memory: a zero wait, the loop comes back */
         if (subs != small_subs) free(subs);
         if (events != small_events) free(events);
-        return;
+        return 0;
     }
     for (size_t i = 0; i < wa__fd_watch_count; i++) {
         subs[i] = (__wasi_subscription_t){0};
@@ -53,6 +55,7 @@ void wa__host_wait(int64_t timeout_ns) {
     }
     if (subs != small_subs) free(subs);
     if (events != small_events) free(events);
+    return 0;
 }
 
 void wa__host_wake(void) {}              /* no threads on WASI: nothing else runs to wake us */

@@ -91,7 +91,7 @@ static int finished_just_before_the_timeout(void *arg) {
     return 0;
 }
 
-static wa_as_completed *shared_it;
+static wa_as_completed_iter *shared_it;
 static wa_task *slow[2];
 
 static int iterator_task(void *arg) {
@@ -166,6 +166,7 @@ static int futures_and_misuse(void *arg) {
 }
 
 int main(void) {
+    check_plan(6);
     wa_task *none[1] = {NULL};
     CHECK(wa_as_completed(none, 1, WA_FOREVER) == NULL);  /* no running loop */
     run_case("awaitables come in finishing order", in_finishing_order, NULL, 0);

@@ -33,6 +33,7 @@ static int busy(void *arg) {
 }
 
 int main(int argc, char **argv) {
+    check_plan(1);
     static double seconds;
     seconds = argc > 1 ? atof(argv[1]) : 0.3;
     run_case("two tasks yielding to each other for a while", busy, &seconds, 0);

@@ -142,6 +142,7 @@ static int cancel_after_wakeup(void *arg) {
 }
 
 int main(void) {
+    check_plan(7);
     run_case("cancel wakes a sleeping task at its await and lets it clean up", cancel_at_sleep, NULL, 0);
     run_case("a task cancelled before it starts never runs", cancel_before_start, NULL, 0);
     run_case("cancelling a task cancels the task it awaits", cancel_passes_to_awaited, NULL, 0);

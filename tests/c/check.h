@@ -1,6 +1,7 @@
 /* Minimal checks for the C test programs. Each case runs in its own wa_run
  * and prints "ok - name" or "not ok - name" after its failed checks; the node
- * test driver reads those lines. */
+ * test driver reads those lines, and checks their count against the plan
+ * the program declares first (check_plan). */
 #ifndef CHECK_H
 #define CHECK_H
 
@@ -98,6 +99,13 @@ __attribute__((unused)) static void run_case(const char *name, wa_fn fn, void *a
         printf("%s - %s\n", fn() ? "ok" : "not ok", name);                      \
         fflush(stdout);                                                         \
     } while (0)
+
+/* Declares how many cases the program reports ("1..n", as TAP): the driver
+ * fails it when a different number of ok / not ok lines arrive. */
+__attribute__((unused)) static void check_plan(int n) {
+    printf("1..%d\n", n);
+    fflush(stdout);
+}
 
 static int check_exit(void) { return check_failures ? 1 : 0; }
 

@@ -228,6 +228,7 @@ static int misuse_and_many(void) {
 }
 
 int main(void) {
+    check_plan(6);
     CASE("values go in and out; states follow", values_in_and_out);
     CASE("generators: a for-style loop, and send", generators);
     CASE("greenlet-style switching prints 1 3 2 4", symmetric);

@@ -55,6 +55,7 @@ static int timer_is_not_deadlock(void *arg) {
 }
 
 int main(void) {
+    check_plan(5);
     run_case("main waiting on a future nobody sets is a deadlock", waits_forever, NULL, WA_EDEADLOCK);
     CHECK(strstr(wa_errmsg(), "Task-1 waits on a future") != NULL);
     CHECK(main_cleaned);

@@ -126,6 +126,7 @@ static int task_dump(void *arg) {
 }
 
 int main(void) {
+    check_plan(3);
     CHECK(wa_dump_tasks(NULL) == NULL);   /* no loop */
     CHECK_INT(wa_loop_set_debug(NULL, 1), WA_EINVAL);
     run_case("debug mode reports slow steps, slow callbacks, unread outcomes", debug_reports, NULL, 0);

@@ -55,6 +55,7 @@ static int locals_survive(void *arg) {
 }
 
 int main(void) {
+    check_plan(2);
     run_case("an await deeper than the limit fails with WA_ESTACK", too_deep, NULL, 0);
     run_case("locals of 100 frames survive suspension in 4 interleaved tasks", locals_survive, NULL, 0);
     return check_exit();

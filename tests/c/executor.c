@@ -146,6 +146,7 @@ static int cancelled_work_goes_on(void *arg) {
 }
 
 int main(void) {
+    check_plan(5);
     CHECK(wa_run_in_executor(NULL, block, NULL) == NULL);  /* no loop */
     run_case("results and errors of blocking work", results_and_errors, NULL, 0);
     run_case("the loop keeps serving timers while work blocks", loop_keeps_serving, NULL, 0);

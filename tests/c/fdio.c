@@ -133,6 +133,13 @@ static int reads_a_file(void *arg) {
 int main(int argc, char **argv) {
     file_path = argc > 1 ? argv[1] : __FILE__;
     if (argc > 2) stdin_bytes = strtol(argv[2], NULL, 10);
+#if !defined(__EMSCRIPTEN__) && !defined(__wasi__)
+    check_plan(stdin_bytes >= 0 ? 3 : 2);
+#elif defined(__EMSCRIPTEN__)
+    check_plan(2);
+#else
+    check_plan(stdin_bytes >= 0 ? 2 : 1);
+#endif
     size_t got;
     char c;
     CHECK_INT(wa_read(0, &c, 1, &got), WA_ENOTASK);

@@ -132,6 +132,7 @@ static int network_and_misuse(void *arg) {
 }
 
 int main(int argc, char **argv) {
+    check_plan(4);
     file_path = argc > 1 ? argv[1] : __FILE__;
     wa_response *r;
     CHECK_INT(wa_fetch("data:,x", NULL, &r), WA_ENOTASK);

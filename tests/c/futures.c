@@ -108,6 +108,7 @@ static int done_future_does_not_suspend(void *arg) {
 }
 
 int main(void) {
+    check_plan(4);
     run_case("a future set by another task wakes every awaiter", resolved_by_another_task, NULL, 0);
     run_case("result of a pending future and setting twice are invalid", invalid_states, NULL, 0);
     run_case("errors, cancellation and freeing reach awaiters", errors_and_cancel, NULL, 0);

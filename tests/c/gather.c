@@ -233,6 +233,7 @@ static int outside_a_task(void *arg) {
 }
 
 int main(void) {
+    check_plan(10);
     run_case("results come in argument order", in_argument_order, NULL, 0);
     run_case("the first error fails the gather; the others run on", first_error_others_run_on, NULL, 0);
     run_case("WA_RETURN_EXCEPTIONS returns errors in place", errors_returned_in_place, NULL, 0);

@@ -53,6 +53,7 @@ static int stats_count_tasks(void *arg) {
 }
 
 int main(void) {
+    check_plan(4);
     run_case("a task nobody holds still runs to the end", unreferenced_task_runs, NULL, 0);
     double start = 0;
     cleanup_ran = 0;

@@ -259,6 +259,7 @@ static int callbacks_before_return(void) {
 }
 
 int main(void) {
+    check_plan(8);
     CASE("run_until_complete in steps; close cancels what is left", run_until_complete_in_steps);
     CASE("run_forever until stop", run_forever_and_stop);
     CASE("call_soon, call_later, call_at and their handles", handles);

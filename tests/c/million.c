@@ -55,6 +55,7 @@ static int million(void *arg) {
 }
 
 int main(int argc, char **argv) {
+    check_plan(1);
     static config cfg;
     cfg.n = argc > 1 ? atol(argv[1]) : 1000000;
     cfg.max_per_task = argc > 2 ? atof(argv[2]) : 0;

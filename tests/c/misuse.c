@@ -56,6 +56,7 @@ static int bad_arguments(void *arg) {
 }
 
 int main(void) {
+    check_plan(3);
     /* Before any loop runs. */
     CHECK_INT(wa_sleep(1), WA_ENOTASK);
     CHECK(strstr(wa_errmsg(), "outside a task") != NULL);

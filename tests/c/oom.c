@@ -151,6 +151,7 @@ static int sweep(void) {
 }
 
 int main(void) {
+    check_plan(1);
     int failed = sweep();
     printf("  a full run makes %d allocations; every earlier failure ended cleanly\n",
            full_run_allocations);

@@ -158,6 +158,7 @@ static int past_deadlines_in_order(void *arg) {
 }
 
 int main(void) {
+    check_plan(7);
     run_case("tasks start when the creator yields, in creation order", start_order, NULL, 0);
     run_case("yield interleaves tasks round-robin", round_robin, NULL, 0);
     run_case("a task yielding in a loop does not starve timers", timers_not_starved, NULL, 0);

@@ -107,6 +107,7 @@ static int context_managers(void *arg) {
 }
 
 int main(void) {
+    check_plan(2);
     run_case("an async iterator ends with 0, or stops at an error", iteration, NULL, 0);
     run_case("an async context manager exits on every path", context_managers, NULL, 0);
     return check_exit();

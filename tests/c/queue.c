@@ -201,6 +201,7 @@ static int misuse(void *arg) {
 }
 
 int main(void) {
+    check_plan(6);
     run_case("FIFO, LIFO and stable priority order", orders, NULL, 0);
     run_case("a full queue makes putters wait in order; cancelled ones put nothing", bounded, NULL, 0);
     run_case("waiting getters get items in order, straight from put", getters_in_order, NULL, 0);

@@ -77,6 +77,7 @@ static int strerror_names(void *arg) {
 }
 
 int main(void) {
+    check_plan(4);
     run_case("results, errors and states of tasks", values_and_errors, NULL, 0);
     run_case("task names: Task-N by default, settable", names, NULL, 0);
     run_case("wa_run returns main's error code", main_fails, NULL, 5);

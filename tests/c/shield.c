@@ -94,6 +94,7 @@ static int passes_outcomes_through(void *arg) {
 }
 
 int main(void) {
+    check_plan(2);
     run_case("the shielded work survives cancelling its awaiter", survives_cancellation, NULL, 0);
     run_case("results, errors and cancellation pass through", passes_outcomes_through, NULL, 0);
     return check_exit();

@@ -291,6 +291,7 @@ static int misuse(void *arg) {
 }
 
 int main(void) {
+    check_plan(8);
     run_case("a lock serves waiters in order; a newcomer cannot overtake", lock_fifo_and_no_overtaking, NULL, 0);
     run_case("a lock stays consistent when waiters are cancelled", lock_cancel_while_waiting, NULL, 0);
     run_case("an event wakes every waiter", events, NULL, 0);

@@ -154,6 +154,7 @@ static int names_and_current(void *arg) {
 }
 
 int main(void) {
+    check_plan(5);
     CHECK_INT(wa_all_tasks(NULL, 0), 0);  /* no loop */
     run_case("done callbacks: added, removed, run in order, late ones", done_callbacks, NULL, 0);
     run_case("wa_all_tasks lists the pending tasks in creation order", all_tasks, NULL, 0);

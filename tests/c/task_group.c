@@ -230,6 +230,7 @@ static int misuse(void *arg) {
 }
 
 int main(void) {
+    check_plan(9);
     wa_task_group *g;
     CHECK_INT(wa_task_group_enter(&g), WA_ENOTASK);
     run_case("children are awaited at the end of the scope", all_succeed, NULL, 0);

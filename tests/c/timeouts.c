@@ -254,6 +254,7 @@ static int scope_misuse(void *arg) {
 }
 
 int main(void) {
+    check_plan(10);
     wa_timeout *tm;
     CHECK_INT(wa_timeout_enter(1, &tm), WA_ENOTASK);
     CHECK_INT(wa_wait_for(NULL, 1), WA_ENOTASK);

@@ -64,6 +64,7 @@ static int many_timers(void *arg) {
 }
 
 int main(int argc, char **argv) {
+    check_plan(1);
     static long n;
     n = argc > 1 ? atol(argv[1]) : 100000;
     run_case("timers never fire early and fire in deadline order", many_timers, &n, 0);

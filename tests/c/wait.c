@@ -212,6 +212,7 @@ static int futures_and_misuse(void *arg) {
 }
 
 int main(void) {
+    check_plan(8);
     run_case("ALL_COMPLETED returns everything in argument order", all_completed, NULL, 0);
     run_case("FIRST_COMPLETED returns at the first; the rest go on", first_completed, NULL, 0);
     run_case("FIRST_EXCEPTION returns at the first error, not at a cancellation", first_exception, NULL, 0);

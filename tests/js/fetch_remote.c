@@ -283,6 +283,7 @@ int main(int argc, char **argv) {
     }
     base = argv[1];
     in_browser = argc > 2 && strcmp(argv[2], "browser") == 0;
+    check_plan(7);
     run_case("requests: GET, headers, POST with a body, statuses", requests, NULL, 0);
     run_case("redirects: followed, manual, refused, looping, 303", redirects, NULL, 0);
     run_case("faults: reset, truncated, big headers, refused, no such host, bad URLs, too big", faults, NULL, 0);

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { C_TESTS, VARIANTS, buildFor, parseCases, runBuilt } from './programs.mjs';
+import { needs, needsTarget } from './needs.mjs';
+import { C_TESTS, VARIANTS, buildFor, parseCases, reportCases, runBuilt } from './programs.mjs';
 
 // Extra arguments per program and build: [N, max bytes per suspended task];
 // for fetch_local, a file to read (on WASI, in a directory it is given).
@@ -22,6 +23,7 @@ const PROGRAMS = [
   'ordering', 'results', 'futures', 'cancel', 'misuse', 'deadlock', 'deep_stack', 'lifecycle',
   'task_api', 'gather', 'wait', 'as_completed', 'shield', 'timeouts', 'task_group', 'loop_api',
   'debug', 'sync', 'queue', 'coro', 'protocols', 'executor', 'fetch_local', 'fdio', 'timers', 'million', 'oom',
+  'suspend_paths', 'cxx_tasks.cpp',
 ];
 // fdio reads stdin as the test writes it, in chunks far enough apart to arrive apart,
 // counted from when it says it reads (after a read it cancels while nothing has come).
@@ -66,16 +68,15 @@ function checkDump(stdout) {
 
 export function cSuite(target) {
   for (const variant of VARIANTS.filter((v) => v.target === target)) {
-    describe(variant.name, () => {
+    describe(variant.name, needsTarget(variant.target), () => {
       for (const program of variant.only ?? PROGRAMS) {
-        test(program, async (t) => {
-          const out = buildFor(path.join(C_TESTS, `${program}.c`), variant, CFLAGS[program]);
+        test(program, program.endsWith('.cpp') && target === 'wasi' ? needs('wasiCxx') : {}, async (t) => {
+          const out = buildFor(path.join(C_TESTS, program.includes('.') ? program : `${program}.c`), variant, CFLAGS[program]);
           const dirs = program === 'fetch_local' || program === 'fdio' ? [[C_TESTS, '/tests']] : [];
           const input = program === 'fdio' ? STDIN : [];
           const { code, stdout, stderr } = await runBuilt(out, variant, { args: argsFor(program, variant), env: ENV[program], dirs, input, inputAfter: input.length ? STDIN_AFTER : null });
           const cases = parseCases(stdout);
-          assert.ok(cases.length > 0, `no cases reported\n${stdout}\n${stderr}`);
-          for (const c of cases) await t.test(c.name, () => assert.ok(c.ok, c.detail));
+          await reportCases(t, cases, `${stdout}\n${stderr}`);
           const notes = stdout.split('\n').filter((l) => /^  (\d|threads: )/.test(l));
           if (notes.length) t.diagnostic(notes.join('; ').trim());
           assert.equal(code, 0, `exit ${code}\n${stderr}`);

@@ -1,4 +1,5 @@
 // Builds C programs for every host and level the tests cover, and runs them.
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,6 +13,8 @@ export const VARIANTS = [
   ...['-O0', '-O2', '-O3', '-Oz'].map((opt) => ({ name: `wasi ${opt}`, target: 'wasi', opt })),
   ...['-O0', '-O2', '-O3', '-Oz'].map((opt) => ({ name: `node ${opt}`, target: 'node', opt })),
   ...['-O0', '-O2'].map((opt) => ({ name: `node ${opt} threads`, target: 'node', opt, threads: true, only: ['executor'] })),
+  // emscripten's C++ exceptions run calls through JS: awaits there are refused
+  { name: 'node -O2 -fexceptions', target: 'node', opt: '-O2', extraFlags: ['-fexceptions', '-DWA_TEST_EXCEPTIONS'], only: ['cxx_tasks.cpp'] },
 ];
 
 const OUT = path.join(ROOT, 'build', 'tests');
@@ -20,8 +23,8 @@ const OUT = path.join(ROOT, 'build', 'tests');
 export function buildFor(src, variant, cflags = []) {
   const dir = path.join(OUT, variant.name.replace(/[^\w-]+/g, '_'));
   const ext = variant.target === 'wasi' ? '.wasm' : variant.target === 'node' ? '.mjs' : '';
-  const output = path.join(dir, path.basename(src, '.c') + ext);
-  build([src], output, variant.target, { ...variant, cflags });
+  const output = path.join(dir, path.basename(src).replace(/\.\w+$/, '') + ext);
+  build([src], output, variant.target, { ...variant, cflags: ['-Wall', '-Wextra', '-Werror', ...(variant.extraFlags ?? []), ...cflags] });
   return output;
 }
 
@@ -61,13 +64,17 @@ export function runBuilt(output, variant, { args = [], env = {}, dirs = [], inpu
   });
 }
 
-/** Parses "ok - name" / "not ok - name" lines with the detail lines before each. */
+/** Parses "ok - name" / "not ok - name" lines with the detail lines before
+ *  each; the array's plan is the count the program declared ("1..n"), or null. */
 export function parseCases(stdout) {
   const cases = [];
+  cases.plan = null;
   let detail = [];
   for (const line of stdout.split('\n')) {
     const m = line.match(/^(ok|not ok) - (.*)$/);
-    if (m) {
+    const plan = line.match(/^1\.\.(\d+)$/);
+    if (plan) cases.plan = Number(plan[1]);
+    else if (m) {
       cases.push({ ok: m[1] === 'ok', name: m[2], detail: detail.join('\n') });
       detail = [];
     } else if (line.trim()) {
@@ -75,6 +82,14 @@ export function parseCases(stdout) {
     }
   }
   return cases;
+}
+
+/** Reports a program's cases as subtests of t, and checks their count
+ *  against the program's plan. */
+export async function reportCases(t, cases, output = '') {
+  assert.ok(cases.length > 0, `no cases reported\n${output}`);
+  for (const c of cases) await t.test(c.name, () => assert.ok(c.ok, c.detail));
+  assert.equal(cases.length, cases.plan, `the program declared ${cases.plan} cases and reported ${cases.length}\n${output}`);
 }
 
 export const C_TESTS = path.join(ROOT, 'tests', 'c');
