@@ -22,6 +22,21 @@
  *     callbacks read must live in static or heap memory.
  *   - Callbacks and waking tasks run first-in first-out, in the order they were
  *     scheduled; a task starts on the loop round after it was created.
+ *   - A task suspends only through C (or C++) frames: on JS hosts, C code that
+ *     JS called back while a task was inside a call to JS cannot suspend, and
+ *     what would have suspended returns WA_ENOSUSPEND instead.
+ *   - C++: the header compiles as C++11 and later. A task body is any function
+ *     of wa_fn's type: a function, a template instance, a lambda without
+ *     captures; std::function and capturing lambdas go through a trampoline
+ *     (see tests/c/cxx_tasks.cpp). Bodies may suspend inside virtual calls and
+ *     callbacks. Captures by reference of a task's locals follow the rule on
+ *     the shared stack above. Exceptions: natively one may be thrown and
+ *     caught across awaits inside a task body, but must not leave the body
+ *     (the runtime's C frames cannot pass it on: the program terminates).
+ *     WASI builds have no exceptions (WASI's libc++ is built without them).
+ *     Emscripten builds (node, web) do not catch by default (a throw aborts);
+ *     with -fexceptions, calls in any function with a try block or objects to
+ *     destroy run through JS, so awaits there return WA_ENOSUSPEND.
  */
 #ifndef WASYNCIO_H
 #define WASYNCIO_H

@@ -1,8 +1,16 @@
-/* Task switching for native builds (x86-64): the same copy-stack contract as
+/* Task switching for native builds: the same copy-stack contract as
  * switch_asyncify.c. Tasks run on one shared stack region; a suspending task
  * swaps back to the scheduler, which copies out the bytes between the task's
- * stack pointer and the region's top. Resuming copies them back and swaps in. */
+ * stack pointer and the region's top. Resuming copies them back and swaps in.
+ *
+ * The swap itself is a few lines of assembly for x86-64 and AArch64 (ELF and
+ * Mach-O), or ucontext's swapcontext elsewhere, and where WA_SWITCH_UCONTEXT
+ * asks for it (it is slower: swapcontext saves the signal mask). */
 #define _DEFAULT_SOURCE 1 /* POSIX names under -std=c11 */
+#if defined(__APPLE__)
+#define _XOPEN_SOURCE 700 /* ucontext on macOS */
+#define _DARWIN_C_SOURCE 1
+#endif
 #include "internal.h"
 
 #include <stdlib.h>
@@ -10,8 +18,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#if !defined(__x86_64__)
-#error "the native switch supports x86-64 only for now"
+#if !defined(WA_SWITCH_UCONTEXT) && !defined(__x86_64__) && !defined(__aarch64__)
+#define WA_SWITCH_UCONTEXT 1
 #endif
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -32,26 +40,109 @@
 
 #define REGION_SIZE (8u * 1024 * 1024)   /* reserved, touched only as deep as tasks go */
 
-/* Saves the callee-saved registers on the current stack, stores the stack
- * pointer in *save_sp, switches to load_sp and pops the registers saved there. */
+/* ctx_swap(save, load) saves the running context, stores its handle in
+ * *save and switches to the context whose handle is load. first_context
+ * makes a handle that, switched to, calls fn(arg) on the stack [lo, lo+size),
+ * fn never returning. SAVED_FROM(handle) is the lowest stack address a
+ * suspended context needs kept. */
+typedef void (*ctx_fn)(void *arg);
+
+#ifndef WA_SWITCH_UCONTEXT
+/* A handle is the stack pointer after the callee-saved registers were pushed. */
 void wa__ctx_swap(uintptr_t *save_sp, uintptr_t load_sp);
-/* First frame of a task: calls r13(r12). */
-void wa__ctx_boot(void);
-__asm__(".text\n"
-        ".globl wa__ctx_swap\n.hidden wa__ctx_swap\n.type wa__ctx_swap,@function\n"
-        "wa__ctx_swap:\n"
+void wa__ctx_boot(void);                 /* first frame: calls fn(arg) from saved registers */
+
+#if defined(__APPLE__)
+#define ASM_FUNC(name) ".globl _" #name "\n.private_extern _" #name "\n.p2align 4\n_" #name ":\n"
+#define ASM_END(name) ""
+#else
+#define ASM_FUNC(name) ".globl " #name "\n.hidden " #name "\n.type " #name ",@function\n" #name ":\n"
+#define ASM_END(name) ".size " #name ", .-" #name "\n"
+#endif
+
+#if defined(__x86_64__)
+/* Pushes rbp rbx r12-r15; the first frame's r13 is fn, r12 arg, then a return into boot. */
+__asm__(".text\n" ASM_FUNC(wa__ctx_swap)
         "  pushq %rbp\n  pushq %rbx\n  pushq %r12\n  pushq %r13\n  pushq %r14\n  pushq %r15\n"
         "  movq %rsp, (%rdi)\n"
         "  movq %rsi, %rsp\n"
         "  popq %r15\n  popq %r14\n  popq %r13\n  popq %r12\n  popq %rbx\n  popq %rbp\n"
-        "  ret\n"
-        ".size wa__ctx_swap, .-wa__ctx_swap\n"
-        ".globl wa__ctx_boot\n.hidden wa__ctx_boot\n.type wa__ctx_boot,@function\n"
-        "wa__ctx_boot:\n"
+        "  ret\n" ASM_END(wa__ctx_swap)
+        ASM_FUNC(wa__ctx_boot)
         "  movq %r12, %rdi\n"
         "  callq *%r13\n"
-        "  ud2\n"
-        ".size wa__ctx_boot, .-wa__ctx_boot\n");
+        "  ud2\n" ASM_END(wa__ctx_boot));
+enum { FRAME_WORDS = 7, FRAME_FN = 2, FRAME_ARG = 3, FRAME_RET = 6 };  /* fn starts with rsp + 8 aligned */
+#else /* AArch64: x19-x30 and d8-d15, 160 bytes; the first frame's x19 is fn, x20 arg, x30 boot. */
+__asm__(".text\n.p2align 2\n" ASM_FUNC(wa__ctx_swap)
+        "  sub sp, sp, #160\n"
+        "  stp x19, x20, [sp, #0]\n  stp x21, x22, [sp, #16]\n  stp x23, x24, [sp, #32]\n"
+        "  stp x25, x26, [sp, #48]\n  stp x27, x28, [sp, #64]\n  stp x29, x30, [sp, #80]\n"
+        "  stp d8, d9, [sp, #96]\n  stp d10, d11, [sp, #112]\n  stp d12, d13, [sp, #128]\n  stp d14, d15, [sp, #144]\n"
+        "  mov x9, sp\n  str x9, [x0]\n  mov sp, x1\n"
+        "  ldp x19, x20, [sp, #0]\n  ldp x21, x22, [sp, #16]\n  ldp x23, x24, [sp, #32]\n"
+        "  ldp x25, x26, [sp, #48]\n  ldp x27, x28, [sp, #64]\n  ldp x29, x30, [sp, #80]\n"
+        "  ldp d8, d9, [sp, #96]\n  ldp d10, d11, [sp, #112]\n  ldp d12, d13, [sp, #128]\n  ldp d14, d15, [sp, #144]\n"
+        "  add sp, sp, #160\n"
+        "  ret\n" ASM_END(wa__ctx_swap)
+        ASM_FUNC(wa__ctx_boot)
+        "  mov x0, x20\n"
+        "  blr x19\n"
+        "  brk #0\n" ASM_END(wa__ctx_boot));
+enum { FRAME_WORDS = 20, FRAME_FN = 0, FRAME_ARG = 1, FRAME_RET = 11 };
+#endif
+
+static void ctx_swap(uintptr_t *save, uintptr_t load) { wa__ctx_swap(save, load); }
+
+static uintptr_t first_context(char *lo, size_t size, ctx_fn fn, void *arg) {
+    uintptr_t *frame = (uintptr_t *)((((uintptr_t)lo + size) & ~(uintptr_t)15) - FRAME_WORDS * sizeof(uintptr_t));
+    memset(frame, 0, FRAME_WORDS * sizeof *frame);
+    frame[FRAME_FN] = (uintptr_t)fn;
+    frame[FRAME_ARG] = (uintptr_t)arg;
+    frame[FRAME_RET] = (uintptr_t)wa__ctx_boot;
+    return (uintptr_t)frame;
+}
+
+#define SAVED_FROM(handle) (handle)
+
+#else /* ucontext */
+#include <ucontext.h>
+
+/* A handle is the address of a ucontext_t on the suspended stack itself, so
+ * it is saved and restored with the stack. Below it lie the rest of
+ * ctx_swap's frame and swapcontext's return address: SLACK covers them. */
+#define SLACK 512
+#define SAVED_FROM(handle) ((handle) - SLACK)
+
+__attribute__((noinline)) static void ctx_swap(uintptr_t *save, uintptr_t load) {
+    ucontext_t here;
+    *save = (uintptr_t)&here;
+    swapcontext(&here, (ucontext_t *)load);
+}
+
+/* The context a first switch enters; used at once, so one is enough. */
+static struct {
+    ucontext_t uc;
+    ctx_fn fn;
+    void *arg;
+} boot;
+
+static void boot_entry(void) {
+    boot.fn(boot.arg);
+    abort();                             /* fn never returns */
+}
+
+static uintptr_t first_context(char *lo, size_t size, ctx_fn fn, void *arg) {
+    getcontext(&boot.uc);
+    boot.uc.uc_stack.ss_sp = lo;
+    boot.uc.uc_stack.ss_size = size;
+    boot.uc.uc_link = NULL;
+    makecontext(&boot.uc, boot_entry, 0);
+    boot.fn = fn;
+    boot.arg = arg;
+    return (uintptr_t)&boot.uc;
+}
+#endif
 
 static struct {
     char *mapping;                       /* guard page + region */
@@ -111,7 +202,7 @@ static void to_task(uintptr_t sp) {
 #ifdef WA_ASAN
     __sanitizer_start_switch_fiber(&sw.scheduler_fake_stack, (void *)(sw.top - REGION_SIZE), REGION_SIZE);
 #endif
-    wa__ctx_swap(&sw.scheduler_sp, sp);
+    ctx_swap(&sw.scheduler_sp, sp);
 #ifdef WA_ASAN
     __sanitizer_finish_switch_fiber(sw.scheduler_fake_stack, NULL, NULL);
 #endif
@@ -130,10 +221,11 @@ static void to_scheduler(uintptr_t *save_sp, int exiting) {
 #else
     (void)exiting;
 #endif
-    wa__ctx_swap(save_sp, sw.scheduler_sp);
+    ctx_swap(save_sp, sw.scheduler_sp);
 }
 
-static void task_main(wa_task *t) {
+static void task_main(void *arg) {
+    wa_task *t = arg;
     arrived_in_task();
     wa__task_entry(t);
     uintptr_t unused;
@@ -148,12 +240,13 @@ int wa__switch_suspend(wa__stack *st) {
 }
 
 static int save(wa__stack *st) {
-    uint32_t len = (uint32_t)(sw.top - st->sp);
+    uintptr_t from = SAVED_FROM(st->sp);
+    uint32_t len = (uint32_t)(sw.top - from);
     int rc = wa__stack_reserve(st, len);
     if (rc) return rc;
-    copy_stack(st->bytes, (void *)st->sp, len);
+    copy_stack(st->bytes, (void *)from, len);
 #ifdef WA_ASAN
-    if (st->sp < sw.lowest_sp) sw.lowest_sp = st->sp;
+    if (from < sw.lowest_sp) sw.lowest_sp = from;
 #endif
     wa__stack_set_len(st, len);
     return 0;
@@ -162,17 +255,12 @@ static int save(wa__stack *st) {
 void wa__switch_run(wa_task *t) {
     wa__stack *st = &t->stack;
     uintptr_t sp;
-    if (!st->len) {                      /* first run: a frame that returns into wa__ctx_boot */
-        uintptr_t *frame = (uintptr_t *)(sw.top - 56);
-        clear_poison((uintptr_t)frame);
-        memset(frame, 0, 56);
-        frame[2] = (uintptr_t)task_main;  /* r13 */
-        frame[3] = (uintptr_t)t;          /* r12 */
-        frame[6] = (uintptr_t)wa__ctx_boot;
-        sp = (uintptr_t)frame;
+    if (!st->len) {                      /* first run: a context that calls task_main(t) */
+        clear_poison(sw.top - 1024);
+        sp = first_context((char *)(sw.top - REGION_SIZE), REGION_SIZE, task_main, t);
     } else {
-        clear_poison(st->sp);
-        copy_stack((void *)st->sp, st->bytes, st->len);
+        clear_poison(SAVED_FROM(st->sp));
+        copy_stack((void *)SAVED_FROM(st->sp), st->bytes, st->len);
         sp = st->sp;
     }
     sw.resume_code = 0;                  /* each resume sets it: another task's error is not ours */
@@ -239,7 +327,6 @@ void wa__costack_free(wa__costack *cs) {
     free(cs);
 }
 
-static uintptr_t costack_top(const wa__costack *cs) { return (uintptr_t)cs->mapping + cs->mapping_size; }
 
 /* The coroutine's side of a switch: out to the resumer, and back in. */
 static void leave_coroutine(wa__costack *cs, uintptr_t *save_sp, int exiting) {
@@ -248,7 +335,7 @@ static void leave_coroutine(wa__costack *cs, uintptr_t *save_sp, int exiting) {
 #else
     (void)exiting;
 #endif
-    wa__ctx_swap(save_sp, cs->resumer_sp);
+    ctx_swap(save_sp, cs->resumer_sp);
 }
 
 static void arrived_in_coroutine(wa__costack *cs) {
@@ -259,7 +346,8 @@ static void arrived_in_coroutine(wa__costack *cs) {
 #endif
 }
 
-static void coroutine_main(wa__costack *cs) {
+static void coroutine_main(void *arg) {
+    wa__costack *cs = arg;
     arrived_in_coroutine(cs);
     wa__coro_entry(cs->ctx);
     uintptr_t unused;
@@ -273,20 +361,15 @@ void wa__costack_yield(wa__costack *cs) {
 
 int wa__costack_resume(wa__costack *cs, void *ctx) {
     cs->ctx = ctx;
-    if (!cs->started) {                  /* a first frame that returns into wa__ctx_boot */
+    if (!cs->started) {                  /* a first context that calls coroutine_main(cs) */
         cs->started = 1;
-        uintptr_t *frame = (uintptr_t *)(costack_top(cs) - 56);
-        memset(frame, 0, 56);
-        frame[2] = (uintptr_t)coroutine_main;  /* r13 */
-        frame[3] = (uintptr_t)cs;              /* r12 */
-        frame[6] = (uintptr_t)wa__ctx_boot;
-        cs->sp = (uintptr_t)frame;
+        cs->sp = first_context(cs->mapping + cs->mapping_size - COROUTINE_STACK, COROUTINE_STACK, coroutine_main, cs);
     }
 #ifdef WA_ASAN
     __sanitizer_start_switch_fiber(&cs->resumer_fake, cs->mapping + cs->mapping_size - COROUTINE_STACK,
                                    COROUTINE_STACK);
 #endif
-    wa__ctx_swap(&cs->resumer_sp, cs->sp);
+    ctx_swap(&cs->resumer_sp, cs->sp);
 #ifdef WA_ASAN
     __sanitizer_finish_switch_fiber(cs->resumer_fake, NULL, NULL);
 #endif

@@ -72,6 +72,7 @@ function asyncify(wasmPath, opt, o, features = []) {
  *   opt: '-O2', cflags: [] (-I -D -U -f -W -g, for the program's sources),
  *   ldflags: [] (-L -l -Wl,), std: 'c11' (C), cxxstd: 'c++17' (C++),
  *   sanitize: false, threads: false, compileOnly: false,
+ *   cc, cxx: native compilers other than the ones found (a cross compiler),
  *   printAsyncify: (report, names) => {} (called with the instrumented list),
  * }
  * Returns { output, files: [every file written], instrumented: [function names] }.
@@ -113,7 +114,7 @@ function toolchainFor(target, o) {
   const threads = o.threads ? ['-pthread'] : [];
   const user = [o.opt, include, ...o.cflags, ...san, ...threads];
   if (target === 'native') {
-    const cc = tools.cc(), cxx = tools.cxx();
+    const cc = o.cc ?? tools.cc(), cxx = o.cxx ?? tools.cxx();
     return {
       compile: (lang) => (lang === 'c++' ? cxx : cc),
       lang: { c: [`-std=${o.std}`, ...user], 'c++': [`-std=${o.cxxstd}`, ...user], asm: [o.opt] },

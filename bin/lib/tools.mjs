@@ -21,6 +21,7 @@ export const INSTALL = {
   cc: { debian: 'gcc g++', fedora: 'gcc gcc-c++', brew: '(Xcode command line tools: xcode-select --install)' },
   chromium: { debian: 'chromium', fedora: 'chromium', brew: '--cask chromium' },
   cmake: { debian: 'cmake', fedora: 'cmake', brew: 'cmake' },
+  aarch64: { debian: 'gcc-aarch64-linux-gnu qemu-user', fedora: 'gcc-aarch64-linux-gnu qemu-user', brew: '(an arm64 Mac runs these tests natively)' },
 };
 
 export function installHint(tool) {
@@ -87,6 +88,9 @@ export const tools = {
   chromium: () => need('WA_CHROMIUM', ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable',
     '/Applications/Chromium.app/Contents/MacOS/Chromium', '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome'], 'chromium'),
   cmake: () => need('WA_CMAKE', ['cmake'], 'cmake'),
+  /** A cross compiler and an emulator, to test the AArch64 switch on other machines. */
+  aarch64Cc: () => need('WA_AARCH64_CC', ['aarch64-linux-gnu-gcc'], 'aarch64'),
+  qemuAarch64: () => need('WA_QEMU_AARCH64', ['qemu-aarch64', 'qemu-aarch64-static'], 'aarch64'),
   /** The WASI sysroot: { root, cflags (includes for C), cxxflags (and for C++), ldflags }. */
   wasiSysroot: () => once('wasi-sysroot', () => {
     const clangVersion = (() => {

@@ -68,7 +68,7 @@ function checkDump(stdout) {
 
 export function cSuite(target) {
   for (const variant of VARIANTS.filter((v) => v.target === target)) {
-    describe(variant.name, needsTarget(variant.target), () => {
+    describe(variant.name, variant.needs ? needs(...variant.needs) : needsTarget(variant.target), () => {
       for (const program of variant.only ?? PROGRAMS) {
         test(program, program.endsWith('.cpp') && target === 'wasi' ? needs('wasiCxx') : {}, async (t) => {
           const out = buildFor(path.join(C_TESTS, program.includes('.') ? program : `${program}.c`), variant, CFLAGS[program]);

@@ -4,12 +4,20 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { build, ROOT } from '../../bin/lib/compile.mjs';
+import { tools } from '../../bin/lib/tools.mjs';
 
 /** Every build the C tests run on; `only` limits a build to some programs. */
 export const VARIANTS = [
   { name: 'native -O0', target: 'native', opt: '-O0' },
   { name: 'native -O2', target: 'native', opt: '-O2' },
   { name: 'native ASan+UBSan', target: 'native', opt: '-O1', sanitize: true },
+  // The portable switch (swapcontext), which other architectures use.
+  { name: 'native -O2 ucontext', target: 'native', opt: '-O2', extraFlags: ['-DWA_SWITCH_UCONTEXT'] },
+  // The AArch64 switch, cross-compiled and run under qemu.
+  ...[[], ['-DWA_SWITCH_UCONTEXT']].map((flags) => ({
+    name: `native aarch64 -O2${flags.length ? ' ucontext' : ''}`, target: 'native', opt: '-O2', extraFlags: flags, needs: ['aarch64Cc', 'qemuAarch64'],
+    cross: 'aarch64', only: ['ordering', 'futures', 'cancel', 'gather', 'timeouts', 'task_group', 'sync', 'queue', 'coro', 'deep_stack', 'suspend_paths'],
+  })),
   ...['-O0', '-O2', '-O3', '-Oz'].map((opt) => ({ name: `wasi ${opt}`, target: 'wasi', opt })),
   ...['-O0', '-O2', '-O3', '-Oz'].map((opt) => ({ name: `node ${opt}`, target: 'node', opt })),
   ...['-O0', '-O2'].map((opt) => ({ name: `node ${opt} threads`, target: 'node', opt, threads: true, only: ['executor'] })),
@@ -24,7 +32,8 @@ export function buildFor(src, variant, cflags = []) {
   const dir = path.join(OUT, variant.name.replace(/[^\w-]+/g, '_'));
   const ext = variant.target === 'wasi' ? '.wasm' : variant.target === 'node' ? '.mjs' : '';
   const output = path.join(dir, path.basename(src).replace(/\.\w+$/, '') + ext);
-  build([src], output, variant.target, { ...variant, cflags: ['-Wall', '-Wextra', '-Werror', ...(variant.extraFlags ?? []), ...cflags] });
+  const cross = variant.cross === 'aarch64' ? { cc: tools.aarch64Cc(), cxx: tools.aarch64Cc() } : {};
+  build([src], output, variant.target, { ...variant, ...cross, cflags: ['-Wall', '-Wextra', '-Werror', ...(variant.extraFlags ?? []), ...cflags] });
   return output;
 }
 
@@ -35,7 +44,8 @@ export function buildFor(src, variant, cflags = []) {
 export function runBuilt(output, variant, { args = [], env = {}, dirs = [], input = [], inputAfter = null, timeoutMs = 120000 } = {}) {
   const wasiFlags = [...Object.entries(env).map(([k, v]) => `--env=${k}=${v}`), ...dirs.map(([host, guest]) => `--dir=${host}::${guest}`)];
   const [cmd, argv] =
-    variant.target === 'native' ? [output, args]
+    variant.cross === 'aarch64' ? [tools.qemuAarch64(), ['-L', '/usr/aarch64-linux-gnu', output, ...args]]
+    : variant.target === 'native' ? [output, args]
     : variant.target === 'wasi' ? [process.execPath, [path.join(ROOT, 'bin/wa-run'), ...wasiFlags, output, ...args]]
     : [process.execPath, [output, ...args]];
   return new Promise((resolve, reject) => {
