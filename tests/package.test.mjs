@@ -47,7 +47,7 @@ before(() => {
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 test('the tarball holds what ships and nothing else', () => {
-  for (const f of ['include/wasyncio.h', 'runtime/loop.c', 'bin/wa-cc', 'bin/wa-run', 'bin/lib/compile.mjs',
+  for (const f of ['include/wasyncio.h', 'runtime/loop.c', 'bin/wa-cc', 'bin/wa-run', 'bin/lib/compile.mjs', 'bin/lib/asyncify.mjs', 'bin/lib/wasm-module.mjs', 'bin/lib/tools.mjs',
     'bindings/js/index.mjs', 'bindings/js/index.cjs', 'bindings/js/index.d.ts', 'bindings/js/driver.mjs',
     'bindings/wasi/wasi.mjs', 'README.md', 'LICENSE', 'package.json']) assert.ok(listed.includes(f), `${f} is missing`);
   const stray = listed.filter((f) => /^(tests|bench|build|examples|web|scripts|node_modules)\//.test(f));

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { build, ROOT } from '../bin/lib/compile.mjs';
 import { parseModule } from '../bin/lib/wasm-module.mjs';
 import { tools } from '../bin/lib/tools.mjs';
@@ -178,14 +179,12 @@ test('a C++ template task body is instrumented under its own name', needsTarget(
 test('node host: the JS event loop keeps running while C tasks are busy', needsTarget('node'), async () => {
   const out = path.join(tmp, 'busy-responsive.mjs');
   build([BUSY], out, 'node', { opt: '-O2' });
-  const { runMain } = await import(path.join(tmp, 'busy-responsive.driver.mjs'));
-  const factory = (await import(path.join(tmp, 'busy-responsive.core.mjs'))).default;
+  const { runWeb } = await import(path.join(tmp, 'busy-responsive.driver.mjs'));
   const printed = [];
-  const mod = await factory({ wasmBinary: fs.readFileSync(path.join(tmp, 'busy-responsive.core.wasm')), print: (s) => printed.push(s) });
   let ticks = 0;
   const timer = setInterval(() => ticks++, 5);
   const start = performance.now();
-  const code = await runMain(mod, ['busy', '0.4']);
+  const code = await runWeb(pathToFileURL(path.join(tmp, 'busy-responsive.core.mjs')).href, ['0.4'], { print: (s) => printed.push(s) });
   const elapsed = performance.now() - start;
   clearInterval(timer);
   assert.equal(code, 0, printed.join('\n'));

@@ -45,7 +45,7 @@ function allocArgs(mod, args) {
  *  calls use the module's exports as they are (see guard below). */
 async function drive(mod, entry) {
   const wakeSignal = { wake: () => {} };
-  const raw = mod.wasyncioExports;
+  const raw = mod.wasyncioExports ?? mod.asm; // a module emscripten instantiated itself is unguarded
   mod.wasyncioWake = () => wakeSignal.wake(); // host completions and calls from JS end a wait
   for (;;) {
     let code;

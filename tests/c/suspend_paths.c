@@ -83,6 +83,28 @@ EM_JS(void, call_from_js, (int fn, int x), {
     wasmTable.get(fn)(x);
 });
 
+static int sleeper(void *arg) {
+    (void)arg;
+    return wa_sleep(0.001);
+}
+
+static int loop_rc = 1;
+
+/* JS calls this outside any loop: neither the loop's tasks nor the loop
+ * itself can suspend here, since only the driver can give control back to
+ * the JS event loop. */
+static void run_loop(int x) {
+    (void)x;
+    loop_rc = wa_run(sleeper, NULL);
+}
+
+static int loop_from_js(void) {
+    call_from_js((int)(intptr_t)run_loop, 0);
+    int ok = loop_rc == WA_ENOSUSPEND && strstr(wa_errmsg(), "cannot") != NULL;
+    if (!ok) printf("  wa_run returned %d: %s\n", loop_rc, wa_errmsg());
+    return ok;
+}
+
 static int js_callback(void *arg) {
     (void)arg;
     call_from_js((int)(intptr_t)called_back, 1);
@@ -95,7 +117,7 @@ static int js_callback(void *arg) {
 
 int main(void) {
 #ifdef __EMSCRIPTEN__
-    check_plan(3);
+    check_plan(4);
 #else
     check_plan(2);
 #endif
@@ -103,6 +125,7 @@ int main(void) {
     run_case("awaits inside a qsort comparator", sort_with_awaits, NULL, 0);
 #ifdef __EMSCRIPTEN__
     run_case("an await in C called back from JS is refused", js_callback, NULL, 0);
+    CASE("a loop run from C called back from JS is refused", loop_from_js);
 #endif
     return check_exit();
 }
