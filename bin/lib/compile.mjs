@@ -223,8 +223,20 @@ function runtimeObjects(tc, target) {
   return fs.readdirSync(dir).filter((f) => f.endsWith('.o')).sort().map((f) => path.join(dir, f));
 }
 
+// The runtime's objects are cached per user; a home without a writable
+// cache (a service account) falls back to a directory of its own in tmp.
+let cacheRoot;
 function cacheDir() {
-  return process.env.WASYNCIO_CACHE || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'wasyncio');
+  if (cacheRoot) return cacheRoot;
+  const wanted = process.env.WASYNCIO_CACHE || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'wasyncio');
+  for (const dir of [wanted, path.join(os.tmpdir(), `wasyncio-cache-${os.userInfo().uid}`)]) {
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+      fs.accessSync(dir, fs.constants.W_OK);
+      return (cacheRoot = dir);
+    } catch {}
+  }
+  throw new BuildError(`no writable cache for the runtime's objects: ${wanted} (set WASYNCIO_CACHE)`);
 }
 
 // The files a node or web build writes beside OUT.
