@@ -1,6 +1,6 @@
 // The seed tutorials' programs, ported to C (examples/seeds), must print
 // exactly what their Python originals print, on every host. Sleeps are scaled
-// by WA_SEED_SCALE so "99 tasks sleeping 2 s finish in about 2 s" takes 0.2 s,
+// by WA_SEED_SCALE so "99 tasks sleeping 2 s finish in about 2 s" takes 0.4 s,
 // and the programs print elapsed times back in the seeds' units.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -20,7 +20,7 @@ for (const variant of HOSTS) {
     for (const port of PORTS) {
       test(port, async () => {
         const out = buildFor(path.join(SEEDS, `${port}.c`), variant);
-        const { code, stdout, stderr } = await runBuilt(out, variant, { env: { WA_SEED_SCALE: '0.1' } });
+        const { code, stdout, stderr } = await runBuilt(out, variant, { env: { WA_SEED_SCALE: '0.2' } });
         assert.equal(stdout, fs.readFileSync(path.join(SEEDS, `${port}.expected`), 'utf8'));
         assert.equal(code, EXIT_CODES[port] ?? 0, stderr);
         if (port === 'future_never_set') assert.match(stderr, /deadlock/);

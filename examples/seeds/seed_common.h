@@ -4,8 +4,8 @@
  *
  * Time scaling: every sleep in a port goes through seed_sleep(), which
  * multiplies the seed's length by the factor in the environment variable
- * WA_SEED_SCALE (a double > 0, default 1.0). Tests run with e.g. 0.05, so a
- * 2 s sleep takes 0.1 s. Blocking work in executors goes through
+ * WA_SEED_SCALE (a double > 0, default 1.0). Tests run with 0.2, so a
+ * 2 s sleep takes 0.4 s. Blocking work in executors goes through
  * seed_block(), given a length scaled the same way. Elapsed times are
  * measured with seed_now(), which is the loop clock divided by the same
  * factor, so printed times are in the seed's (unscaled) seconds and the
@@ -13,8 +13,9 @@
  *
  * Printed elapsed times are whole seconds from seed_whole_seconds(): a sleep
  * never ends early, so a measured time is its nominal length plus some
- * overhead; the helper rounds down after adding a quarter second, so anything
- * from nominal - 0.25 up to nominal + 0.75 prints as the nominal value.
+ * overhead; the helper rounds down after adding a twentieth of a second (for
+ * clocks a millisecond apart), so anything from nominal - 0.05 up to
+ * nominal + 0.95 prints as the nominal value.
  *
  * Memory rule shared by all ports: task arguments, callback arguments and
  * anything a task reads from another task live in static storage, never on a
@@ -75,7 +76,7 @@ static inline double seed_now(void) {
 
 /* Unscaled seconds since t0 (a seed_now() value), as coarse whole seconds. */
 static inline long seed_whole_seconds(double t0) {
-    double d = seed_now() - t0 + 0.25;
+    double d = seed_now() - t0 + 0.05;
     return d < 0.0 ? 0L : (long)d;
 }
 
