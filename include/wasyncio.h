@@ -120,9 +120,10 @@ int wa_run(wa_fn main, void *arg);
  *  or not anyone holds it. Returns the task with one reference owned by the
  *  caller, to give back with wa_task_release (at the latest, wa_run frees it
  *  when it ends). Returns NULL and sets wa_errmsg on failure: WA_EINVAL
- *  outside wa_run, for a NULL fn, or for an arg that points into a task's
- *  stack (see the conventions above); WA_ENOMEM. arg stays owned by the caller
- *  and must outlive the task. */
+ *  outside wa_run or for a NULL fn; WA_ENOMEM. arg is never inspected (an
+ *  integer cast to a pointer is fine); debug builds warn on stderr when it
+ *  points into the running task's stack (see the conventions above). arg stays
+ *  owned by the caller and must outlive the task. */
 wa_task *wa_create_task(wa_fn fn, void *arg);
 
 /** Gives back one reference to t. The task keeps running if it has not
@@ -134,7 +135,10 @@ void wa_task_release(wa_task *t);
  *  succeeded, its error code when it failed, WA_ECANCELLED when it was
  *  cancelled or when the awaiting task itself is cancelled while waiting (the
  *  cancellation is passed on to t, as asyncio does). Awaiting one's own task
- *  returns WA_EINVAL. t stays owned by the caller. */
+ *  returns WA_EINVAL; an await that would close a cycle (t already waits,
+ *  directly or through other tasks and combiners, on the caller) returns
+ *  WA_EDEADLOCK at once, with a message naming the tasks. t stays owned by the
+ *  caller. */
 int wa_await_task(wa_task *t);
 
 /** Ends the calling task's body with value as its result: `return wa_return(v);`.
@@ -253,7 +257,8 @@ const char *wa_future_errmsg(const wa_future *f);
 
 /** Waits until f is resolved. May suspend. Returns 0 (read the value with
  *  wa_future_result), f's error code, or WA_ECANCELLED if f was cancelled or
- *  the waiting task was cancelled (which also cancels f, as asyncio does). */
+ *  the waiting task was cancelled (which also cancels f, as asyncio does);
+ *  WA_EDEADLOCK if f is a task or combiner that already waits on the caller. */
 int wa_await_future(wa_future *f);
 
 /** Await a task or a future: wa_await(t) picks the right function. */

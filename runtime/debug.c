@@ -63,16 +63,19 @@ static const char *mode_name(int mode) {
     return names[mode];
 }
 
-void wa__describe_wait(const wa_task *t, char *buf, size_t cap) {
-    const wa_future *on = t->waiting_on;
-    if (t->sleeping) snprintf(buf, cap, "a sleep until %.3f s", (double)t->timer.deadline / 1e9);
-    else if (t->parked) snprintf(buf, cap, "a lock, event, queue or other wait queue");
-    else if (!on) snprintf(buf, cap, "nothing");
-    else if (on->kind == WA__TASK) snprintf(buf, cap, "%s", wa_task_name((const wa_task *)on));
+void wa__describe_wait_on(const wa_future *on, char *buf, size_t cap) {
+    if (on->kind == WA__TASK) snprintf(buf, cap, "%s", wa_task_name((const wa_task *)on));
     else if (on->kind == WA__COMBINER)
         snprintf(buf, cap, "%s of %zu", mode_name(((const wa__combiner *)on)->mode),
                  ((const wa__combiner *)on)->n);
     else snprintf(buf, cap, "a future");
+}
+
+void wa__describe_wait(const wa_task *t, char *buf, size_t cap) {
+    if (t->sleeping) snprintf(buf, cap, "a sleep until %.3f s", (double)t->timer.deadline / 1e9);
+    else if (t->parked) snprintf(buf, cap, "a lock, event, queue or other wait queue");
+    else if (!t->waiting_on) snprintf(buf, cap, "nothing");
+    else wa__describe_wait_on(t->waiting_on, buf, cap);
 }
 
 static void describe(const wa_future *f, char *buf, size_t cap) {
@@ -84,6 +87,14 @@ static void describe(const wa_future *f, char *buf, size_t cap) {
                  (unsigned)f->debug->site_line);
     else
         snprintf(buf, cap, "%s%s%s", what, name, close);
+}
+
+void wa__debug_stack_arg(const wa_task *t) {
+    char site[160];
+    describe(&t->fut, site, sizeof site);
+    fprintf(stderr, "wasyncio debug: the argument of %s points into the shared task stack: a pointer to a "
+                    "task's local variable is overwritten by the next task (use static or heap memory; an "
+                    "integer argument is fine)\n", site);
 }
 
 void wa__debug_step(wa_task *t, uint64_t began, uint64_t ended) {

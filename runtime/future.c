@@ -142,10 +142,15 @@ int wa_future_set_error(wa_future *f, int code, const char *msg) {
 
 int wa__future_cancel(wa_future *f, const char *msg) {
     if (f->state != WA_PENDING) return 0;
-    switch (f->kind) {
-    case WA__TASK: return wa__task_request_cancel((wa_task *)f, msg);
-    case WA__COMBINER: return wa__combiner_cancel((wa__combiner *)f, msg);
-    default: break;
+    if (f->kind != WA__FUTURE) {
+        /* Passed on along what waits on what: a future already being cancelled
+         * further up this walk is not cancelled again, so no cycle recurses. */
+        if (f->walk & WA__CANCELLING) return 0;
+        f->walk |= WA__CANCELLING;
+        int rc = f->kind == WA__TASK ? wa__task_request_cancel((wa_task *)f, msg)
+                                     : wa__combiner_cancel((wa__combiner *)f, msg);
+        f->walk &= (uint8_t)~WA__CANCELLING;
+        return rc;
     }
     if (msg) wa__future_set_msg(f, msg);
     wa__future_complete(f, WA_CANCELLED, 0, 0);

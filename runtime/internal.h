@@ -41,10 +41,14 @@ typedef struct wa__stack {
 /* What a wa_future is the first member of. */
 enum { WA__FUTURE, WA__TASK, WA__COMBINER };
 
+/* Marks of the walks over the graph of what waits on what (wa_future.walk). */
+enum { WA__VISITED = 1, WA__CANCELLING = 2 };
+
 struct wa_future {
     uint8_t state;                       /* wa_state */
     uint8_t kind;                        /* WA__FUTURE, WA__TASK or WA__COMBINER */
     uint8_t retrieved;                   /* someone read the outcome (debug reports) */
+    uint8_t walk;                        /* WA__VISITED, WA__CANCELLING: graph walks in progress */
     int32_t refs;                        /* owners: users, waiters, queued callbacks, the loop */
     int32_t code;                        /* error code when failed, else 0 */
     intptr_t value;                      /* result when done without error */
@@ -228,7 +232,9 @@ void wa__debug_stamp(wa__loop *loop, wa_future *f); /* records the creation site
 void wa__debug_step(wa_task *t, uint64_t began, uint64_t ended); /* a step of t, or a callback (NULL) */
 void wa__debug_destroyed(const wa_future *f); /* reports an outcome nobody read */
 void wa__describe_wait(const wa_task *t, char *buf, size_t cap); /* "Task-2", "a future", ... */
+void wa__describe_wait_on(const wa_future *on, char *buf, size_t cap); /* the same, for what is awaited */
 void wa__debug_pending_at_close(wa__loop *loop);
+void wa__debug_stack_arg(const wa_task *t); /* its argument may point into the shared stack */
 int wa__debug_env(void);
 
 /* waitq.c: the running task t waits in q; returns the waker's code, or

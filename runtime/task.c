@@ -63,10 +63,6 @@ wa_task *wa__task_new(wa__loop *loop, wa_fn fn, void *arg) {
         wa__error(WA_EINVAL, loop ? "task body is NULL" : "wa_create_task called outside wa_run: no loop is running");
         return NULL;
     }
-    if (wa__switch_on_task_stack(arg)) {  /* it would be overwritten by the next task */
-        wa__error(WA_EINVAL, "task argument points into a task's stack: use static or heap memory");
-        return NULL;
-    }
     wa_task *t = wa__calloc(1, sizeof *t);
     if (!t) {
         wa__error(WA_ENOMEM, NULL);
@@ -83,6 +79,9 @@ wa_task *wa__task_new(wa__loop *loop, wa_fn fn, void *arg) {
     loop->tasks_alive++;
     loop->tasks_pending++;
     wa__list_push(&loop->ready, &t->wake);
+    /* An integer passed as the argument may fall in the stack's range too, so
+     * this is only a warning, and only in debug mode. */
+    if (loop->debug && wa__switch_on_task_stack(arg)) wa__debug_stack_arg(t);
     return t;
 }
 
@@ -135,9 +134,71 @@ __attribute__((noinline, cold)) static int await_error(wa_task *t, const wa_futu
 }
 
 
+/* The futures a pending f waits on: a task's awaited future, a combiner's
+ * children. Calls visit(each, ctx) until it returns nonzero. */
+static int for_each_awaited(wa_future *f, int (*visit)(wa_future *on, void *ctx), void *ctx) {
+    if (f->state != WA_PENDING) return 0;
+    if (f->kind == WA__TASK) {
+        wa_future *on = ((wa_task *)f)->waiting_on;
+        return on ? visit(on, ctx) : 0;
+    }
+    if (f->kind == WA__COMBINER) {
+        wa__combiner *c = (wa__combiner *)f;
+        for (size_t i = 0; i < c->n; i++)
+            if (c->watches[i].linked) {
+                int rc = visit(c->watches[i].child, ctx);
+                if (rc) return rc;
+            }
+    }
+    return 0;
+}
+
+/* The futures still to look at, kept between awaits (one loop runs at a time). */
+static struct {
+    wa_future **items;
+    size_t count, cap, visited;          /* visited: how many of items are marked */
+} walk;
+
+static int push_unvisited(wa_future *on, void *ctx) {
+    wa_task *self = ctx;
+    if (on == &self->fut) return 1;
+    if (on->walk & WA__VISITED) return 0;
+    if (walk.count == walk.cap) {
+        size_t cap = walk.cap ? walk.cap * 2 : 64;
+        wa_future **items = wa__realloc(walk.items, cap * sizeof *items);
+        if (!items) return -1;           /* cannot tell: the await goes ahead */
+        walk.items = items;
+        walk.cap = cap;
+    }
+    on->walk |= WA__VISITED;
+    walk.items[walk.count++] = on;
+    return 0;
+}
+
+/* 1 when t awaiting f closes a cycle: f waits, through tasks and combiners,
+ * for t. A cycle never ends, so the await that would close it is refused.
+ * Iterative, each future looked at once: bounded by the futures reachable. */
+__attribute__((noinline)) static int closes_cycle(wa_task *t, wa_future *f) {
+    if (f->kind == WA__FUTURE) return 0;     /* a plain future waits on nothing */
+    int found = push_unvisited(f, t);
+    for (size_t at = 0; !found && at < walk.count; at++) found = for_each_awaited(walk.items[at], push_unvisited, t);
+    for (size_t i = 0; i < walk.count; i++) walk.items[i]->walk &= (uint8_t)~WA__VISITED;
+    walk.count = 0;
+    return found == 1;
+}
+
+__attribute__((noinline, cold)) static int cycle_error(wa_task *t, wa_future *f) {
+    char on[64];
+    if (f->kind == WA__TASK) snprintf(on, sizeof on, "'%s'", wa_task_name((wa_task *)f));
+    else wa__describe_wait_on(f, on, sizeof on);
+    return wa__error(WA_EDEADLOCK, "task '%s' awaits %s, which waits for '%s': an await cycle never ends",
+                     wa_task_name(t), on, wa_task_name(t));
+}
+
 int wa_await_future(wa_future *f) {
     wa_task *t = wa__running("wa_await");
     if (!t || !f || f == &t->fut) return await_error(t, f);
+    if (f->state == WA_PENDING && closes_cycle(t, f)) return cycle_error(t, f);
     if (f->state == WA_PENDING && wa__task_take_cancel(t)) wa__future_cancel(f, t->fut.msg);
     if (f->state == WA_PENDING) {
         wa__list_push(&f->callbacks, &t->wake);
@@ -220,29 +281,42 @@ int wa_yield(void) {
 
 int wa__task_request_cancel(wa_task *t, const char *msg) {
     if (t->fut.state != WA_PENDING) return 0;
-    t->cancel_requests++;
-    if (msg) wa__future_set_msg(&t->fut, msg);
-    if (t->sleeping) {                   /* wake it now; the sleep returns WA_ECANCELLED */
-        wa__heap_remove(&t->fut.loop->timers, &t->timer);
-        t->sleeping = 0;
-        t->must_cancel = 1;
-        wa__list_push(&t->fut.loop->ready, &t->wake);
-        return 1;
+    /* A task awaiting a task passes the request down: walked as a loop, not
+     * by recursion, so a chain of any length costs no stack. Each task on the
+     * way is marked, so the walk ends even if the chain closed on itself. */
+    wa_task *head = t;
+    for (;;) {
+        t->cancel_requests++;
+        if (msg) wa__future_set_msg(&t->fut, msg);
+        if (t->sleeping) {               /* wake it now; the sleep returns WA_ECANCELLED */
+            wa__heap_remove(&t->fut.loop->timers, &t->timer);
+            t->sleeping = 0;
+            t->must_cancel = 1;
+            wa__list_push(&t->fut.loop->ready, &t->wake);
+            break;
+        }
+        if (t->parked && wa__waitq_cancel(t)) break;  /* out of a lock's, queue's... wait queue */
+        wa_future *w = t->waiting_on;
+        if (w && w->kind == WA__TASK && w->state == WA_PENDING && !(w->walk & WA__CANCELLING)) {
+            t->fut.walk |= WA__CANCELLING;
+            t = (wa_task *)w;
+            continue;
+        }
+        /* Cancel what it awaits; the outcome reaches it through that await.
+         * If that cannot be cancelled, the next await delivers the cancel. */
+        if (!w || wa__future_cancel(w, msg) != 1) t->must_cancel = 1;
+        break;
     }
-    if (t->parked && wa__waitq_cancel(t)) return 1;  /* out of a lock's, queue's... wait queue */
-    /* Cancel what it awaits; the outcome reaches it through that await. If
-     * that cannot be cancelled, the next await delivers the cancellation. */
-    if (t->waiting_on && wa__future_cancel(t->waiting_on, msg) == 1) return 1;
-    t->must_cancel = 1;
+    for (wa_task *u = head; u != t; u = (wa_task *)u->waiting_on) u->fut.walk &= (uint8_t)~WA__CANCELLING;
     return 1;
 }
 
 int wa_task_cancel(wa_task *t) {
-    return t ? wa__task_request_cancel(t, NULL) : wa__error(WA_EINVAL, "task is NULL");
+    return t ? wa__future_cancel(&t->fut, NULL) : wa__error(WA_EINVAL, "task is NULL");
 }
 
 int wa_task_cancel_msg(wa_task *t, const char *msg) {
-    return t ? wa__task_request_cancel(t, msg) : wa__error(WA_EINVAL, "task is NULL");
+    return t ? wa__future_cancel(&t->fut, msg) : wa__error(WA_EINVAL, "task is NULL");
 }
 
 int wa_task_cancelling(const wa_task *t) { return t->cancel_requests; }
