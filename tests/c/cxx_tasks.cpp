@@ -115,7 +115,7 @@ static int functions(void *) {
     for (int i = 0; i < 3; i++) {
         tasks.push_back(spawn([i]() -> int {
             entries++;
-            if (int rc = wa_sleep(0.001 * (3 - i))) return rc;   // finish in reverse order
+            if (int rc = wa_sleep(0.01 * (3 - i))) return rc;    // finish in reverse order
             seen.push_back(i);
             return wa_return(i * 10);
         }));
