@@ -180,6 +180,7 @@ static int push_unvisited(wa_future *on, void *ctx) {
  * Iterative, each future looked at once: bounded by the futures reachable. */
 __attribute__((noinline)) static int closes_cycle(wa_task *t, wa_future *f) {
     if (f->kind == WA__FUTURE) return 0;     /* a plain future waits on nothing */
+    if (!t->fut.callbacks.head) return 0;    /* nothing waits on t, so no chain leads back */
     int found = push_unvisited(f, t);
     for (size_t at = 0; !found && at < walk.count; at++) found = for_each_awaited(walk.items[at], push_unvisited, t);
     for (size_t i = 0; i < walk.count; i++) walk.items[i]->walk &= (uint8_t)~WA__VISITED;
