@@ -126,10 +126,14 @@ int wa_run(wa_fn main, void *arg);
  *  owned by the caller and must outlive the task. */
 wa_task *wa_create_task(wa_fn fn, void *arg);
 
-/** Gives back one reference to t. The task keeps running if it has not
- *  finished; its memory goes once it has finished and no reference remains.
- *  NULL is ignored. */
-void wa_task_release(wa_task *t);
+/** Gives back the caller's reference to t (the one wa_create_task returned).
+ *  Does not suspend. The task keeps running if it has not finished; its
+ *  memory goes once it has finished and no reference remains. Returns 0 (also
+ *  for NULL), or WA_EINVAL with a message when t was already released: a
+ *  second release is always detected while the task lives, and after it is
+ *  gone for as long as its record is kept (the loop's last 1,024 freed
+ *  tasks and futures; see "Released handles" in the README). */
+int wa_task_release(wa_task *t);
 
 /** Waits until t has finished. May suspend. Returns t's outcome: 0 when it
  *  succeeded, its error code when it failed, WA_ECANCELLED when it was
@@ -222,9 +226,11 @@ size_t wa_all_tasks(wa_task **out, size_t cap);
  *  NULL (WA_ENOMEM; WA_EINVAL outside wa_run). */
 wa_future *wa_future_new(void);
 
-/** Gives back the caller's reference. A future freed while still pending is
- *  cancelled first, so its awaiters wake with WA_ECANCELLED. NULL is ignored. */
-void wa_future_free(wa_future *f);
+/** Gives back the caller's reference. Does not suspend. A future freed while
+ *  still pending is cancelled first, so its awaiters wake with WA_ECANCELLED.
+ *  Returns 0 (also for NULL), or WA_EINVAL with a message when f was already
+ *  freed, detected as for wa_task_release. */
+int wa_future_free(wa_future *f);
 
 /** Resolves f with value and wakes every awaiter (through the loop, never
  *  inline). Returns 0, or WA_ESTATE if f is already resolved or cancelled. */
@@ -234,8 +240,9 @@ int wa_future_set_result(wa_future *f, intptr_t value);
  *  Returns 0, WA_EINVAL for code 0, WA_ESTATE if already resolved. */
 int wa_future_set_error(wa_future *f, int code, const char *msg);
 
-/** Cancels f if pending: awaiters wake with WA_ECANCELLED. Returns 1 if it was
- *  cancelled by this call, 0 if it had already finished. */
+/** Cancels f if pending: awaiters wake with WA_ECANCELLED. Does not suspend.
+ *  Returns 1 if it was cancelled by this call, 0 if it had already finished,
+ *  WA_EINVAL for NULL or a released future that is gone. */
 int wa_future_cancel(wa_future *f);
 
 /** wa_future_cancel with a message (copied, may be NULL), which the awaiters'
@@ -450,42 +457,59 @@ extern "C" {
 typedef struct wa_timeout wa_timeout;
 
 /** Opens a timeout scope in the calling task: once delay seconds have passed
- *  (WA_FOREVER: never, until rescheduled), the task is cancelled, so the await
- *  it is in returns WA_ECANCELLED; wa_timeout_exit then turns that into
- *  WA_ETIMEDOUT. Scopes nest and must be exited innermost first, by the task
- *  that opened them:
+ *  (WA_FOREVER: never, until rescheduled; a negative delay is a deadline
+ *  already past), the task is cancelled, so the await it is in returns
+ *  WA_ECANCELLED; wa_timeout_exit then turns that into WA_ETIMEDOUT. Does not
+ *  suspend. Scopes nest and must be exited innermost first, by the task that
+ *  opened them:
  *
  *      wa_timeout *tm;
  *      int rc = wa_timeout_enter(2.0, &tm);
  *      if (rc) return rc;
  *      rc = fetch_all();                  // awaits; WA_ECANCELLED at the deadline
  *      rc = wa_timeout_exit(tm, rc);      // WA_ETIMEDOUT if this scope expired
+ *      int late = wa_timeout_expired(tm); // still readable after exit
+ *      wa_timeout_free(tm);
  *
- *  Stores the scope in *out (owned by the runtime until wa_timeout_exit).
+ *  Stores the scope in *out, owned by the caller: free it with
+ *  wa_timeout_free, after exit or instead of it. If the task ends inside a
+ *  scope, the scope is closed (its deadline gone) and still needs freeing.
  *  Errors: WA_EINVAL (NULL out, NaN), WA_ENOMEM, WA_ENOTASK. */
 int wa_timeout_enter(double delay, wa_timeout **out);
 
 /** Same as wa_timeout_enter with an absolute deadline on the loop clock
- *  (asyncio.timeout_at); a deadline already past expires on the next round. */
+ *  (asyncio.timeout_at); a deadline already past expires on the next round,
+ *  and wa_timeout_when reports it as given. */
 int wa_timeout_enter_at(double when, wa_timeout **out);
 
 /** Moves the deadline to when (absolute loop time; WA_FOREVER removes it).
- *  Returns 0, WA_ESTATE if the scope has already expired, WA_EINVAL for NULL or
- *  NaN, WA_ENOMEM. */
+ *  Does not suspend. Returns 0; WA_ESTATE if the scope has already expired
+ *  or has been exited; WA_EINVAL for NULL or NaN; WA_ENOMEM. */
 int wa_timeout_reschedule(wa_timeout *tm, double when);
 
-/** Returns the scope's deadline on the loop clock, or WA_FOREVER. */
+/** Returns the scope's deadline on the loop clock, or WA_FOREVER; also
+ *  after exit. */
 double wa_timeout_when(const wa_timeout *tm);
 
-/** Returns nonzero once the deadline has passed and the task was cancelled. */
+/** Returns nonzero once the deadline has passed and the task was cancelled;
+ *  also after exit (asyncio's Timeout.expired()). */
 int wa_timeout_expired(const wa_timeout *tm);
 
-/** Closes the scope and frees it. rc is the outcome of the block: returns
- *  WA_ETIMEDOUT if this scope expired and rc is the WA_ECANCELLED that the
- *  expiry caused (its cancellation request is withdrawn); otherwise returns rc
- *  unchanged. Returns WA_EINVAL if tm is NULL, not the calling task's
- *  innermost scope, or called from another task (tm is then left open). */
+/** Closes the scope; it stays readable until wa_timeout_free. Does not
+ *  suspend. rc is the outcome of the block: returns WA_ETIMEDOUT if this
+ *  scope expired and rc is the WA_ECANCELLED that the expiry caused (its
+ *  cancellation request is withdrawn); otherwise returns rc unchanged.
+ *  Returns WA_EINVAL if tm is NULL, already exited, not the calling task's
+ *  innermost scope, or called from another task (tm is then left open);
+ *  WA_ENOTASK outside a task. */
 int wa_timeout_exit(wa_timeout *tm, int rc);
+
+/** Frees a scope. Does not suspend. A scope still open is closed first
+ *  (withdrawing its cancellation if it expired), which only the task that
+ *  opened it can do, innermost first. Returns 0 (also for NULL), or WA_EINVAL
+ *  for an open scope that is not the running task's innermost one (it is
+ *  then left as it was). */
+int wa_timeout_free(wa_timeout *tm);
 
 /* ------------------------------------------------------------- task groups */
 
@@ -647,25 +671,32 @@ wa_barrier *wa_barrier_new(size_t parties);
 /** Frees b; NULL is ignored. */
 void wa_barrier_free(wa_barrier *b);
 
-/** Waits until parties tasks are waiting, then releases them all and starts
- *  over. May suspend. On success stores the task's arrival position (0 to
- *  parties-1) in *index (index may be NULL). Returns 0, WA_EBROKEN if the barrier is broken
- *  or is reset or aborted while waiting, WA_ECANCELLED (the task then no
- *  longer counts as waiting), WA_ENOTASK. */
+/** Waits until parties tasks are waiting, then releases them all. May
+ *  suspend. A task arriving while released tasks have not all resumed yet
+ *  (the barrier is draining) or while a reset is under way waits for that to
+ *  end first, so cycles never mix. On success stores the task's arrival
+ *  position (0 to parties-1) in *index (index may be NULL). Returns 0;
+ *  WA_EBROKEN if the barrier is broken, or is reset or aborted while the task
+ *  waits or after it was released but before it resumed; WA_ECANCELLED (the
+ *  task then no longer counts as waiting); WA_ESTATE if b is freed while it
+ *  waits; WA_ENOTASK; WA_EINVAL for NULL. */
 int wa_barrier_wait(wa_barrier *b, size_t *index);
 
 /** Wakes the waiting tasks with WA_EBROKEN and returns the barrier to empty
- *  and unbroken. Returns 0. */
+ *  and unbroken once they have left; new arrivals wait until then. Does not
+ *  suspend. Returns 0, or WA_EINVAL for NULL. */
 int wa_barrier_reset(wa_barrier *b);
 
-/** Breaks the barrier: waiting tasks and every later wait get WA_EBROKEN
- *  until wa_barrier_reset. Returns 0. */
+/** Breaks the barrier: waiting tasks, released tasks that have not resumed
+ *  yet, and every later wait get WA_EBROKEN until wa_barrier_reset. Does not
+ *  suspend. Returns 0, or WA_EINVAL for NULL. */
 int wa_barrier_abort(wa_barrier *b);
 
 /** Returns the number of parties. */
 size_t wa_barrier_parties(const wa_barrier *b);
 
-/** Returns how many tasks are waiting now. */
+/** Returns how many tasks are waiting for the barrier to fill (0 while it
+ *  drains, resets or is broken, as asyncio's n_waiting). */
 size_t wa_barrier_n_waiting(const wa_barrier *b);
 
 /** Returns nonzero while the barrier is broken. */

@@ -51,7 +51,7 @@ void wa__future_destroy(wa_future *f) {
     if (f->kind == WA__TASK) wa__task_discard((wa_task *)f);
     else if (f->kind == WA__COMBINER) wa__combiner_destroy((wa__combiner *)f);
     free(f->msg);
-    free(f);
+    wa__retire(f->loop, f);
 }
 
 void wa__future_ref(wa_future *f) { f->refs++; }
@@ -105,6 +105,7 @@ wa_future *wa__future_new(wa__loop *loop) {
         wa__error(WA_ENOMEM, NULL);
         return NULL;
     }
+    f->kind = WA__FUTURE;
     f->refs = 1;
     wa__future_link(loop, f);
     return f;
@@ -118,14 +119,19 @@ wa_future *wa_future_new(void) {
     return wa__future_new(wa__loop_now);
 }
 
-void wa_future_free(wa_future *f) {
-    if (!f) return;
+int wa_future_free(wa_future *f) {
+    if (!f) return 0;
+    if (wa__gone(f)) return wa__gone_error("wa_future_free");
+    if (f->released) return wa__released_error("wa_future_free", f);
+    f->released = 1;
     if (f->state == WA_PENDING && f->kind != WA__TASK) wa__future_cancel(f, NULL);
     wa__future_unref(f);
+    return 0;
 }
 
 static int resolve(wa_future *f, int code, const char *msg, intptr_t value) {
     if (!f) return wa__error(WA_EINVAL, "future is NULL");
+    if (wa__gone(f)) return wa__gone_error("setting a future");
     if (f->state != WA_PENDING) return wa__error(WA_ESTATE, "future is already done");
     if (f->kind == WA__TASK) return wa__error(WA_ESTATE, "a task's future is set by the task itself");
     if (msg && !(f->msg = wa__strdup(msg))) return wa__error(WA_ENOMEM, NULL);
@@ -158,12 +164,15 @@ int wa__future_cancel(wa_future *f, const char *msg) {
 }
 
 int wa_future_cancel(wa_future *f) {
-    if (!f || f->state != WA_PENDING) return 0;
+    if (!f) return wa__error(WA_EINVAL, "future is NULL");
+    if (wa__gone(f)) return wa__gone_error("wa_future_cancel");
+    if (f->state != WA_PENDING) return 0;
     return wa__future_cancel(f, NULL);
 }
 
 int wa_future_cancel_msg(wa_future *f, const char *msg) {
     if (!f) return wa__error(WA_EINVAL, "future is NULL");
+    if (wa__gone(f)) return wa__gone_error("wa_future_cancel_msg");
     if (f->state != WA_PENDING) return 0;
     return wa__future_cancel(f, msg);
 }
@@ -174,6 +183,7 @@ wa_state wa_future_state(const wa_future *f) { return (wa_state)f->state; }
 
 int wa_future_result(const wa_future *f, intptr_t *value) {
     if (!f) return wa__error(WA_EINVAL, "future is NULL");
+    if (wa__gone(f)) return wa__gone_error("wa_future_result");
     return wa__future_outcome(f, value);
 }
 
@@ -181,6 +191,7 @@ const char *wa_future_errmsg(const wa_future *f) { return f->msg ? f->msg : ""; 
 
 int wa_future_add_done_callback(wa_future *f, void (*fn)(wa_future *f, void *arg), void *arg) {
     if (!f || !fn) return wa__error(WA_EINVAL, "future and callback must not be NULL");
+    if (wa__gone(f)) return wa__gone_error("wa_future_add_done_callback");
     done_callback *cb = wa__malloc(sizeof *cb);
     if (!cb) return wa__error(WA_ENOMEM, NULL);
     cb->handle.run = run_done_callback;
@@ -194,6 +205,7 @@ int wa_future_add_done_callback(wa_future *f, void (*fn)(wa_future *f, void *arg
 
 int wa_future_remove_done_callback(wa_future *f, void (*fn)(wa_future *f, void *arg), void *arg) {
     if (!f || !fn) return wa__error(WA_EINVAL, "future and callback must not be NULL");
+    if (wa__gone(f)) return wa__gone_error("wa_future_remove_done_callback");
     int removed = 0;
     wa__list kept = {NULL, NULL};
     for (wa__handle *h = f->callbacks.head, *next; h; h = next) {

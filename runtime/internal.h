@@ -8,6 +8,15 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+/* Built with AddressSanitizer (gcc's and clang's spellings). */
+#if defined(__SANITIZE_ADDRESS__)
+#define WA_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define WA_ASAN 1
+#endif
+#endif
+
 /* An entry of the ready queue. The same node also sits in a future's list of
  * done callbacks before that future completes: a node is in one list at most,
  * so completing a future splices its whole list onto the ready queue. */
@@ -38,16 +47,18 @@ typedef struct wa__stack {
     uint32_t cap;                        /* bytes allocated */
 } wa__stack;
 
-/* What a wa_future is the first member of. */
-enum { WA__FUTURE, WA__TASK, WA__COMBINER };
+/* What a wa_future is the first member of; WA__RETIRED once its memory
+ * would have gone (retire.c), so a stale handle can be told apart. */
+enum { WA__FUTURE = 0x51, WA__TASK = 0x52, WA__COMBINER = 0x53, WA__RETIRED = 0xde };
 
 /* Marks of the walks over the graph of what waits on what (wa_future.walk). */
 enum { WA__VISITED = 1, WA__CANCELLING = 2 };
 
 struct wa_future {
     uint8_t state;                       /* wa_state */
-    uint8_t kind;                        /* WA__FUTURE, WA__TASK or WA__COMBINER */
-    uint8_t retrieved;                   /* someone read the outcome (debug reports) */
+    uint8_t kind;                        /* WA__FUTURE, WA__TASK, WA__COMBINER; WA__RETIRED when gone */
+    uint8_t retrieved : 1;               /* someone read the outcome (debug reports) */
+    uint8_t released : 1;                /* the user's reference was given back */
     uint8_t walk;                        /* WA__VISITED, WA__CANCELLING: graph walks in progress */
     int32_t refs;                        /* owners: users, waiters, queued callbacks, the loop */
     int32_t code;                        /* error code when failed, else 0 */
@@ -142,6 +153,13 @@ typedef struct wa__heap {
     uint32_t next_seq;                   /* next insertion number */
 } wa__heap;
 
+/* A retired record kept so a stale handle is recognised (retire.c). */
+typedef struct wa__retired {
+    wa_future *record;
+    size_t size;                         /* its bytes, to unpoison under ASan */
+} wa__retired;
+#define WA__RETIRED_KEEP 1024
+
 typedef struct wa_loop {
     wa__list ready;                      /* runnable handles, FIFO: the next round */
     wa__handle until_done;               /* run_until_complete's done callback: stops the run */
@@ -165,6 +183,8 @@ typedef struct wa_loop {
     wa_executor *default_executor;       /* made on first use, shut down by wa_loop_close */
     uint8_t warned_no_threads;           /* debug mode said executors run inline here */
     wa_response *exchanges;              /* fetches the host still holds (fetch.c) */
+    wa__retired *retired;                /* the last records whose references all went */
+    size_t retired_next;                 /* the slot the next one takes */
 } wa__loop;
 
 extern wa__loop *wa__loop_now;           /* the running loop, or NULL */
@@ -182,6 +202,13 @@ int wa__fault(void);                     /* 1 when this allocation must fail */
 #define wa__malloc(n) (wa__fault() ? NULL : malloc(n))
 #define wa__calloc(count, n) (wa__fault() ? NULL : calloc(count, n))
 #define wa__realloc(p, n) (wa__fault() ? NULL : realloc(p, n))
+
+/* retire.c: records outlive their last reference for a while, marked */
+void wa__retire(wa__loop *loop, wa_future *f);
+void wa__retired_free(wa__loop *loop);
+int wa__gone_error(const char *what);
+int wa__released_error(const char *what, const wa_future *f);
+static inline int wa__gone(const void *handle) { return ((const wa_future *)handle)->kind == WA__RETIRED; }
 
 /* errors.c */
 int wa__error(int code, const char *fmt, ...);  /* sets wa_errmsg, returns code */

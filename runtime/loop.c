@@ -303,6 +303,7 @@ int wa_loop_close(wa_loop *loop) {
     wa__handles_drop(loop);
     for (wa_future *f = loop->all; f; f = f->all_next) wa__future_drop_callbacks(f);
     while (loop->all) wa__future_destroy(loop->all);
+    wa__retired_free(loop);
     wa__heap_free(&loop->timers);
     wa__loop_now = NULL;
     free(loop);

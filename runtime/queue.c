@@ -87,11 +87,13 @@ static void sift_down(wa_queue *q, size_t i) {
     q->slots[i] = s;
 }
 
-/* Room for one more item; keeps a ring's order when it grows. */
-static int reserve(wa_queue *q) {
+/* Room for one more item; keeps a ring's order when it grows. Within
+ * maxsize, unless over is set (an item given back may exceed it by one). */
+static int reserve(wa_queue *q, int over) {
     if (q->count < q->cap) return 0;
     size_t cap = q->cap ? q->cap * 2 : 8;
     if (q->maxsize && cap > q->maxsize) cap = q->maxsize;
+    if (over && cap <= q->count) cap = q->count + 1;
     slot *slots = wa__realloc(q->slots, cap * sizeof *slots);
     if (!slots) return wa__error(WA_ENOMEM, "no memory for a queue item");
     if (q->kind == FIFO && q->head + q->count > q->cap) {  /* the ring wrapped: unwrap it */
@@ -135,6 +137,26 @@ static intptr_t pop(wa_queue *q) {
     return item;
 }
 
+/* An item handed to a getter that was cancelled before it ran goes back
+ * where the next get finds it first: to the next waiting getter, or the
+ * front of the queue. Returns nonzero only when there was no memory. */
+static int give_back(wa_queue *q, intptr_t item) {
+    if (q->getters.head) {
+        wa__waitq_wake(&q->getters, 0, item);
+        return 0;
+    }
+    int rc = reserve(q, 1);
+    if (rc) return rc;
+    if (q->kind != FIFO) {               /* LIFO: it was the newest; PRIORITY: it finds its place */
+        push(q, item);
+        return 0;
+    }
+    q->head = q->head ? q->head - 1 : q->cap - 1;
+    q->slots[q->head] = (slot){item, q->next_seq++};
+    q->count++;
+    return 0;
+}
+
 static int full(const wa_queue *q) { return q->maxsize && q->count >= q->maxsize; }
 
 /* ------------------------------------------------------------- operations */
@@ -150,7 +172,7 @@ int wa_queue_put_nowait(wa_queue *q, intptr_t item) {
         wa__waitq_wake(&q->getters, 0, item);
     } else {
         if (full(q)) return wa__error(WA_EFULL, "the queue is full");
-        int rc = reserve(q);
+        int rc = reserve(q, 0);
         if (rc) return rc;
         push(q, item);
     }
@@ -187,6 +209,10 @@ int wa_queue_get(wa_queue *q, intptr_t *item) {
     if (!t) return WA_ENOTASK;
     if (q->count || q->shut_down) return wa_queue_get_nowait(q, item);
     int rc = wa__waitq_wait(&q->getters, t);
+    if (rc == 0 && t->must_cancel && give_back(q, t->wq.value) == 0) {
+        wa__task_take_cancel(t);         /* cancelled before it ran: ends cancelled, the item stays */
+        return WA_ECANCELLED;
+    }
     if (rc == 0) *item = t->wq.value;
     return rc == WA_ESHUTDOWN ? shut_down_error() : rc;
 }

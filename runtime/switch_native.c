@@ -22,14 +22,6 @@
 #define WA_SWITCH_UCONTEXT 1
 #endif
 
-#if defined(__SANITIZE_ADDRESS__)
-#define WA_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define WA_ASAN 1
-#endif
-#endif
-
 #ifdef WA_ASAN
 #include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>

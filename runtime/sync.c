@@ -3,7 +3,8 @@
  *
  * Waiters are served first-in first-out. A lock or a semaphore unit freed
  * while tasks wait is handed to the first of them directly, so a task that
- * arrives later cannot take it first. */
+ * arrives later cannot take it first. A waiter cancelled after it was handed
+ * one but before it ran ends cancelled, as asyncio's do, and passes it on. */
 #include "internal.h"
 
 #include <stdlib.h>
@@ -42,7 +43,14 @@ int wa_lock_acquire(wa_lock *l) {
         l->locked = 1;
         return 0;
     }
-    return park(&l->waiters, "wa_lock_acquire");  /* 0: handed over, still locked */
+    wa_task *t = wa__running("wa_lock_acquire");
+    if (!t) return WA_ENOTASK;
+    int rc = wa__waitq_wait(&l->waiters, t);     /* 0: handed over, still locked */
+    if (rc == 0 && wa__task_take_cancel(t)) {
+        wa_lock_release(l);              /* cancelled before it ran: the next waiter gets it */
+        return WA_ECANCELLED;
+    }
+    return rc;
 }
 
 int wa_lock_release(wa_lock *l) {
@@ -72,7 +80,10 @@ void wa_event_free(wa_event *e) {
 int wa_event_wait(wa_event *e) {
     if (!e) return wa__error(WA_EINVAL, "event is NULL");
     if (e->set) return wa__running("wa_event_wait") ? 0 : WA_ENOTASK;
-    return park(&e->waiters, "wa_event_wait");
+    wa_task *t = wa__running("wa_event_wait");
+    if (!t) return WA_ENOTASK;
+    int rc = wa__waitq_wait(&e->waiters, t);
+    return rc == 0 && wa__task_take_cancel(t) ? WA_ECANCELLED : rc;
 }
 
 int wa_event_set(wa_event *e) {
@@ -187,7 +198,14 @@ int wa_semaphore_acquire(wa_semaphore *s) {
         s->value--;
         return 0;
     }
-    return park(&s->waiters, "wa_semaphore_acquire");  /* 0: a unit was handed over */
+    wa_task *t = wa__running("wa_semaphore_acquire");
+    if (!t) return WA_ENOTASK;
+    int rc = wa__waitq_wait(&s->waiters, t);     /* 0: a unit was handed over */
+    if (rc == 0 && wa__task_take_cancel(t)) {
+        wa_semaphore_release(s);         /* cancelled before it ran: the unit goes on */
+        return WA_ECANCELLED;
+    }
+    return rc;
 }
 
 int wa_semaphore_release(wa_semaphore *s) {
@@ -204,10 +222,18 @@ size_t wa_semaphore_value(const wa_semaphore *s) { return s->value; }
 
 /* ---------------------------------------------------------------- barrier */
 
+/* asyncio's states: parties arrive while FILLING; the last one starts
+ * DRAINING, and until every released party has resumed, new arrivals wait
+ * to start the next cycle. A reset while parties are inside is RESETTING
+ * until they have left; BROKEN (abort) fails every wait until a reset. */
+enum { FILLING, DRAINING, RESETTING, BROKEN };
+
 struct wa_barrier {
-    wa__waitq waiters;                   /* the parties that arrived, waiting for the rest */
+    wa__waitq waiters;                   /* arrived parties, waiting for the rest */
+    wa__waitq blocked;                   /* arrivals waiting for a drain or reset to end */
     size_t parties;
-    uint8_t broken;                      /* aborted: every wait fails until reset */
+    size_t inside;                       /* arrived and not yet resumed, this cycle */
+    uint8_t state;
 };
 
 wa_barrier *wa_barrier_new(size_t parties) {
@@ -220,45 +246,76 @@ wa_barrier *wa_barrier_new(size_t parties) {
     return b;
 }
 
+/* Woken with this code, a waiter does not touch the barrier again. */
+#define FREED WA_ESTATE
+
 void wa_barrier_free(wa_barrier *b) {
     if (!b) return;
-    wa__waitq_wake_all(&b->waiters, wa__error(WA_ESTATE, "the barrier was freed while tasks waited"));
+    int code = wa__error(FREED, "the barrier was freed while tasks waited");
+    wa__waitq_wake_all(&b->waiters, code);
+    wa__waitq_wake_all(&b->blocked, code);
     free(b);
+}
+
+/* A party leaves the barrier; the last one out ends a drain or a reset. */
+static void leave(wa_barrier *b) {
+    if (--b->inside == 0 && (b->state == DRAINING || b->state == RESETTING)) {
+        b->state = FILLING;
+        wa__waitq_wake_all(&b->blocked, 0);
+    }
+}
+
+__attribute__((noinline, cold)) static int broken_error(const wa_barrier *b) {
+    return wa__error(WA_EBROKEN, b->state == BROKEN ? "the barrier is broken" : "the barrier was reset");
 }
 
 int wa_barrier_wait(wa_barrier *b, size_t *index) {
     if (!b) return wa__error(WA_EINVAL, "barrier is NULL");
     wa_task *t = wa__running("wa_barrier_wait");
     if (!t) return WA_ENOTASK;
-    if (b->broken) return wa__error(WA_EBROKEN, "the barrier is broken");
-    size_t arrived = b->waiters.count;   /* a cancelled party has left the queue */
-    if (arrived + 1 < b->parties) {
-        int rc = wa__waitq_wait(&b->waiters, t);
-        if (rc) return rc == WA_EBROKEN ? wa__error(rc, "the barrier was reset or aborted") : rc;
+    while (b->state == DRAINING || b->state == RESETTING) {
+        int rc = wa__waitq_wait(&b->blocked, t);
+        if (rc) return rc;
+    }
+    if (b->state == BROKEN) return broken_error(b);
+    size_t arrived = b->inside++;
+    if (b->inside == b->parties) {       /* the last party releases the others */
+        b->state = DRAINING;
+        wa__waitq_wake_all(&b->waiters, 0);
     } else {
-        while (wa__waitq_wake(&b->waiters, 0, 0)) {  /* the last party releases the others */
+        int rc = wa__waitq_wait(&b->waiters, t);
+        if (rc == FREED) return rc;
+        /* Released, but aborted or reset before it ran: broken too. */
+        if (rc == 0 && (b->state == BROKEN || b->state == RESETTING)) rc = broken_error(b);
+        else if (rc == WA_EBROKEN) rc = broken_error(b);
+        if (rc) {
+            leave(b);
+            return rc;
         }
     }
+    leave(b);
     if (index) *index = arrived;
     return 0;
 }
 
 int wa_barrier_reset(wa_barrier *b) {
     if (!b) return wa__error(WA_EINVAL, "barrier is NULL");
-    b->broken = 0;
+    b->state = b->inside ? RESETTING : FILLING;
     wa__waitq_wake_all(&b->waiters, WA_EBROKEN);
+    if (b->state == FILLING) wa__waitq_wake_all(&b->blocked, 0);
     return 0;
 }
 
 int wa_barrier_abort(wa_barrier *b) {
     if (!b) return wa__error(WA_EINVAL, "barrier is NULL");
-    b->broken = 1;
+    b->state = BROKEN;
     wa__waitq_wake_all(&b->waiters, WA_EBROKEN);
+    wa__waitq_wake_all(&b->blocked, 0);  /* they find it broken */
     return 0;
 }
 
 size_t wa_barrier_parties(const wa_barrier *b) { return b->parties; }
 
-size_t wa_barrier_n_waiting(const wa_barrier *b) { return b->waiters.count; }
+size_t wa_barrier_n_waiting(const wa_barrier *b) { return b->state == FILLING ? b->inside : 0; }
 
-int wa_barrier_broken(const wa_barrier *b) { return b->broken; }
+int wa_barrier_broken(const wa_barrier *b) { return b->state == BROKEN; }

@@ -36,7 +36,9 @@ static void step(wa__handle *h) {
     loop->current = t;
     wa__switch_run(t);
     loop->current = NULL;
-    if (t->body_done) finish(t, t->exit_code);
+    /* A body that succeeds with a cancel still undelivered (it cancelled
+     * itself, say) ends cancelled, as asyncio's tasks do; an error wins. */
+    if (t->body_done) finish(t, t->exit_code == 0 && t->must_cancel ? WA_ECANCELLED : t->exit_code);
 }
 
 wa_task *wa__task_of_step(wa__handle *h) { return h->run == step ? TASK_OF(h, wake) : NULL; }
@@ -91,8 +93,13 @@ wa_task *wa_loop_create_task(wa_loop *loop, wa_fn fn, void *arg) {
     return wa__task_new(loop ? loop : wa__loop_now, fn, arg);
 }
 
-void wa_task_release(wa_task *t) {
-    if (t) wa__future_unref(&t->fut);
+int wa_task_release(wa_task *t) {
+    if (!t) return 0;
+    if (wa__gone(t)) return wa__gone_error("wa_task_release");
+    if (t->fut.released) return wa__released_error("wa_task_release", &t->fut);
+    t->fut.released = 1;
+    wa__future_unref(&t->fut);
+    return 0;
 }
 
 __attribute__((noinline, cold)) static void not_in_task(const char *what) {
@@ -130,6 +137,7 @@ __attribute__((noinline, cold)) int wa__suspend_error(wa_task *t, int rc) {
 __attribute__((noinline, cold)) static int await_error(wa_task *t, const wa_future *f) {
     if (!t) return WA_ENOTASK;
     if (!f) return wa__error(WA_EINVAL, "awaited NULL");
+    if (wa__gone(f)) return wa__gone_error("wa_await");
     return wa__error(WA_EINVAL, "task '%s' awaits itself", wa_task_name(t));
 }
 
@@ -198,7 +206,7 @@ __attribute__((noinline, cold)) static int cycle_error(wa_task *t, wa_future *f)
 
 int wa_await_future(wa_future *f) {
     wa_task *t = wa__running("wa_await");
-    if (!t || !f || f == &t->fut) return await_error(t, f);
+    if (!t || !f || f == &t->fut || wa__gone(f)) return await_error(t, f);
     if (f->state == WA_PENDING && closes_cycle(t, f)) return cycle_error(t, f);
     if (f->state == WA_PENDING && wa__task_take_cancel(t)) wa__future_cancel(f, t->fut.msg);
     if (f->state == WA_PENDING) {
@@ -218,6 +226,7 @@ int wa_await_future(wa_future *f) {
 
 int wa_await_task(wa_task *t) {
     if (!t) return wa__error(WA_EINVAL, "awaited NULL");
+    if (wa__gone(t)) return wa__gone_error("wa_await_task");
     return wa_await_future(&t->fut);
 }
 
@@ -313,17 +322,20 @@ int wa__task_request_cancel(wa_task *t, const char *msg) {
 }
 
 int wa_task_cancel(wa_task *t) {
-    return t ? wa__future_cancel(&t->fut, NULL) : wa__error(WA_EINVAL, "task is NULL");
+    if (!t) return wa__error(WA_EINVAL, "task is NULL");
+    return wa__gone(t) ? wa__gone_error("wa_task_cancel") : wa__future_cancel(&t->fut, NULL);
 }
 
 int wa_task_cancel_msg(wa_task *t, const char *msg) {
-    return t ? wa__future_cancel(&t->fut, msg) : wa__error(WA_EINVAL, "task is NULL");
+    if (!t) return wa__error(WA_EINVAL, "task is NULL");
+    return wa__gone(t) ? wa__gone_error("wa_task_cancel_msg") : wa__future_cancel(&t->fut, msg);
 }
 
 int wa_task_cancelling(const wa_task *t) { return t->cancel_requests; }
 
 int wa_task_uncancel(wa_task *t) {
     if (!t) return wa__error(WA_EINVAL, "task is NULL");
+    if (wa__gone(t)) return wa__gone_error("wa_task_uncancel");
     if (t->cancel_requests > 0 && --t->cancel_requests == 0) t->must_cancel = 0;
     return t->cancel_requests;
 }
@@ -347,6 +359,7 @@ int wa_task_done(const wa_task *t) { return t->fut.state != WA_PENDING; }
 
 int wa_task_result(const wa_task *t, intptr_t *value) {
     if (!t) return wa__error(WA_EINVAL, "task is NULL");
+    if (wa__gone(t)) return wa__gone_error("wa_task_result");
     return wa__future_outcome(&t->fut, value);
 }
 
@@ -366,6 +379,7 @@ const char *wa_task_name(const wa_task *t) {
 
 int wa_task_set_name(wa_task *t, const char *name) {
     if (!t || !name) return wa__error(WA_EINVAL, "task and name must not be NULL");
+    if (wa__gone(t)) return wa__gone_error("wa_task_set_name");
     char *copy = wa__strdup(name);
     if (!copy) return wa__error(WA_ENOMEM, NULL);
     free(t->name);

@@ -1,7 +1,8 @@
 /* Timeout scopes (asyncio.timeout) and wa_wait_for, which is one scope
  * around one await. When a scope's deadline passes, its task is cancelled;
  * leaving the scope turns the WA_ECANCELLED that caused into WA_ETIMEDOUT,
- * unless someone else cancelled the task too. */
+ * unless someone else cancelled the task too. A scope is its opener's: after
+ * exit it can still be read (expired, when), until wa_timeout_free. */
 #include "internal.h"
 
 #include <math.h>
@@ -15,6 +16,7 @@ struct wa_timeout {
     double when;                         /* the deadline in loop seconds, or WA_FOREVER */
     int32_t cancelling_at_enter;         /* the task's cancellation count on entry */
     uint8_t expired;                     /* the deadline passed and the task was cancelled */
+    uint8_t exited;                      /* closed (or its task ended): readable until freed */
 };
 
 #define TIMEOUT_OF(d) ((wa_timeout *)((char *)(d) - offsetof(wa_timeout, deadline)))
@@ -60,11 +62,13 @@ int wa_timeout_enter_at(double when, wa_timeout **out) {
 
 int wa_timeout_enter(double delay, wa_timeout **out) {
     if (isnan(delay)) return wa__error(WA_EINVAL, "timeout of NaN seconds");
-    return wa_timeout_enter_at(delay == WA_FOREVER ? WA_FOREVER : wa_time() + (delay > 0 ? delay : 0), out);
+    /* A negative delay is a deadline in the past, reported as such by when(). */
+    return wa_timeout_enter_at(delay == WA_FOREVER ? WA_FOREVER : wa_time() + delay, out);
 }
 
 int wa_timeout_reschedule(wa_timeout *tm, double when) {
     if (!tm || isnan(when)) return wa__error(WA_EINVAL, tm ? "reschedule to NaN" : "timeout is NULL");
+    if (tm->exited) return wa__error(WA_ESTATE, "the timeout scope has been exited: it cannot be rescheduled");
     if (tm->expired) return wa__error(WA_ESTATE, "the timeout has already expired");
     return arm(tm, when);
 }
@@ -73,30 +77,46 @@ double wa_timeout_when(const wa_timeout *tm) { return tm->when; }
 
 int wa_timeout_expired(const wa_timeout *tm) { return tm->expired; }
 
+/* Ends an open scope: no deadline, off its task's stack of scopes. */
+static void close_scope(wa_timeout *tm) {
+    wa__deadline_disarm(tm->task->fut.loop, &tm->deadline);
+    tm->task->timeouts = tm->outer;
+    tm->outer = NULL;
+    tm->task = NULL;                     /* the task may go; the scope stays readable */
+    tm->exited = 1;
+}
+
 int wa_timeout_exit(wa_timeout *tm, int rc) {
     wa_task *t = wa__running("wa_timeout_exit");
     if (!t) return WA_ENOTASK;
-    if (!tm || tm->task != t || t->timeouts != tm)
+    if (!tm || tm->exited || tm->task != t || t->timeouts != tm)
         return wa__error(WA_EINVAL, !tm ? "timeout is NULL"
+                                    : tm->exited ? "the timeout scope has already been exited"
                                     : tm->task != t ? "a timeout scope must be exited by the task that opened it"
                                                     : "timeout scopes must be exited innermost first");
-    wa__deadline_disarm(t->fut.loop, &tm->deadline);
-    t->timeouts = tm->outer;
+    close_scope(tm);
     /* The cancellation was ours: withdraw it, and if nobody else asked for
      * one, what it caused is a timeout. */
     if (tm->expired && wa_task_uncancel(t) <= tm->cancelling_at_enter && rc == WA_ECANCELLED)
         rc = wa__error(WA_ETIMEDOUT, "the deadline passed");
-    free(tm);
     return rc;
 }
 
-void wa__timeouts_drop(wa_task *t) {
-    while (t->timeouts) {
-        wa_timeout *tm = t->timeouts;
-        wa__deadline_disarm(t->fut.loop, &tm->deadline);
-        t->timeouts = tm->outer;
-        free(tm);
+int wa_timeout_free(wa_timeout *tm) {
+    if (!tm) return 0;
+    if (!tm->exited) {                   /* still open: only its task can close it, innermost first */
+        wa_task *t = wa_current_task();
+        if (tm->task != t || t->timeouts != tm)
+            return wa__error(WA_EINVAL, "wa_timeout_free: the scope is open and is not the running task's innermost");
+        close_scope(tm);
+        if (tm->expired) wa_task_uncancel(t);
     }
+    free(tm);
+    return 0;
+}
+
+void wa__timeouts_drop(wa_task *t) {
+    while (t->timeouts) close_scope(t->timeouts);  /* the task ended inside them; their owners free them */
 }
 
 int wa_wait_for(wa_future *aw, double timeout) {
@@ -107,5 +127,7 @@ int wa_wait_for(wa_future *aw, double timeout) {
     wa_timeout *tm;
     int rc = wa_timeout_enter(timeout, &tm);
     if (rc) return rc;
-    return wa_timeout_exit(tm, wa_await_future(aw));
+    rc = wa_timeout_exit(tm, wa_await_future(aw));
+    free(tm);
+    return rc;
 }

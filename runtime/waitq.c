@@ -3,11 +3,12 @@
  *
  * The waiting task is itself the queue node, so waiting allocates nothing.
  * A waker hands each woken task a code (0, or an error such as
- * WA_ESHUTDOWN) and, for queues, a value. An operation whose wait was
- * satisfied is never undone: a task cancelled after being woken but before
- * it runs still gets the wake-up's code, and the cancellation arrives at its
- * next await. A task cancelled while still queued leaves the queue and its
- * wait returns WA_ECANCELLED. */
+ * WA_ESHUTDOWN) and, for queues, a value. A task cancelled while still
+ * queued leaves the queue and its wait returns WA_ECANCELLED. A task
+ * cancelled after being woken but before it runs gets the wake-up's code,
+ * with the cancel still pending: the primitive decides (a lock, a unit or an
+ * item is passed on and the call ends cancelled; a put already taken in
+ * stands, and the cancel arrives at the next await). */
 #include "internal.h"
 
 static void unlink_task(wa__waitq *q, wa_task *t) {

@@ -73,7 +73,10 @@ static void combine_workload(int *saw_nomem) {
     wa_timeout *tm;
     int rc = wa_timeout_enter(0.0005, &tm);
     if (rc == WA_ENOMEM) *saw_nomem = 1;
-    else EXPECT(wa_timeout_exit(tm, wa_sleep(1)), WA_ETIMEDOUT);
+    else {
+        EXPECT(wa_timeout_exit(tm, wa_sleep(1)), WA_ETIMEDOUT);
+        wa_timeout_free(tm);
+    }
     wa_task_group *g;
     rc = wa_task_group_enter(&g);
     if (rc == WA_ENOMEM) {

@@ -101,13 +101,20 @@ static int getters_in_order(void *arg) {
     CHECK_INT(wa_queue_get_nowait(q, &v), WA_EEMPTY);  /* nobody can overtake a waiter */
     for (int i = 0; i < 3; i++) CHECK_INT(wa_await(g[i]), i == 1 ? WA_ECANCELLED : 0);
     CHECK_LOG("b=-1:0 a=0:10 c=0:20");
-    /* A getter cancelled after being handed an item keeps it. */
+    /* A getter cancelled after being handed an item, before it ran, ends
+     * cancelled and the item goes back to the front of the queue. */
     wa_task *late = wa_create_task(getter, "d");
     CHECK_INT(wa_yield(), 0);
-    CHECK_INT(wa_queue_put(q, 30), 0);
+    CHECK_INT(wa_queue_put(q, 30), 0);    /* handed to d */
+    CHECK_INT(wa_queue_put(q, 31), 0);    /* into the queue */
     CHECK_INT(wa_task_cancel(late), 1);
-    CHECK_INT(wa_await(late), 0);         /* its get had already succeeded */
-    CHECK_LOG("d=0:30");
+    CHECK_INT(wa_await(late), WA_ECANCELLED);
+    CHECK_LOG("d=-1:0");
+    CHECK_INT(wa_queue_qsize(q), 2);
+    CHECK_INT(wa_queue_get_nowait(q, &v), 0);
+    CHECK_INT(v, 30);
+    CHECK_INT(wa_queue_get_nowait(q, &v), 0);
+    CHECK_INT(v, 31);
     for (int i = 0; i < 3; i++) wa_task_release(g[i]);
     wa_task_release(late);
     wa_queue_free(q);

@@ -50,19 +50,32 @@ static int lock_cancel_while_waiting(void *arg) {
     CHECK_INT(wa_await(b), 0);
     CHECK_LOG("L1! L2");
     CHECK(!wa_lock_locked(lock));         /* nobody holds it: nothing was lost */
-    /* Cancelled after being handed the lock: it keeps it, and the cancel
-     * arrives at its next await (the sleep), after which it releases. */
+    /* Cancelled after being handed the lock but before it ran: it ends
+     * cancelled, as asyncio's acquire does, and the lock goes to the next
+     * waiter (then to nobody), so it is never lost. */
     CHECK_INT(wa_lock_acquire(lock), 0);
-    wa_task *c = wa_create_task(locker, (void *)500);
+    wa_task *c = wa_create_task(locker, (void *)500), *d = wa_create_task(locker, (void *)1);
     CHECK_INT(wa_yield(), 0);
     CHECK_INT(wa_lock_release(lock), 0);  /* handed to c, which has not run yet */
     CHECK_INT(wa_task_cancel(c), 1);
     CHECK_INT(wa_await(c), WA_ECANCELLED);
-    CHECK_LOG("L500");
+    CHECK_INT(wa_await(d), 0);
+    CHECK_LOG("L500! L1");
     CHECK(!wa_lock_locked(lock));
+    wa_task *e = wa_create_task(locker, (void *)1);
+    CHECK_INT(wa_lock_acquire(lock), 0);
+    CHECK_INT(wa_yield(), 0);
+    CHECK_INT(wa_lock_release(lock), 0);  /* handed to e, cancelled before it runs */
+    CHECK_INT(wa_task_cancel(e), 1);
+    CHECK_INT(wa_await(e), WA_ECANCELLED);
+    CHECK(!wa_lock_locked(lock));         /* nobody else waited: unlocked */
+    CHECK_INT(wa_lock_acquire(lock), 0);
+    CHECK_INT(wa_lock_release(lock), 0);
     wa_task_release(a);
     wa_task_release(b);
     wa_task_release(c);
+    wa_task_release(d);
+    wa_task_release(e);
     wa_lock_free(lock);
     return 0;
 }

@@ -143,12 +143,34 @@ static int scope_expires(void *arg) {
     CHECK_INT(rc, WA_ECANCELLED);
     CHECK(wa_timeout_expired(tm));
     CHECK_INT(wa_timeout_exit(tm, rc), WA_ETIMEDOUT);
+    CHECK(wa_timeout_expired(tm));        /* readable after exit, as asyncio's */
+    CHECK_INT(wa_timeout_reschedule(tm, WA_FOREVER), WA_ESTATE);
+    CHECK(strstr(wa_errmsg(), "exited") != NULL);
+    CHECK_INT(wa_timeout_exit(tm, 0), WA_EINVAL);
+    CHECK_INT(wa_timeout_free(tm), 0);
     CHECK(wa_time() - start < 0.5);
     CHECK_INT(wa_timeout_enter(WA_FOREVER, &tm), 0);
     CHECK(wa_timeout_when(tm) == WA_FOREVER);
     CHECK_INT(wa_timeout_exit(tm, wa_sleep(0.001)), 0);
-    CHECK_INT(wa_timeout_enter_at(wa_time() - 1, &tm), 0);  /* already past */
+    CHECK_INT(wa_timeout_free(tm), 0);
+    double past = wa_time() - 1;
+    CHECK_INT(wa_timeout_enter_at(past, &tm), 0);  /* already past */
+    CHECK(wa_timeout_when(tm) == past);   /* the deadline given, not now */
     CHECK_INT(wa_timeout_exit(tm, wa_sleep(1)), WA_ETIMEDOUT);
+    CHECK_INT(wa_timeout_free(tm), 0);
+    double before = wa_time();
+    CHECK_INT(wa_timeout_enter(-0.5, &tm), 0);     /* a negative delay: also past */
+    CHECK(wa_timeout_when(tm) <= before - 0.5 + 0.05 && wa_timeout_when(tm) >= before - 0.5);
+    CHECK_INT(wa_timeout_exit(tm, wa_sleep(1)), WA_ETIMEDOUT);
+    CHECK(wa_timeout_expired(tm));
+    CHECK_INT(wa_timeout_free(tm), 0);
+    /* Freeing an open scope closes it; its expiry's cancellation goes too. */
+    CHECK_INT(wa_timeout_enter(0, &tm), 0);
+    CHECK_INT(wa_sleep(0.001), WA_ECANCELLED);
+    CHECK_INT(wa_timeout_free(tm), 0);
+    CHECK_INT(wa_task_cancelling(wa_current_task()), 0);
+    CHECK_INT(wa_sleep(0.001), 0);
+    CHECK_INT(wa_timeout_free(NULL), 0);
     return 0;
 }
 
@@ -159,24 +181,31 @@ static int nested_scopes(void *arg) {
     CHECK_INT(wa_timeout_enter(1.0, &outer), 0);
     CHECK_INT(wa_timeout_enter(0.005, &inner), 0);
     CHECK_INT(wa_timeout_exit(inner, wa_sleep(5)), WA_ETIMEDOUT);
+    CHECK_INT(wa_timeout_free(inner), 0);
     CHECK_INT(wa_timeout_exit(outer, wa_sleep(0.001)), 0);
+    CHECK_INT(wa_timeout_free(outer), 0);
     /* The outer one passes first: the inner scope passes the cancellation on. */
     CHECK_INT(wa_timeout_enter(0.005, &outer), 0);
     CHECK_INT(wa_timeout_enter(1.0, &inner), 0);
     int rc = wa_sleep(5);
     CHECK(!wa_timeout_expired(inner) && wa_timeout_expired(outer));
     rc = wa_timeout_exit(inner, rc);
+    CHECK_INT(wa_timeout_free(inner), 0);
     CHECK_INT(rc, WA_ECANCELLED);
     CHECK_INT(wa_timeout_exit(outer, rc), WA_ETIMEDOUT);
+    CHECK_INT(wa_timeout_free(outer), 0);
     /* Misuse: exiting out of order, NULL. */
     CHECK_INT(wa_timeout_enter(1.0, &outer), 0);
     CHECK_INT(wa_timeout_enter(1.0, &inner), 0);
     CHECK_INT(wa_timeout_exit(outer, 0), WA_EINVAL);
+    CHECK_INT(wa_timeout_free(outer), WA_EINVAL);  /* open, and not the innermost */
     CHECK_INT(wa_timeout_exit(NULL, 0), WA_EINVAL);
     CHECK_INT(wa_timeout_enter(1.0, NULL), WA_EINVAL);
     CHECK_INT(wa_timeout_enter(NAN, &inner), WA_EINVAL);
     CHECK_INT(wa_timeout_exit(inner, 0), 0);
+    CHECK_INT(wa_timeout_free(inner), 0);
     CHECK_INT(wa_timeout_exit(outer, 0), 0);
+    CHECK_INT(wa_timeout_free(outer), 0);
     CHECK_INT(wa_task_cancelling(wa_current_task()), 0);
     return 0;
 }
@@ -195,6 +224,7 @@ static int rescheduled(void *arg) {
     CHECK_INT(wa_timeout_reschedule(tm, WA_FOREVER), WA_ESTATE); /* too late */
     CHECK_INT(wa_timeout_reschedule(tm, NAN), WA_EINVAL);
     CHECK_INT(wa_timeout_exit(tm, rc), WA_ETIMEDOUT);
+    CHECK_INT(wa_timeout_free(tm), 0);
     return 0;
 }
 
@@ -205,6 +235,7 @@ static int scoped_sleeper(void *arg) {
     int rc = wa_sleep(5);
     if (rc) LOG("cleanup=%d", wa_sleep(0.1));  /* the deadline passes meanwhile */
     rc = wa_timeout_exit(tm, rc);
+    CHECK_INT(wa_timeout_free(tm), 0);
     LOG("scoped=%d", rc);
     return rc;
 }
@@ -222,11 +253,12 @@ static int outside_cancel_stays_cancel(void *arg) {
     return 0;
 }
 
+static wa_timeout *left_open;
+
 static int forgets_to_exit(void *arg) {
     (void)arg;
-    wa_timeout *tm;
-    CHECK_INT(wa_timeout_enter(0.001, &tm), 0);
-    return 0;                             /* the scope is dropped with the task */
+    CHECK_INT(wa_timeout_enter(0.001, &left_open), 0);
+    return 0;                             /* the scope is closed with the task */
 }
 
 static int wrong_task_exit_target;
@@ -243,11 +275,16 @@ static int scope_misuse(void *arg) {
     wa_task *t = wa_create_task(forgets_to_exit, NULL);
     CHECK_INT(wa_await(t), 0);
     wa_task_release(t);
+    CHECK_INT(wa_sleep(0.002), 0);       /* past its deadline: closed, so it never fired */
+    CHECK(!wa_timeout_expired(left_open));
+    CHECK_INT(wa_timeout_reschedule(left_open, wa_time()), WA_ESTATE);
+    CHECK_INT(wa_timeout_free(left_open), 0);
     CHECK_INT(wa_timeout_enter(1.0, &foreign), 0);
     t = wa_create_task(exits_anothers, NULL);
     CHECK_INT(wa_await(t), 0);
     CHECK_INT(wrong_task_exit_target, WA_EINVAL);
     CHECK_INT(wa_timeout_exit(foreign, 0), 0);
+    CHECK_INT(wa_timeout_free(foreign), 0);
     wa_task_release(t);
     CHECK_INT(wa_sleep(0.002), 0);       /* no stray cancellation arrives */
     return 0;
