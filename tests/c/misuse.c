@@ -84,8 +84,53 @@ static int integer_arguments(void *arg) {
     return 0;
 }
 
+static int awaits_future(void *f) { return wa_await_future(f); }
+
+static int sleeper(void *arg) {
+    (void)arg;
+    return wa_sleep(0.01);
+}
+
+/* A handle given back twice, or used after it was given back, answers
+ * WA_EINVAL with a message: while what it names still lives (a task still
+ * running) and after it is gone. */
+static int released_handles(void *arg) {
+    (void)arg;
+    wa_task *running = wa_create_task(sleeper, NULL);
+    CHECK_INT(wa_task_release(running), 0);
+    CHECK_INT(wa_task_release(running), WA_EINVAL);      /* it still runs */
+    CHECK(strstr(wa_errmsg(), "already released") != NULL);
+    wa_task *done = wa_create_task(noop, NULL);
+    CHECK_INT(wa_await(done), 0);
+    CHECK_INT(wa_task_release(done), 0);                 /* gone now */
+    CHECK_INT(wa_task_release(done), WA_EINVAL);
+    CHECK(strstr(wa_errmsg(), "released") != NULL);
+    CHECK_INT(wa_await(done), WA_EINVAL);
+    CHECK_INT(wa_task_cancel(done), WA_EINVAL);
+    intptr_t v = 0;
+    CHECK_INT(wa_task_result(done, &v), WA_EINVAL);
+    CHECK_INT(wa_task_set_name(done, "x"), WA_EINVAL);
+    wa_future *f = wa_future_new();
+    CHECK_INT(wa_future_free(f), 0);
+    CHECK_INT(wa_future_free(f), WA_EINVAL);
+    CHECK_INT(wa_future_set_result(f, 1), WA_EINVAL);
+    CHECK_INT(wa_future_cancel(f), WA_EINVAL);
+    CHECK_INT(wa_await_future(f), WA_EINVAL);
+    CHECK_INT(wa_future_result(f, &v), WA_EINVAL);
+    /* A future another task still awaits lives on after its release. */
+    wa_future *awaited = wa_future_new();
+    wa_task *waiter = wa_create_task(awaits_future, awaited);
+    CHECK_INT(wa_yield(), 0);
+    CHECK_INT(wa_future_free(awaited), 0);               /* cancels it: the waiter wakes */
+    CHECK_INT(wa_future_free(awaited), WA_EINVAL);
+    CHECK_INT(wa_await(waiter), WA_ECANCELLED);
+    CHECK_INT(wa_task_release(waiter), 0);
+    CHECK_INT(wa_sleep(0.02), 0);                        /* the released sleeper ends unharmed */
+    return 0;
+}
+
 int main(void) {
-    check_plan(4);
+    check_plan(5);
     /* Before any loop runs. */
     CHECK_INT(wa_sleep(1), WA_ENOTASK);
     CHECK(strstr(wa_errmsg(), "outside a task") != NULL);
@@ -100,5 +145,6 @@ int main(void) {
     run_case("waiting from a callback fails with WA_ENOTASK", outside_tasks, NULL, 0);
     run_case("bad arguments fail with WA_EINVAL", bad_arguments, NULL, 0);
     run_case("integer task arguments are never refused", integer_arguments, NULL, 0);
+    run_case("released handles answer WA_EINVAL, never touch freed memory", released_handles, NULL, 0);
     return check_exit();
 }

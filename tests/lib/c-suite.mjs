@@ -24,7 +24,7 @@ const PROGRAMS = [
   'ordering', 'results', 'futures', 'cancel', 'misuse', 'deadlock', 'deep_stack', 'lifecycle',
   'task_api', 'gather', 'wait', 'as_completed', 'shield', 'timeouts', 'task_group', 'loop_api',
   'debug', 'sync', 'queue', 'coro', 'protocols', 'executor', 'fetch_local', 'fdio', 'timers', 'million', 'oom',
-  'suspend_paths', 'cycles', 'cxx_tasks.cpp',
+  'suspend_paths', 'cycles', 'asyncio_cases', 'cxx_tasks.cpp',
 ];
 // fdio reads stdin as the test writes it, in chunks far enough apart to arrive apart,
 // counted from when it says it reads (after a read it cancels while nothing has come).
