@@ -14,6 +14,19 @@
  *     Handles are valid until released and at most until wa_run returns.
  *     Functions that return an int error accept NULL and fail with WA_EINVAL;
  *     plain getters (state, done, name, errmsg) need a valid handle.
+ *   - A _free or _release call ends the caller's ownership: the handle must
+ *     not be used after it. Inside a running loop such a handle is still
+ *     recognised while its record is among the loop's last 1,024 freed ones
+ *     (tasks, futures, locks, events, conditions, semaphores, barriers,
+ *     queues, coroutines, call handles, timeout scopes, as_completed
+ *     iterators, responses, sessions, executors): freeing it again, or
+ *     passing it to a function of its type, fails with WA_EINVAL and a
+ *     message naming the function ("wa_lock_acquire: the lock was freed"),
+ *     and getters (other than those of tasks and futures) return the value
+ *     each documents. An object of another type (a wa_lock cast to wa_queue) is
+ *     refused the same way ("not a queue (it is a lock)"). An object freed
+ *     while no loop runs is freed at once: a later use is undefined, as
+ *     with free().
  *   - Long-lived objects: wa_task, wa_future. One-shot operations: wa_sleep,
  *     wa_yield, wa_await.
  *   - Tasks share one stack, saved and restored around each suspension (that
@@ -410,11 +423,14 @@ wa_as_completed_iter *wa_as_completed_futures(wa_future *const *futures, size_t 
  *  WA_ETIMEDOUT once the timeout has passed and every one that finished
  *  before it has been returned (the rest keep running; later calls also
  *  return WA_ETIMEDOUT); WA_ECANCELLED if the calling task is
- *  cancelled; WA_EINVAL for NULL arguments; WA_ENOTASK. */
+ *  cancelled; WA_EINVAL for NULL arguments or a freed iterator; WA_ENOTASK. */
 int wa_as_completed_next(wa_as_completed_iter *it, size_t *index);
 
-/** Stops watching and frees the iterator. Nothing is cancelled. NULL is ignored. */
-void wa_as_completed_free(wa_as_completed_iter *it);
+/** Stops watching and frees the iterator. Nothing is cancelled; a
+ *  wa_as_completed_next waiting on it in another task returns WA_ECANCELLED.
+ *  Does not suspend. Returns 0 (also for NULL), or WA_EINVAL when it was
+ *  already freed or is not an iterator. */
+int wa_as_completed_free(wa_as_completed_iter *it);
 
 #ifdef __cplusplus
 }
@@ -484,31 +500,31 @@ int wa_timeout_enter_at(double when, wa_timeout **out);
 
 /** Moves the deadline to when (absolute loop time; WA_FOREVER removes it).
  *  Does not suspend. Returns 0; WA_ESTATE if the scope has already expired
- *  or has been exited; WA_EINVAL for NULL or NaN; WA_ENOMEM. */
+ *  or has been exited; WA_EINVAL for NULL, a freed scope or NaN; WA_ENOMEM. */
 int wa_timeout_reschedule(wa_timeout *tm, double when);
 
 /** Returns the scope's deadline on the loop clock, or WA_FOREVER; also
- *  after exit. */
+ *  after exit. NaN for NULL or a freed scope. */
 double wa_timeout_when(const wa_timeout *tm);
 
 /** Returns nonzero once the deadline has passed and the task was cancelled;
- *  also after exit (asyncio's Timeout.expired()). */
+ *  also after exit (asyncio's Timeout.expired()). 0 for NULL or a freed scope. */
 int wa_timeout_expired(const wa_timeout *tm);
 
 /** Closes the scope; it stays readable until wa_timeout_free. Does not
  *  suspend. rc is the outcome of the block: returns WA_ETIMEDOUT if this
  *  scope expired and rc is the WA_ECANCELLED that the expiry caused (its
  *  cancellation request is withdrawn); otherwise returns rc unchanged.
- *  Returns WA_EINVAL if tm is NULL, already exited, not the calling task's
- *  innermost scope, or called from another task (tm is then left open);
- *  WA_ENOTASK outside a task. */
+ *  Returns WA_EINVAL if tm is NULL or freed, already exited, not the calling
+ *  task's innermost scope, or called from another task (tm is then left
+ *  open); WA_ENOTASK outside a task. */
 int wa_timeout_exit(wa_timeout *tm, int rc);
 
 /** Frees a scope. Does not suspend. A scope still open is closed first
  *  (withdrawing its cancellation if it expired), which only the task that
  *  opened it can do, innermost first. Returns 0 (also for NULL), or WA_EINVAL
  *  for an open scope that is not the running task's innermost one (it is
- *  then left as it was). */
+ *  then left as it was), and for a scope already freed. */
 int wa_timeout_free(wa_timeout *tm);
 
 /* ------------------------------------------------------------- task groups */
@@ -557,7 +573,10 @@ int wa_task_group_exit(wa_task_group *g, int rc);
  *
  * The functions that wait may suspend and need a task (WA_ENOTASK
  * elsewhere); the others may be called from anywhere on the loop's thread.
- * All return WA_EINVAL for a NULL object; getters need a valid one. */
+ * The _free functions do not suspend, and end the caller's ownership.
+ * Every function returning an error
+ * returns WA_EINVAL for a NULL, freed or foreign object (see the
+ * conventions at the top); getters then return 0. */
 
 /** A mutual exclusion lock (asyncio.Lock); not owned by a task: any task may
  *  release it. */
@@ -567,8 +586,9 @@ typedef struct wa_lock wa_lock;
  *  WA_ENOMEM on failure. */
 wa_lock *wa_lock_new(void);
 
-/** Frees l; NULL is ignored. */
-void wa_lock_free(wa_lock *l);
+/** Frees l; tasks waiting for it wake with WA_ESTATE. Does not suspend.
+ *  Returns 0 (also for NULL), or WA_EINVAL when l was already freed. */
+int wa_lock_free(wa_lock *l);
 
 /** Takes the lock, waiting while another holds it. May suspend. Returns 0
  *  once held, WA_ECANCELLED, WA_ENOTASK. */
@@ -578,7 +598,7 @@ int wa_lock_acquire(wa_lock *l);
  *  if it is not held. */
 int wa_lock_release(wa_lock *l);
 
-/** Returns nonzero while the lock is held. */
+/** Returns nonzero while the lock is held; 0 for a freed lock. */
 int wa_lock_locked(const wa_lock *l);
 
 /** A flag tasks can wait for (asyncio.Event). */
@@ -587,20 +607,21 @@ typedef struct wa_event wa_event;
 /** Creates a clear event, owned by the caller (wa_event_free); NULL on WA_ENOMEM. */
 wa_event *wa_event_new(void);
 
-/** Frees e; NULL is ignored. */
-void wa_event_free(wa_event *e);
+/** Frees e; tasks waiting for it wake with WA_ESTATE. Does not suspend.
+ *  Returns 0 (also for NULL), or WA_EINVAL when e was already freed. */
+int wa_event_free(wa_event *e);
 
 /** Waits until the event is set; returns at once if it is. May suspend.
  *  Returns 0, WA_ECANCELLED, WA_ENOTASK. */
 int wa_event_wait(wa_event *e);
 
-/** Sets the event and wakes every waiter. Returns 0. */
+/** Sets the event and wakes every waiter. Does not suspend. Returns 0. */
 int wa_event_set(wa_event *e);
 
-/** Clears the event: later waits wait again. Returns 0. */
+/** Clears the event: later waits wait again. Does not suspend. Returns 0. */
 int wa_event_clear(wa_event *e);
 
-/** Returns nonzero while the event is set. */
+/** Returns nonzero while the event is set; 0 for a freed event. */
 int wa_event_is_set(const wa_event *e);
 
 /** A condition variable over a lock (asyncio.Condition). */
@@ -608,19 +629,23 @@ typedef struct wa_condition wa_condition;
 
 /** Creates a condition using lock (borrowed: it must outlive the condition),
  *  or with NULL a lock of its own (freed with it). Owned by the caller
- *  (wa_condition_free); NULL on WA_ENOMEM. */
+ *  (wa_condition_free); NULL on WA_ENOMEM, or WA_EINVAL for a freed lock. */
 wa_condition *wa_condition_new(wa_lock *lock);
 
-/** Frees c (and its own lock); NULL is ignored. */
-void wa_condition_free(wa_condition *c);
+/** Frees c (and its own lock); tasks waiting in wa_condition_wait wake
+ *  with WA_ESTATE. Does not suspend. Returns 0 (also for NULL), or
+ *  WA_EINVAL when c was already freed. */
+int wa_condition_free(wa_condition *c);
 
-/** Returns the condition's lock, to acquire and release. Borrowed. */
+/** Returns the condition's lock, to acquire and release. Borrowed. NULL
+ *  for a freed condition. */
 wa_lock *wa_condition_lock(wa_condition *c);
 
 /** With the lock held: releases it, waits for a notify, and takes the lock
  *  back before returning, whatever happened (also when cancelled). May
  *  suspend. Returns 0 once notified, WA_ECANCELLED, WA_ESTATE if the lock is
- *  not held, WA_ENOTASK. */
+ *  not held or if c is freed while the task waits (the lock is then not
+ *  taken back), WA_ENOTASK; WA_EINVAL if c or its borrowed lock was freed. */
 int wa_condition_wait(wa_condition *c);
 
 /** Waits (as wa_condition_wait) until predicate(arg) returns nonzero; checks
@@ -628,7 +653,7 @@ int wa_condition_wait(wa_condition *c);
 int wa_condition_wait_for(wa_condition *c, int (*predicate)(void *arg), void *arg);
 
 /** With the lock held, wakes up to n waiters, in the order they waited.
- *  Returns 0, or WA_ESTATE if the lock is not held. */
+ *  Does not suspend. Returns 0, or WA_ESTATE if the lock is not held. */
 int wa_condition_notify(wa_condition *c, size_t n);
 
 /** Wakes every waiter; same rules as wa_condition_notify. */
@@ -644,21 +669,24 @@ wa_semaphore *wa_semaphore_new(size_t value);
 /** Same, bounded: releasing more units than value is an error. */
 wa_semaphore *wa_bounded_semaphore_new(size_t value);
 
-/** Frees s; NULL is ignored. */
-void wa_semaphore_free(wa_semaphore *s);
+/** Frees s; tasks waiting for a unit wake with WA_ESTATE. Does not
+ *  suspend. Returns 0 (also for NULL), or WA_EINVAL when s was already
+ *  freed. */
+int wa_semaphore_free(wa_semaphore *s);
 
 /** Takes a unit, waiting while none is free. May suspend. Returns 0,
  *  WA_ECANCELLED, WA_ENOTASK. */
 int wa_semaphore_acquire(wa_semaphore *s);
 
-/** Gives a unit back (to the first waiter if any). Returns 0, or WA_ESTATE
- *  when a bounded semaphore would exceed its initial value. */
+/** Gives a unit back (to the first waiter if any). Does not suspend.
+ *  Returns 0, or WA_ESTATE when a bounded semaphore would exceed its
+ *  initial value. */
 int wa_semaphore_release(wa_semaphore *s);
 
-/** Returns nonzero when no unit is free. */
+/** Returns nonzero when no unit is free; 0 for a freed semaphore. */
 int wa_semaphore_locked(const wa_semaphore *s);
 
-/** Returns the number of free units. */
+/** Returns the number of free units; 0 for a freed semaphore. */
 size_t wa_semaphore_value(const wa_semaphore *s);
 
 /** A barrier for a number of parties (asyncio.Barrier). */
@@ -668,8 +696,9 @@ typedef struct wa_barrier wa_barrier;
  *  (wa_barrier_free); NULL and WA_EINVAL or WA_ENOMEM on failure. */
 wa_barrier *wa_barrier_new(size_t parties);
 
-/** Frees b; NULL is ignored. */
-void wa_barrier_free(wa_barrier *b);
+/** Frees b; tasks waiting on it wake with WA_ESTATE. Does not suspend.
+ *  Returns 0 (also for NULL), or WA_EINVAL when b was already freed. */
+int wa_barrier_free(wa_barrier *b);
 
 /** Waits until parties tasks are waiting, then releases them all. May
  *  suspend. A task arriving while released tasks have not all resumed yet
@@ -692,14 +721,15 @@ int wa_barrier_reset(wa_barrier *b);
  *  suspend. Returns 0, or WA_EINVAL for NULL. */
 int wa_barrier_abort(wa_barrier *b);
 
-/** Returns the number of parties. */
+/** Returns the number of parties; 0 for a freed barrier. */
 size_t wa_barrier_parties(const wa_barrier *b);
 
 /** Returns how many tasks are waiting for the barrier to fill (0 while it
- *  drains, resets or is broken, as asyncio's n_waiting). */
+ *  drains, resets or is broken, as asyncio's n_waiting); 0 for a freed
+ *  barrier. */
 size_t wa_barrier_n_waiting(const wa_barrier *b);
 
-/** Returns nonzero while the barrier is broken. */
+/** Returns nonzero while the barrier is broken; 0 for a freed barrier. */
 int wa_barrier_broken(const wa_barrier *b);
 
 /* ------------------------------------------------------------------ queues
@@ -726,14 +756,19 @@ wa_queue *wa_lifo_queue_new(size_t maxsize);
 wa_queue *wa_priority_queue_new(size_t maxsize, int (*compare)(intptr_t a, intptr_t b));
 
 /** Frees q: tasks still waiting on it wake with WA_ESTATE, and items still
- *  queued are dropped (take them out first if they own memory). NULL is ignored. */
-void wa_queue_free(wa_queue *q);
+ *  queued are dropped (take them out first if they own memory). Does not
+ *  suspend. Returns 0 (also for NULL), or WA_EINVAL when q was already
+ *  freed. Every other function below returns WA_EINVAL for a freed queue,
+ *  and its getters read it as empty (0 items, maxsize 0, not full) and
+ *  shut down. */
+int wa_queue_free(wa_queue *q);
 
 /** Puts item, waiting while the queue is full. May suspend. Returns 0,
  *  WA_ESHUTDOWN, WA_ECANCELLED (the item was not put), WA_ENOMEM, WA_ENOTASK. */
 int wa_queue_put(wa_queue *q, intptr_t item);
 
-/** Puts item without waiting. Returns 0, WA_EFULL, WA_ESHUTDOWN, WA_ENOMEM. */
+/** Puts item without waiting. Does not suspend. Returns 0, WA_EFULL,
+ *  WA_ESHUTDOWN, WA_ENOMEM. */
 int wa_queue_put_nowait(wa_queue *q, intptr_t item);
 
 /** Takes the next item into *item, waiting while the queue is empty. May
@@ -741,8 +776,8 @@ int wa_queue_put_nowait(wa_queue *q, intptr_t item);
  *  (no item was taken), WA_ENOTASK. */
 int wa_queue_get(wa_queue *q, intptr_t *item);
 
-/** Takes the next item without waiting. Returns 0, WA_EEMPTY, WA_ESHUTDOWN
- *  (shut down and empty). */
+/** Takes the next item without waiting. Does not suspend. Returns 0,
+ *  WA_EEMPTY, WA_ESHUTDOWN (shut down and empty). */
 int wa_queue_get_nowait(wa_queue *q, intptr_t *item);
 
 /** Marks one item taken by a get as processed (Queue.task_done). Returns 0,
@@ -803,15 +838,17 @@ typedef enum wa_coro_state {
 wa_coro *wa_coro_new(wa_coro_fn fn, void *arg);
 
 /** Frees co. A coroutine suspended inside its body is dropped there: the
- *  rest of the body never runs (free what it holds before). NULL is ignored. */
-void wa_coro_free(wa_coro *co);
+ *  rest of the body never runs (free what it holds before). Does not
+ *  suspend. Returns 0 (also for NULL), or WA_EINVAL when co was already
+ *  freed or is running (or resumed the one running). */
+int wa_coro_free(wa_coro *co);
 
 /** Runs co until it yields or returns, passing in (the first resume's in is
  *  the body's argument; later ones are what wa_coro_yield gives back).
  *  Returns 1 when it yielded and 0 when its body returned, storing the
  *  yielded or returned value in *out (out may be NULL); WA_ESTATE for a dead
  *  coroutine, WA_EINVAL for a running or normal one, WA_ENOMEM if its state
- *  could not be kept (it is then dead). */
+ *  could not be kept (it is then dead); WA_EINVAL for NULL or a freed one. */
 int wa_coro_resume(wa_coro *co, intptr_t in, intptr_t *out);
 
 /** In a coroutine's body: suspends it, handing value to its resumer, until
@@ -819,7 +856,7 @@ int wa_coro_resume(wa_coro *co, intptr_t in, intptr_t *out);
  *  Returns 0, or WA_ESTATE outside a coroutine. */
 int wa_coro_yield(intptr_t value, intptr_t *in);
 
-/** Returns co's state. */
+/** Returns co's state; WA_CORO_DEAD for a freed coroutine. */
 wa_coro_state wa_coro_status(const wa_coro *co);
 
 /** Returns the coroutine whose body is running, or NULL. Borrowed. */
@@ -845,8 +882,8 @@ WA__INLINE int wa_gen_send(wa_gen *g, intptr_t in, intptr_t *value) {
  *  (0 for wa_gen_next). sent may be NULL. */
 WA__INLINE int wa_gen_yield(intptr_t value, intptr_t *sent) { return wa_coro_yield(value, sent); }
 
-/** Frees g, as wa_coro_free. */
-WA__INLINE void wa_gen_free(wa_gen *g) { wa_coro_free(g); }
+/** Frees g, as wa_coro_free, and returns what it returns. */
+WA__INLINE int wa_gen_free(wa_gen *g) { return wa_coro_free(g); }
 
 /* --------------------------------------------------------------- executors
  *
@@ -873,10 +910,11 @@ typedef int (*wa_work_fn)(void *arg, intptr_t *result);
  *  by wa_loop_close (and so by wa_run). */
 wa_executor *wa_executor_new(size_t threads);
 
-/** Shuts ex down and frees it: waits (blocking the calling thread) until the
- *  work already submitted has run, then joins the threads. Their results
- *  still reach their futures. NULL is ignored. */
-void wa_executor_free(wa_executor *ex);
+/** Shuts ex down and frees it: waits (blocking the calling thread, without
+ *  suspending) until the work already submitted has run, then joins the
+ *  threads. Their results still reach their futures. Returns 0 (also for
+ *  NULL), or WA_EINVAL when ex was already freed. */
+int wa_executor_free(wa_executor *ex);
 
 /** Runs fn(arg) on ex (NULL: the running loop's default executor) and
  *  returns a future for its outcome, owned by the caller (wa_future_free):
@@ -884,7 +922,8 @@ void wa_executor_free(wa_executor *ex);
  *  work (a thread cannot be interrupted); its outcome is then dropped. The
  *  loop waits for work in flight before it closes. arg stays the caller's
  *  and must outlive the work. NULL and wa_errmsg on failure: WA_EINVAL (NULL
- *  fn, no running loop), WA_ESTATE (ex is shutting down), WA_ENOMEM. */
+ *  fn, no running loop, a freed ex), WA_ESTATE (ex is shutting down),
+ *  WA_ENOMEM. */
 wa_future *wa_run_in_executor(wa_executor *ex, wa_work_fn fn, void *arg);
 
 /** `await asyncio.to_thread(fn, arg)`: runs fn(arg) on the default executor
@@ -954,28 +993,32 @@ typedef struct wa_response wa_response;
  *  be NULL. */
 int wa_fetch(const char *url, const wa_fetch_options *opts, wa_response **out);
 
-/** Returns the HTTP status (200 for data: and file: URLs). */
+/** Returns the HTTP status (200 for data: and file: URLs); 0 for a freed
+ *  response. */
 int wa_response_status(const wa_response *r);
 
-/** Returns the final URL, after redirects. Owned by r. */
+/** Returns the final URL, after redirects. Owned by r. NULL for a freed
+ *  response. */
 const char *wa_response_url(const wa_response *r);
 
 /** Returns the value of header name (case-insensitive; repeated headers
- *  joined with ", "), or NULL. Owned by r. */
+ *  joined with ", "), or NULL (also for a freed response). Owned by r. */
 const char *wa_response_header(const wa_response *r, const char *name);
 
-/** Returns the number of headers. */
+/** Returns the number of headers; 0 for a freed response. */
 size_t wa_response_header_count(const wa_response *r);
 
 /** Stores header i's name (lower case) and value; both owned by r. Returns
- *  0, or WA_EINVAL if i is out of range. */
+ *  0, or WA_EINVAL if i is out of range or r was freed. */
 int wa_response_header_at(const wa_response *r, size_t i, const char **name, const char **value);
 
 /** Reads up to cap bytes of the body into buf (the caller's; it need not
  *  outlive a suspension: data is copied in after the wait). May suspend
  *  until data arrives. Returns 0 with *got bytes, *got == 0 at the end of
  *  the body; or the exchange's error (WA_ERESET, WA_ETRUNCATED,
- *  WA_ETIMEDOUT, ...), WA_ECANCELLED (the exchange stays open), WA_ENOTASK. */
+ *  WA_ETIMEDOUT, ...), WA_ECANCELLED (the exchange stays open), WA_ESTATE
+ *  when r is freed by another task meanwhile, WA_EINVAL for a freed r,
+ *  WA_ENOTASK. */
 int wa_response_read(wa_response *r, void *buf, size_t cap, size_t *got);
 
 /** Reads the rest of the body into a new buffer, NUL-terminated (not
@@ -984,8 +1027,10 @@ int wa_response_read(wa_response *r, void *buf, size_t cap, size_t *got);
  *  be NULL. */
 int wa_response_read_all(wa_response *r, char **body, size_t *len);
 
-/** Frees r; an exchange not finished is aborted. NULL is ignored. */
-void wa_response_free(wa_response *r);
+/** Frees r; an exchange not finished is aborted, and tasks reading its body
+ *  wake with WA_ESTATE. Does not suspend. Returns 0 (also for NULL), or
+ *  WA_EINVAL when r was already freed. */
+int wa_response_free(wa_response *r);
 
 /** A client session (aiohttp.ClientSession): a base URL, default headers,
  *  and a limit on exchanges in flight, reusing connections (keep-alive). */
@@ -1008,13 +1053,14 @@ wa_session *wa_session_new(const wa_session_options *opts);
  *  Waits for a free connection slot first; the response holds its slot
  *  until its body has ended or it is freed. May suspend. Returns what
  *  wa_fetch returns, or WA_ESTATE if s was freed while this call waited for
- *  a slot. */
+ *  a slot; WA_EINVAL for a freed s. */
 int wa_session_fetch(wa_session *s, const char *url, const wa_fetch_options *opts, wa_response **out);
 
 /** Frees s: tasks waiting in wa_session_fetch for a slot fail with
  *  WA_ESTATE; exchanges already under way and responses still alive keep
- *  working, and give their slots back to nothing. NULL is ignored. */
-void wa_session_free(wa_session *s);
+ *  working, and give their slots back to nothing. Does not suspend.
+ *  Returns 0 (also for NULL), or WA_EINVAL when s was already freed. */
+int wa_session_free(wa_session *s);
 
 /* ------------------------------------- async iterators, async context managers
  *
@@ -1214,20 +1260,22 @@ int wa_call_later(wa_loop *loop, double delay, wa_callback fn, void *arg, wa_han
  *  (loop.call_at). */
 int wa_call_at(wa_loop *loop, double when, wa_callback fn, void *arg, wa_handle **out);
 
-/** Cancels the call if it has not run yet. Returns 1 if this call cancelled
- *  it, 0 if it had already run or been cancelled, WA_EINVAL for NULL. */
+/** Cancels the call if it has not run yet. Does not suspend. Returns 1 if
+ *  this call cancelled it, 0 if it had already run or been cancelled,
+ *  WA_EINVAL for NULL or a released handle. */
 int wa_handle_cancel(wa_handle *h);
 
-/** Returns nonzero once h was cancelled. */
+/** Returns nonzero once h was cancelled; 0 for a released handle. */
 int wa_handle_cancelled(const wa_handle *h);
 
 /** Returns when a call_later/call_at handle is due (loop clock); for call_soon
- *  handles, the time it was scheduled. */
+ *  handles, the time it was scheduled. NaN for a released handle. */
 double wa_handle_when(const wa_handle *h);
 
 /** Gives back the caller's handle; the call still runs unless cancelled.
- *  NULL is ignored. */
-void wa_handle_release(wa_handle *h);
+ *  Does not suspend. Returns 0 (also for NULL), or WA_EINVAL when h was
+ *  already released. */
+int wa_handle_release(wa_handle *h);
 
 /* ------------------------------------------------------------------- debug */
 
@@ -1284,6 +1332,8 @@ typedef struct wa_stats {
     size_t timers_armed;     /**< timers in the heap */
     size_t saved_stack_bytes;/**< bytes held by suspended tasks' saved stacks */
     size_t max_saved_stack;  /**< largest stack one task saved so far */
+    size_t futures_alive;    /**< futures allocated, not counting tasks: the user's,
+                                  and those of gather, wait, shield and timeouts */
 } wa_stats;
 
 /** Fills *out with the running loop's statistics. Returns 0, or WA_EINVAL

@@ -35,6 +35,7 @@ __attribute__((noinline, cold)) static int check_children(const char *what, cons
     for (size_t i = 0; i < n; i++) {
         const wa_future *f = child_at(kids, i);
         if (!f) return wa__error(WA_EINVAL, "%s: element %zu is NULL", what, i);
+        if (wa__gone(f)) return wa__error(WA_EINVAL, "%s: element %zu was released and is gone", what, i);
         if (self && f == &self->fut)
             return wa__error(WA_EINVAL, "%s: task '%s' would wait on itself", what, wa_task_name(self));
         if (f->loop != wa__loop_now) return wa__error(WA_EINVAL, "%s: element %zu belongs to another loop", what, i);
@@ -169,14 +170,8 @@ static int arm_timeout(wa__combiner *c, double timeout) {
     return wa__deadline_arm(c->fut.loop, &c->deadline, span > UINT64_MAX - now ? UINT64_MAX : now + span);
 }
 
+/* A gather's cancel, which goes on to its children, is walked in cancel.c. */
 int wa__combiner_cancel(wa__combiner *c, const char *msg) {
-    if (c->mode == WA__GATHER) {               /* cancelling a gather cancels its children */
-        int any = 0;
-        for (size_t i = 0; i < c->n; i++)
-            if (c->watches[i].linked && wa__future_cancel(c->watches[i].child, msg) == 1) any = 1;
-        if (any) c->cancel_requested = 1;
-        return any;
-    }
     if (c->mode == WA__AS_COMPLETED) {         /* only the current next() is cancelled */
         if (msg) wa__future_set_msg(&c->fut, msg);
         wa__future_complete(&c->fut, WA_CANCELLED, 0, 0);
@@ -300,11 +295,23 @@ wa_as_completed_iter *wa_as_completed_futures(wa_future *const *futures, size_t 
     return as_completed((children){futures, 0}, n, timeout);
 }
 
+/* An iterator its owner has not freed: a combiner of as_completed, not closed. */
+static int live_iterator(const wa__combiner *c) {
+    return wa__is(c, WA__COMBINER) && c->mode == WA__AS_COMPLETED && !c->closed;
+}
+
+__attribute__((noinline, cold)) static int iterator_error(const wa__combiner *c, const char *fn) {
+    if (wa__is(c, WA__COMBINER) && c->mode == WA__AS_COMPLETED)   /* closed, still held by a next() */
+        return wa__error(WA_EINVAL, "%s: the as_completed iterator was freed", fn);
+    return wa__bad_object(c, WA__ITERATOR, fn);
+}
+
 int wa_as_completed_next(wa_as_completed_iter *it, size_t *index) {
     wa_task *self = wa__running("wa_as_completed_next");
     if (!self) return WA_ENOTASK;
-    if (!it || !index) return wa__error(WA_EINVAL, "wa_as_completed_next: NULL argument");
     wa__combiner *c = (wa__combiner *)it;
+    if (!live_iterator(c)) return iterator_error(c, "wa_as_completed_next");
+    if (!index) return wa__error(WA_EINVAL, "wa_as_completed_next: index is NULL");
     wa__future_ref(&c->fut);                   /* kept even if another task frees the iterator */
     int rc;
     for (;;) {
@@ -334,14 +341,16 @@ int wa_as_completed_next(wa_as_completed_iter *it, size_t *index) {
     return rc;
 }
 
-void wa_as_completed_free(wa_as_completed_iter *it) {
-    if (!it) return;
+int wa_as_completed_free(wa_as_completed_iter *it) {
+    if (!it) return 0;
     wa__combiner *c = (wa__combiner *)it;
+    if (!live_iterator(c)) return iterator_error(c, "wa_as_completed_free");
     c->closed = 1;
     wa__deadline_disarm(c->fut.loop, &c->deadline);
     detach(c);
     if (c->fut.state == WA_PENDING) wa__future_complete(&c->fut, WA_CANCELLED, 0, 0);
     wa__future_unref(&c->fut);
+    return 0;
 }
 
 /* ------------------------------------------------------------------ shield */

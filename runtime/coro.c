@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 struct wa_coro {
+    wa__object obj;                      /* WA__CORO, generators too */
     wa__costack *stack;                  /* the switch's state: its own stack */
     wa_coro_fn fn;
     void *arg;                           /* the creator's, untouched */
@@ -35,19 +36,27 @@ wa_coro *wa_coro_new(wa_coro_fn fn, void *arg) {
         wa__error(WA_ENOMEM, "no memory for a coroutine and its stack");
         return NULL;
     }
+    co->obj.kind = WA__CORO;
     co->fn = fn;
     co->arg = arg;
     co->status = WA_CORO_SUSPENDED;
     return co;
 }
 
-void wa_coro_free(wa_coro *co) {
-    if (!co) return;
+int wa_coro_free(wa_coro *co) {
+    if (!co) return 0;
+    if (!wa__is(co, WA__CORO)) return wa__bad_object(co, WA__CORO, "wa_coro_free");
+    if (co->status == WA_CORO_RUNNING || co->status == WA_CORO_NORMAL)   /* its stack is in use */
+        return wa__error(WA_EINVAL, "wa_coro_free: the coroutine is running");
     wa__costack_free(co->stack);         /* a suspended body is dropped where it stood */
-    free(co);
+    wa__retire_object(co, sizeof *co);
+    return 0;
 }
 
-wa_coro_state wa_coro_status(const wa_coro *co) { return (wa_coro_state)co->status; }
+wa_coro_state wa_coro_status(const wa_coro *co) {
+    if (!wa__is(co, WA__CORO)) return wa__bad_object(co, WA__CORO, "wa_coro_status"), WA_CORO_DEAD;
+    return (wa_coro_state)co->status;
+}
 
 wa_coro *wa_coro_running(void) { return running; }
 
@@ -60,7 +69,7 @@ void wa__coro_entry(void *ctx) {
 }
 
 int wa_coro_resume(wa_coro *co, intptr_t in, intptr_t *out) {
-    if (!co) return wa__error(WA_EINVAL, "coroutine is NULL");
+    if (!wa__is(co, WA__CORO)) return wa__bad_object(co, WA__CORO, "wa_coro_resume");
     if (co->status != WA_CORO_SUSPENDED)
         return wa__error(co->status == WA_CORO_DEAD ? WA_ESTATE : WA_EINVAL,
                          co->status == WA_CORO_DEAD ? "cannot resume a dead coroutine"

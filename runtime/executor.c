@@ -68,6 +68,7 @@ void wa__executor_drain(wa__loop *loop) {
 #ifdef WA_THREADS
 
 struct wa_executor {
+    wa__object obj;                      /* WA__EXECUTOR */
     pthread_mutex_t mutex;
     pthread_cond_t work_ready;           /* signalled when work arrives or the pool stops */
     wa__work *head, *tail;               /* work not started yet */
@@ -122,13 +123,15 @@ wa_executor *wa_executor_new(size_t threads) {
         wa__error(WA_ENOMEM, NULL);
         return NULL;
     }
+    ex->obj.kind = WA__EXECUTOR;
     pthread_mutex_init(&ex->mutex, NULL);
     pthread_cond_init(&ex->work_ready, NULL);
     return ex;
 }
 
-void wa_executor_free(wa_executor *ex) {
-    if (!ex) return;
+int wa_executor_free(wa_executor *ex) {
+    if (!ex) return 0;
+    if (!wa__is(ex, WA__EXECUTOR)) return wa__bad_object(ex, WA__EXECUTOR, "wa_executor_free");
     pthread_mutex_lock(&ex->mutex);
     ex->stopping = 1;                    /* the threads finish what is queued, then end */
     pthread_cond_broadcast(&ex->work_ready);
@@ -137,7 +140,8 @@ void wa_executor_free(wa_executor *ex) {
     pthread_cond_destroy(&ex->work_ready);
     pthread_mutex_destroy(&ex->mutex);
     free(ex->threads);
-    free(ex);
+    wa__retire_object(ex, sizeof *ex);
+    return 0;
 }
 
 static int submit(wa_executor *ex, wa__work *w) {
@@ -167,17 +171,23 @@ int wa_executor_has_threads(void) { return 1; }
 #else /* no threads: the work runs on the loop */
 
 struct wa_executor {
-    uint8_t unused;
+    wa__object obj;                      /* WA__EXECUTOR */
 };
 
 wa_executor *wa_executor_new(size_t threads) {
     (void)threads;
     wa_executor *ex = wa__calloc(1, sizeof *ex);
-    if (!ex) wa__error(WA_ENOMEM, NULL);
+    if (ex) ex->obj.kind = WA__EXECUTOR;
+    else wa__error(WA_ENOMEM, NULL);
     return ex;
 }
 
-void wa_executor_free(wa_executor *ex) { free(ex); }
+int wa_executor_free(wa_executor *ex) {
+    if (!ex) return 0;
+    if (!wa__is(ex, WA__EXECUTOR)) return wa__bad_object(ex, WA__EXECUTOR, "wa_executor_free");
+    wa__retire_object(ex, sizeof *ex);
+    return 0;
+}
 
 static void run_inline(wa__handle *h) {
     wa__work *w = (wa__work *)((char *)h - offsetof(wa__work, run));
@@ -206,6 +216,10 @@ wa_future *wa_run_in_executor(wa_executor *ex, wa_work_fn fn, void *arg) {
     wa__loop *loop = wa__loop_now;
     if (!loop || !fn) {
         wa__error(WA_EINVAL, loop ? "work function is NULL" : "wa_run_in_executor: no running loop");
+        return NULL;
+    }
+    if (ex && !wa__is(ex, WA__EXECUTOR)) {
+        wa__bad_object(ex, WA__EXECUTOR, "wa_run_in_executor");
         return NULL;
     }
     if (!ex && !(ex = loop->default_executor) && !(ex = loop->default_executor = wa_executor_new(0)))

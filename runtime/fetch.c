@@ -19,6 +19,7 @@
 enum { FROM_MEMORY, FROM_FILE, FROM_HOST };
 
 struct wa_response {
+    wa__object obj;                      /* WA__RESPONSE */
     wa__loop *loop;
     wa_response *prev, *next;            /* the loop's exchanges still in the host */
     uint8_t source;                      /* FROM_MEMORY, FROM_FILE or FROM_HOST */
@@ -82,8 +83,11 @@ void wa__fetch_close_loop(wa__loop *loop) {
     while (loop->exchanges) abort_in_host(loop->exchanges);
 }
 
-void wa_response_free(wa_response *r) {
-    if (!r) return;
+int wa_response_free(wa_response *r) {
+    if (!r) return 0;
+    if (!wa__is(r, WA__RESPONSE)) return wa__bad_object(r, WA__RESPONSE, "wa_response_free");
+    if (r->readers.head)                 /* they return at once, touching r no more */
+        wa__waitq_wake_all(&r->readers, wa__error(WA_ESTATE, "the response was freed while tasks read it"));
     if (r->in_host) abort_in_host(r);
     if (r->file) fclose(r->file);
     release_slot(r);
@@ -94,7 +98,8 @@ void wa_response_free(wa_response *r) {
     free(r->index);
     free(r->joined);
     free(r->body);
-    free(r);
+    wa__retire_object(r, sizeof *r);
+    return 0;
 }
 
 /* Indexes a "name\0value\0..." block, lowering the names. */
@@ -113,14 +118,24 @@ static int index_headers(wa_response *r, char *block, size_t count) {
     return 0;
 }
 
-int wa_response_status(const wa_response *r) { return r->status; }
+int wa_response_status(const wa_response *r) {
+    if (!wa__is(r, WA__RESPONSE)) return wa__bad_object(r, WA__RESPONSE, "wa_response_status"), 0;
+    return r->status;
+}
 
-const char *wa_response_url(const wa_response *r) { return r->url; }
+const char *wa_response_url(const wa_response *r) {
+    if (!wa__is(r, WA__RESPONSE)) return wa__bad_object(r, WA__RESPONSE, "wa_response_url"), NULL;
+    return r->url;
+}
 
-size_t wa_response_header_count(const wa_response *r) { return r->count; }
+size_t wa_response_header_count(const wa_response *r) {
+    if (!wa__is(r, WA__RESPONSE)) return wa__bad_object(r, WA__RESPONSE, "wa_response_header_count"), 0;
+    return r->count;
+}
 
 int wa_response_header_at(const wa_response *r, size_t i, const char **name, const char **value) {
-    if (!r || i >= r->count) return wa__error(WA_EINVAL, "no header %zu", i);
+    if (!wa__is(r, WA__RESPONSE)) return wa__bad_object(r, WA__RESPONSE, "wa_response_header_at");
+    if (i >= r->count) return wa__error(WA_EINVAL, "no header %zu", i);
     if (name) *name = r->index[2 * i];
     if (value) *value = r->index[2 * i + 1];
     return 0;
@@ -133,6 +148,7 @@ static int same_name(const char *lower, const char *name) {
 }
 
 const char *wa_response_header(const wa_response *r, const char *name) {
+    if (!wa__is(r, WA__RESPONSE)) return wa__bad_object(r, WA__RESPONSE, "wa_response_header"), NULL;
     const char *first = NULL;
     size_t total = 0, matches = 0;
     for (size_t i = 0; i < r->count; i++) {
@@ -342,6 +358,7 @@ int wa__fetch(const char *url, const wa_fetch_options *opts, const char *const *
         free(r);
         return wa__error(WA_ENOMEM, NULL);
     }
+    r->obj.kind = WA__RESPONSE;
     r->loop = t->fut.loop;
     r->status = 200;
     r->max_body = opts->max_body ? opts->max_body : DEFAULT_MAX_BODY;
@@ -408,7 +425,8 @@ static int end_of_body(wa_response *r, size_t *got) {
 }
 
 int wa_response_read(wa_response *r, void *buf, size_t cap, size_t *got) {
-    if (!r || !got || (cap && !buf)) return wa__error(WA_EINVAL, "wa_response_read: NULL argument");
+    if (!wa__is(r, WA__RESPONSE)) return wa__bad_object(r, WA__RESPONSE, "wa_response_read");
+    if (!got || (cap && !buf)) return wa__error(WA_EINVAL, "wa_response_read: NULL argument");
     wa_task *t = wa__running("wa_response_read");
     if (!t) return WA_ENOTASK;
     *got = 0;
@@ -443,11 +461,13 @@ int wa_response_read(wa_response *r, void *buf, size_t cap, size_t *got) {
         }
         int rc = wa__waitq_wait(&r->readers, t);
         if (rc) return rc;
+        if (!wa__is(r, WA__RESPONSE)) return wa__bad_object(r, WA__RESPONSE, "wa_response_read");  /* freed before it ran */
     }
 }
 
 int wa_response_read_all(wa_response *r, char **body, size_t *len) {
-    if (!r || !body) return wa__error(WA_EINVAL, "wa_response_read_all: NULL argument");
+    if (!wa__is(r, WA__RESPONSE)) return wa__bad_object(r, WA__RESPONSE, "wa_response_read_all");
+    if (!body) return wa__error(WA_EINVAL, "wa_response_read_all: body is NULL");
     size_t used = 0, cap = 0, expected = expected_length(r);
     char *all = NULL;
     for (;;) {

@@ -26,6 +26,7 @@ void wa__future_link(wa__loop *loop, wa_future *f) {
     f->all_next = loop->all;
     if (loop->all) loop->all->all_prev = f;
     loop->all = f;
+    loop->futures_alive++;
     wa__debug_stamp(loop, f);
 }
 
@@ -33,6 +34,7 @@ static void unlink_future(wa_future *f) {
     if (f->all_prev) f->all_prev->all_next = f->all_next;
     else f->loop->all = f->all_next;
     if (f->all_next) f->all_next->all_prev = f->all_prev;
+    f->loop->futures_alive--;
 }
 
 void wa__future_drop_callbacks(wa_future *f) {
@@ -144,23 +146,6 @@ int wa_future_set_result(wa_future *f, intptr_t value) { return resolve(f, 0, NU
 int wa_future_set_error(wa_future *f, int code, const char *msg) {
     if (code == 0) return wa__error(WA_EINVAL, "error code 0 is success");
     return resolve(f, code, msg, 0);
-}
-
-int wa__future_cancel(wa_future *f, const char *msg) {
-    if (f->state != WA_PENDING) return 0;
-    if (f->kind != WA__FUTURE) {
-        /* Passed on along what waits on what: a future already being cancelled
-         * further up this walk is not cancelled again, so no cycle recurses. */
-        if (f->walk & WA__CANCELLING) return 0;
-        f->walk |= WA__CANCELLING;
-        int rc = f->kind == WA__TASK ? wa__task_request_cancel((wa_task *)f, msg)
-                                     : wa__combiner_cancel((wa__combiner *)f, msg);
-        f->walk &= (uint8_t)~WA__CANCELLING;
-        return rc;
-    }
-    if (msg) wa__future_set_msg(f, msg);
-    wa__future_complete(f, WA_CANCELLED, 0, 0);
-    return 1;
 }
 
 int wa_future_cancel(wa_future *f) {

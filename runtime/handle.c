@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 struct wa_handle {
+    wa__object obj;                      /* WA__HANDLE */
     wa__handle node;                     /* in the ready queue once due */
     wa__timer timer;                     /* call_later / call_at: in the timer heap */
     wa_callback fn;
@@ -17,6 +18,7 @@ struct wa_handle {
     int32_t refs;                        /* the loop's while scheduled, the caller's if given */
     uint8_t state;                       /* SCHEDULED, RAN or CANCELLED */
     uint8_t timed;                       /* waiting in the timer heap */
+    uint8_t released;                    /* the caller gave its reference back */
 };
 
 enum { SCHEDULED, RAN, CANCELLED };
@@ -24,8 +26,13 @@ enum { SCHEDULED, RAN, CANCELLED };
 #define HANDLE_OF(ptr, member) ((wa_handle *)((char *)(ptr) - offsetof(wa_handle, member)))
 
 static void unref(wa_handle *h) {
-    if (--h->refs == 0) free(h);
+    if (--h->refs) return;
+    if (h->released) wa__retire_object(h, sizeof *h);   /* the caller's stale handle stays recognisable */
+    else free(h);                        /* nobody outside ever held it */
 }
+
+/* The caller's handle, live and not given back yet. */
+static int usable(const wa_handle *h) { return wa__is(h, WA__HANDLE) && !h->released; }
 
 /* The call has run or will never run: the loop forgets it. */
 static void unschedule(wa_handle *h) {
@@ -58,6 +65,7 @@ static int schedule(wa__loop *loop, const uint64_t *deadline, double when, wa_ca
     if (!loop || !fn) return wa__error(WA_EINVAL, loop ? "callback is NULL" : "no running loop");
     wa_handle *h = wa__calloc(1, sizeof *h);
     if (!h) return wa__error(WA_ENOMEM, NULL);
+    h->obj.kind = WA__HANDLE;
     h->node.run = run_handle;
     h->fn = fn;
     h->arg = arg;
@@ -98,7 +106,7 @@ int wa_call_later(wa_loop *loop, double delay, wa_callback fn, void *arg, wa_han
 }
 
 int wa_handle_cancel(wa_handle *h) {
-    if (!h) return wa__error(WA_EINVAL, "handle is NULL");
+    if (!usable(h)) return wa__bad_object(h, WA__HANDLE, "wa_handle_cancel");
     if (h->state != SCHEDULED) return 0;
     h->state = CANCELLED;
     if (h->timed) {                      /* not due yet: leave the heap now */
@@ -109,12 +117,22 @@ int wa_handle_cancel(wa_handle *h) {
     return 1;
 }
 
-int wa_handle_cancelled(const wa_handle *h) { return h->state == CANCELLED; }
+int wa_handle_cancelled(const wa_handle *h) {
+    if (!usable(h)) return wa__bad_object(h, WA__HANDLE, "wa_handle_cancelled"), 0;
+    return h->state == CANCELLED;
+}
 
-double wa_handle_when(const wa_handle *h) { return h->when; }
+double wa_handle_when(const wa_handle *h) {
+    if (!usable(h)) return wa__bad_object(h, WA__HANDLE, "wa_handle_when"), NAN;
+    return h->when;
+}
 
-void wa_handle_release(wa_handle *h) {
-    if (h) unref(h);
+int wa_handle_release(wa_handle *h) {
+    if (!h) return 0;
+    if (!usable(h)) return wa__bad_object(h, WA__HANDLE, "wa_handle_release");
+    h->released = 1;
+    unref(h);
+    return 0;
 }
 
 void wa__handles_drop(wa__loop *loop) {

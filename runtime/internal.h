@@ -51,6 +51,21 @@ typedef struct wa__stack {
  * would have gone (retire.c), so a stale handle can be told apart. */
 enum { WA__FUTURE = 0x51, WA__TASK = 0x52, WA__COMBINER = 0x53, WA__RETIRED = 0xde };
 
+/* Every other object a user frees (lock ... executor) starts with a
+ * wa__object, so its kind sits at the byte where a future keeps its own:
+ * one comparison tells a live object of the expected type from a freed one
+ * (WA__RETIRED, retire.c) or from an object of another type. */
+enum {
+    WA__LOCK = 0x61, WA__EVENT, WA__CONDITION, WA__SEMAPHORE, WA__BARRIER, WA__QUEUE, WA__CORO,
+    WA__HANDLE, WA__TIMEOUT, WA__RESPONSE, WA__SESSION, WA__EXECUTOR,
+    WA__ITERATOR                         /* names an as_completed iterator in messages; it is a combiner */
+};
+
+typedef struct wa__object {
+    uint8_t spare;                       /* a future's state lives here */
+    uint8_t kind;                        /* WA__LOCK ...; WA__RETIRED once freed */
+} wa__object;
+
 /* Marks of the walks over the graph of what waits on what (wa_future.walk). */
 enum { WA__VISITED = 1, WA__CANCELLING = 2 };
 
@@ -153,9 +168,12 @@ typedef struct wa__heap {
     uint32_t next_seq;                   /* next insertion number */
 } wa__heap;
 
+/* The byte every object's kind is at; wa__object's agrees (retire.c checks). */
+#define WA__KIND_AT offsetof(wa_future, kind)
+
 /* A retired record kept so a stale handle is recognised (retire.c). */
 typedef struct wa__retired {
-    wa_future *record;
+    void *record;                        /* a future, task, combiner or wa__object */
     size_t size;                         /* its bytes, to unpoison under ASan */
 } wa__retired;
 #define WA__RETIRED_KEEP 1024
@@ -168,6 +186,7 @@ typedef struct wa_loop {
     wa_future *all;                      /* every live task and future */
     wa_task *current;                    /* the running task, or NULL */
     size_t tasks_alive, tasks_pending;   /* counts for stats and deadlock checks */
+    size_t futures_alive;                /* records in `all`, tasks included (stats) */
     size_t saved_stack_bytes, max_saved_stack; /* memory held by suspended stacks */
     size_t io_pending;                   /* host operations that will complete later */
     uint32_t next_task_id;               /* names tasks Task-1, Task-2, ... */
@@ -185,6 +204,10 @@ typedef struct wa_loop {
     wa_response *exchanges;              /* fetches the host still holds (fetch.c) */
     wa__retired *retired;                /* the last records whose references all went */
     size_t retired_next;                 /* the slot the next one takes */
+    struct wa__cancel_frame *cancel_frames; /* cancel.c's explicit stack, kept between cancels */
+    size_t cancel_count, cancel_cap;
+    wa_future **walk_items;              /* task.c's cycle check: futures still to look at */
+    size_t walk_count, walk_cap;
 } wa__loop;
 
 extern wa__loop *wa__loop_now;           /* the running loop, or NULL */
@@ -209,6 +232,15 @@ void wa__retired_free(wa__loop *loop);
 int wa__gone_error(const char *what);
 int wa__released_error(const char *what, const wa_future *f);
 static inline int wa__gone(const void *handle) { return ((const wa_future *)handle)->kind == WA__RETIRED; }
+void wa__retire_object(void *obj, size_t size); /* kept in the running loop's window; freed if none runs */
+/* p is a live object of this kind; NULL, freed objects and other types are not. */
+static inline int wa__is(const void *p, int kind) {
+    return __builtin_expect(p && ((const uint8_t *)p)[WA__KIND_AT] == kind, 1);  /* the misuse path is cold */
+}
+/* WA_EINVAL for an object that is not (wa__is): NULL, freed, or another type,
+ * with a message naming fn. An object of the kind, which its caller found
+ * given back already (a released handle, a freed session), counts as freed. */
+int wa__bad_object(const void *p, int kind, const char *fn);
 
 /* errors.c */
 int wa__error(int code, const char *fmt, ...);  /* sets wa_errmsg, returns code */
@@ -235,14 +267,17 @@ void wa__future_complete(wa_future *f, wa_state state, int code, intptr_t value)
 int wa__future_outcome(const wa_future *f, intptr_t *value);
 void wa__future_destroy(wa_future *f);
 void wa__future_drop_callbacks(wa_future *f);  /* frees queued done callbacks (loop close) */
-int wa__future_cancel(wa_future *f, const char *msg); /* wa_future_cancel_msg without checks */
+
+/* cancel.c */
+int wa__future_cancel(wa_future *f, const char *msg); /* wa_future_cancel_msg without checks: 1, or 0 */
+void wa__cancel_free(wa__loop *loop);    /* the walk's stack (loop close) */
 void wa__future_set_msg(wa_future *f, const char *msg); /* replaces the message; NULL clears */
 void wa__future_reset(wa_future *f);     /* back to pending; only its own awaiter may do this */
 wa_future *wa__future_new(wa__loop *loop); /* a plain future for the runtime's own use */
 int wa__future_code(const wa_future *f); /* 0, its error, or WA_ECANCELLED; marks it retrieved */
 
 /* combine.c */
-int wa__combiner_cancel(wa__combiner *c, const char *msg);
+int wa__combiner_cancel(wa__combiner *c, const char *msg); /* wait, shield, as_completed: not gather */
 void wa__combiner_destroy(wa__combiner *c); /* frees what the combiner holds, not itself */
 
 /* timeout.c */
@@ -301,7 +336,7 @@ void wa__executors_close(wa__loop *loop); /* waits for work in flight, stops the
 int wa__suspend_error(wa_task *t, int rc); /* names the task in the message; returns rc */
 int wa__cancel_delivered(wa_task *t);    /* clears must_cancel, reports the message; returns 1 */
 void wa__task_entry(wa_task *t);        /* runs the body; called by the switch */
-int wa__task_request_cancel(wa_task *t, const char *msg); /* 1 if requested, 0 done, WA_ENOMEM */
+int wa__task_request_cancel(wa_task *t, const char *msg); /* cancel.c: 1 if requested, 0 if done */
 wa_task *wa__running(const char *what); /* the running task, or NULL with WA_ENOTASK */
 wa_task *wa__task_new(wa__loop *loop, wa_fn fn, void *arg);
 wa_task *wa__task_of_step(wa__handle *h);  /* the task h wakes, or NULL if h is something else */

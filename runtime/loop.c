@@ -304,6 +304,8 @@ int wa_loop_close(wa_loop *loop) {
     for (wa_future *f = loop->all; f; f = f->all_next) wa__future_drop_callbacks(f);
     while (loop->all) wa__future_destroy(loop->all);
     wa__retired_free(loop);
+    wa__cancel_free(loop);
+    free(loop->walk_items);
     wa__heap_free(&loop->timers);
     wa__loop_now = NULL;
     free(loop);
@@ -332,6 +334,7 @@ int wa_get_stats(wa_stats *out) {
     if (!loop || !out) return wa__error(WA_EINVAL, "wa_get_stats needs a running loop and an output");
     out->tasks_alive = loop->tasks_alive;
     out->tasks_pending = loop->tasks_pending;
+    out->futures_alive = loop->futures_alive - loop->tasks_alive;
     out->timers_armed = loop->timers.count;
     out->saved_stack_bytes = loop->saved_stack_bytes;
     out->max_saved_stack = loop->max_saved_stack;

@@ -18,7 +18,8 @@ typedef struct slot {
 } slot;
 
 struct wa_queue {
-    uint8_t kind;                        /* FIFO, LIFO or PRIORITY */
+    wa__object obj;                      /* WA__QUEUE, whatever its order */
+    uint8_t order;                       /* FIFO, LIFO or PRIORITY */
     uint8_t shut_down;                   /* wa_queue_shutdown was called */
     size_t maxsize;                      /* 0: unbounded */
     slot *slots;                         /* FIFO: a ring from head; LIFO: a stack; PRIORITY: a heap */
@@ -29,13 +30,14 @@ struct wa_queue {
     wa__waitq getters, putters, joiners;
 };
 
-static wa_queue *queue_new(int kind, size_t maxsize, int (*compare)(intptr_t, intptr_t)) {
+static wa_queue *queue_new(int order, size_t maxsize, int (*compare)(intptr_t, intptr_t)) {
     wa_queue *q = wa__calloc(1, sizeof *q);
     if (!q) {
         wa__error(WA_ENOMEM, NULL);
         return NULL;
     }
-    q->kind = (uint8_t)kind;
+    q->obj.kind = WA__QUEUE;
+    q->order = (uint8_t)order;
     q->maxsize = maxsize;
     q->compare = compare;
     return q;
@@ -53,14 +55,18 @@ wa_queue *wa_priority_queue_new(size_t maxsize, int (*compare)(intptr_t a, intpt
     return queue_new(PRIORITY, maxsize, compare);
 }
 
-void wa_queue_free(wa_queue *q) {
-    if (!q) return;
-    int code = wa__error(WA_ESTATE, "the queue was freed while tasks waited");
-    wa__waitq_wake_all(&q->getters, code);
-    wa__waitq_wake_all(&q->putters, code);
-    wa__waitq_wake_all(&q->joiners, code);
+int wa_queue_free(wa_queue *q) {
+    if (!q) return 0;
+    if (!wa__is(q, WA__QUEUE)) return wa__bad_object(q, WA__QUEUE, "wa_queue_free");
+    if (q->getters.head || q->putters.head || q->joiners.head) {
+        int code = wa__error(WA_ESTATE, "the queue was freed while tasks waited");
+        wa__waitq_wake_all(&q->getters, code);
+        wa__waitq_wake_all(&q->putters, code);
+        wa__waitq_wake_all(&q->joiners, code);
+    }
     free(q->slots);
-    free(q);
+    wa__retire_object(q, sizeof *q);
+    return 0;
 }
 
 /* ---------------------------------------------------------------- storage */
@@ -96,7 +102,7 @@ static int reserve(wa_queue *q, int over) {
     if (over && cap <= q->count) cap = q->count + 1;
     slot *slots = wa__realloc(q->slots, cap * sizeof *slots);
     if (!slots) return wa__error(WA_ENOMEM, "no memory for a queue item");
-    if (q->kind == FIFO && q->head + q->count > q->cap) {  /* the ring wrapped: unwrap it */
+    if (q->order == FIFO && q->head + q->count > q->cap) {  /* the ring wrapped: unwrap it */
         size_t tail = q->head + q->count - q->cap;
         size_t moved = cap - q->cap < tail ? cap - q->cap : tail;
         memcpy(slots + q->cap, slots, moved * sizeof *slots);
@@ -115,19 +121,19 @@ static size_t ring_at(const wa_queue *q, size_t offset) {
 
 static void push(wa_queue *q, intptr_t item) {
     slot s = {item, q->next_seq++};
-    if (q->kind == FIFO) q->slots[ring_at(q, q->count)] = s;
+    if (q->order == FIFO) q->slots[ring_at(q, q->count)] = s;
     else q->slots[q->count] = s;
     q->count++;
-    if (q->kind == PRIORITY) sift_up(q, q->count - 1);
+    if (q->order == PRIORITY) sift_up(q, q->count - 1);
 }
 
 static intptr_t pop(wa_queue *q) {
     intptr_t item;
     q->count--;
-    if (q->kind == FIFO) {
+    if (q->order == FIFO) {
         item = q->slots[q->head].item;
         q->head = ring_at(q, 1);
-    } else if (q->kind == LIFO) {
+    } else if (q->order == LIFO) {
         item = q->slots[q->count].item;
     } else {
         item = q->slots[0].item;
@@ -147,7 +153,7 @@ static int give_back(wa_queue *q, intptr_t item) {
     }
     int rc = reserve(q, 1);
     if (rc) return rc;
-    if (q->kind != FIFO) {               /* LIFO: it was the newest; PRIORITY: it finds its place */
+    if (q->order != FIFO) {               /* LIFO: it was the newest; PRIORITY: it finds its place */
         push(q, item);
         return 0;
     }
@@ -166,7 +172,7 @@ __attribute__((noinline, cold)) static int shut_down_error(void) {
 }
 
 int wa_queue_put_nowait(wa_queue *q, intptr_t item) {
-    if (!q) return wa__error(WA_EINVAL, "queue is NULL");
+    if (!wa__is(q, WA__QUEUE)) return wa__bad_object(q, WA__QUEUE, "wa_queue_put_nowait");
     if (q->shut_down) return shut_down_error();
     if (q->getters.head) {               /* waiting getters mean an empty queue: hand it over */
         wa__waitq_wake(&q->getters, 0, item);
@@ -181,7 +187,7 @@ int wa_queue_put_nowait(wa_queue *q, intptr_t item) {
 }
 
 int wa_queue_put(wa_queue *q, intptr_t item) {
-    if (!q) return wa__error(WA_EINVAL, "queue is NULL");
+    if (!wa__is(q, WA__QUEUE)) return wa__bad_object(q, WA__QUEUE, "wa_queue_put");
     wa_task *t = wa__running("wa_queue_put");
     if (!t) return WA_ENOTASK;
     if (q->shut_down || !full(q) || q->getters.head) return wa_queue_put_nowait(q, item);
@@ -191,7 +197,8 @@ int wa_queue_put(wa_queue *q, intptr_t item) {
 }
 
 int wa_queue_get_nowait(wa_queue *q, intptr_t *item) {
-    if (!q || !item) return wa__error(WA_EINVAL, "queue and item must not be NULL");
+    if (!wa__is(q, WA__QUEUE)) return wa__bad_object(q, WA__QUEUE, "wa_queue_get_nowait");
+    if (!item) return wa__error(WA_EINVAL, "wa_queue_get_nowait: item is NULL");
     if (!q->count) return q->shut_down ? shut_down_error() : wa__error(WA_EEMPTY, "the queue is empty");
     *item = pop(q);
     wa_task *putter = q->putters.head;
@@ -204,12 +211,14 @@ int wa_queue_get_nowait(wa_queue *q, intptr_t *item) {
 }
 
 int wa_queue_get(wa_queue *q, intptr_t *item) {
-    if (!q || !item) return wa__error(WA_EINVAL, "queue and item must not be NULL");
+    if (!wa__is(q, WA__QUEUE)) return wa__bad_object(q, WA__QUEUE, "wa_queue_get");
+    if (!item) return wa__error(WA_EINVAL, "wa_queue_get: item is NULL");
     wa_task *t = wa__running("wa_queue_get");
     if (!t) return WA_ENOTASK;
     if (q->count || q->shut_down) return wa_queue_get_nowait(q, item);
     int rc = wa__waitq_wait(&q->getters, t);
-    if (rc == 0 && t->must_cancel && give_back(q, t->wq.value) == 0) {
+    /* A freed queue cannot take the item back: the getter keeps it. */
+    if (rc == 0 && t->must_cancel && wa__is(q, WA__QUEUE) && give_back(q, t->wq.value) == 0) {
         wa__task_take_cancel(t);         /* cancelled before it ran: ends cancelled, the item stays */
         return WA_ECANCELLED;
     }
@@ -218,21 +227,21 @@ int wa_queue_get(wa_queue *q, intptr_t *item) {
 }
 
 int wa_queue_task_done(wa_queue *q) {
-    if (!q) return wa__error(WA_EINVAL, "queue is NULL");
+    if (!wa__is(q, WA__QUEUE)) return wa__bad_object(q, WA__QUEUE, "wa_queue_task_done");
     if (!q->unfinished) return wa__error(WA_ESTATE, "task_done called more times than items were put");
     if (--q->unfinished == 0) wa__waitq_wake_all(&q->joiners, 0);
     return 0;
 }
 
 int wa_queue_join(wa_queue *q) {
-    if (!q) return wa__error(WA_EINVAL, "queue is NULL");
+    if (!wa__is(q, WA__QUEUE)) return wa__bad_object(q, WA__QUEUE, "wa_queue_join");
     wa_task *t = wa__running("wa_queue_join");
     if (!t) return WA_ENOTASK;
     return q->unfinished ? wa__waitq_wait(&q->joiners, t) : 0;
 }
 
 int wa_queue_shutdown(wa_queue *q, int immediate) {
-    if (!q) return wa__error(WA_EINVAL, "queue is NULL");
+    if (!wa__is(q, WA__QUEUE)) return wa__bad_object(q, WA__QUEUE, "wa_queue_shutdown");
     q->shut_down = 1;
     if (immediate) {                     /* the items go, and count as done */
         q->unfinished -= q->count < q->unfinished ? q->count : q->unfinished;
@@ -244,12 +253,28 @@ int wa_queue_shutdown(wa_queue *q, int immediate) {
     return 0;
 }
 
-size_t wa_queue_qsize(const wa_queue *q) { return q->count; }
+size_t wa_queue_qsize(const wa_queue *q) {
+    if (!wa__is(q, WA__QUEUE)) return wa__bad_object(q, WA__QUEUE, "wa_queue_qsize"), 0;
+    return q->count;
+}
 
-size_t wa_queue_maxsize(const wa_queue *q) { return q->maxsize; }
+size_t wa_queue_maxsize(const wa_queue *q) {
+    if (!wa__is(q, WA__QUEUE)) return wa__bad_object(q, WA__QUEUE, "wa_queue_maxsize"), 0;
+    return q->maxsize;
+}
 
-int wa_queue_empty(const wa_queue *q) { return q->count == 0; }
+/* A freed queue is empty, not full, and shut down: nothing more comes of it. */
+int wa_queue_empty(const wa_queue *q) {
+    if (!wa__is(q, WA__QUEUE)) return wa__bad_object(q, WA__QUEUE, "wa_queue_empty"), 1;
+    return q->count == 0;
+}
 
-int wa_queue_full(const wa_queue *q) { return full(q); }
+int wa_queue_full(const wa_queue *q) {
+    if (!wa__is(q, WA__QUEUE)) return wa__bad_object(q, WA__QUEUE, "wa_queue_full"), 0;
+    return full(q);
+}
 
-int wa_queue_is_shut_down(const wa_queue *q) { return q->shut_down; }
+int wa_queue_is_shut_down(const wa_queue *q) {
+    if (!wa__is(q, WA__QUEUE)) return wa__bad_object(q, WA__QUEUE, "wa_queue_is_shut_down"), 1;
+    return q->shut_down;
+}

@@ -11,6 +11,7 @@
 #define DEFAULT_CONNECTIONS 100
 
 struct wa_session {
+    wa__object obj;                      /* WA__SESSION */
     char *base_url;
     char **headers;                      /* name, value, ..., NULL: copies */
     size_t nheaders;                     /* entries in headers, NULL excluded */
@@ -21,7 +22,19 @@ struct wa_session {
 
 void wa__session_give_back(wa_session *s) {
     if (s->slots) wa_semaphore_release(s->slots);
-    if (--s->held == 0 && !s->slots) free(s);
+    if (--s->held == 0 && !s->slots) wa__retire_object(s, sizeof *s);
+}
+
+/* Frees what s owns; the struct stays until its last slot comes back. */
+static void drop_parts(wa_session *s) {
+    if (s->host_id) wa__host_session_free(s->host_id);
+    for (size_t i = 0; s->headers && s->headers[i]; i++) free(s->headers[i]);
+    free(s->headers);
+    free(s->base_url);
+    s->headers = NULL;
+    s->base_url = NULL;
+    wa_semaphore_free(s->slots);         /* tasks waiting for a slot fail with WA_ESTATE */
+    s->slots = NULL;
 }
 
 wa_session *wa_session_new(const wa_session_options *opts) {
@@ -37,13 +50,15 @@ wa_session *wa_session_new(const wa_session_options *opts) {
         return NULL;
     }
     wa_session *s = wa__calloc(1, sizeof *s);
+    if (s) s->obj.kind = WA__SESSION;
     if (s) s->headers = wa__calloc(n + 1, sizeof *s->headers);
     int ok = s && s->headers && (!opts->base_url || (s->base_url = wa__strdup(opts->base_url)));
     for (size_t i = 0; ok && i < n; i++) ok = (s->headers[i] = wa__strdup(opts->headers[i])) != NULL;
     size_t max = opts->max_connections ? opts->max_connections : DEFAULT_CONNECTIONS;
     if (ok) ok = (s->slots = wa_semaphore_new(max)) != NULL;
     if (!ok) {
-        wa_session_free(s);
+        if (s) drop_parts(s);
+        free(s);
         wa__error(WA_ENOMEM, NULL);
         return NULL;
     }
@@ -52,17 +67,15 @@ wa_session *wa_session_new(const wa_session_options *opts) {
     return s;
 }
 
-void wa_session_free(wa_session *s) {
-    if (!s) return;
-    if (s->host_id) wa__host_session_free(s->host_id);
-    for (size_t i = 0; s->headers && s->headers[i]; i++) free(s->headers[i]);
-    free(s->headers);
-    free(s->base_url);
-    s->headers = NULL;
-    s->base_url = NULL;
-    wa_semaphore_free(s->slots);         /* tasks waiting for a slot fail with WA_ESTATE */
-    s->slots = NULL;
-    if (!s->held) free(s);               /* else the last slot given back frees it */
+/* A session its owner has not freed (slots go with wa_session_free). */
+static int live(const wa_session *s) { return wa__is(s, WA__SESSION) && s->slots; }
+
+int wa_session_free(wa_session *s) {
+    if (!s) return 0;
+    if (!live(s)) return wa__bad_object(s, WA__SESSION, "wa_session_free");
+    drop_parts(s);
+    if (!s->held) wa__retire_object(s, sizeof *s);  /* else the last slot given back does */
+    return 0;
 }
 
 /* url against the base: absolute URLs stand; "/x" keeps the base's origin;
@@ -85,10 +98,12 @@ static char *resolve(const char *base, const char *url) {
 }
 
 int wa_session_fetch(wa_session *s, const char *url, const wa_fetch_options *opts, wa_response **out) {
-    if (!s || !url || !out) return wa__error(WA_EINVAL, "wa_session_fetch: NULL argument");
+    if (!live(s)) return wa__bad_object(s, WA__SESSION, "wa_session_fetch");
+    if (!url || !out) return wa__error(WA_EINVAL, "wa_session_fetch: NULL argument");
     char *full = resolve(s->base_url, url);
     if (!full) return wa__error(WA_ENOMEM, NULL);
     int rc = wa_semaphore_acquire(s->slots);
+    if (rc == 0 && !live(s)) rc = WA_ESTATE;   /* handed a slot, but freed before this task ran */
     if (rc == WA_ESTATE) rc = wa__error(WA_ESTATE, "wa_session_fetch: the session was freed while waiting for a connection");
     if (rc == 0) {
         s->held++;                       /* s stays valid across the exchange, even if freed meanwhile */

@@ -161,25 +161,22 @@ static int for_each_awaited(wa_future *f, int (*visit)(wa_future *on, void *ctx)
     return 0;
 }
 
-/* The futures still to look at, kept between awaits (one loop runs at a time). */
-static struct {
-    wa_future **items;
-    size_t count, cap, visited;          /* visited: how many of items are marked */
-} walk;
-
+/* The futures still to look at live in the loop (walk_items), kept between
+ * awaits so a check allocates nothing once grown. */
 static int push_unvisited(wa_future *on, void *ctx) {
     wa_task *self = ctx;
     if (on == &self->fut) return 1;
     if (on->walk & WA__VISITED) return 0;
-    if (walk.count == walk.cap) {
-        size_t cap = walk.cap ? walk.cap * 2 : 64;
-        wa_future **items = wa__realloc(walk.items, cap * sizeof *items);
+    wa__loop *loop = self->fut.loop;
+    if (loop->walk_count == loop->walk_cap) {
+        size_t cap = loop->walk_cap ? loop->walk_cap * 2 : 64;
+        wa_future **items = wa__realloc(loop->walk_items, cap * sizeof *items);
         if (!items) return -1;           /* cannot tell: the await goes ahead */
-        walk.items = items;
-        walk.cap = cap;
+        loop->walk_items = items;
+        loop->walk_cap = cap;
     }
     on->walk |= WA__VISITED;
-    walk.items[walk.count++] = on;
+    loop->walk_items[loop->walk_count++] = on;
     return 0;
 }
 
@@ -189,10 +186,12 @@ static int push_unvisited(wa_future *on, void *ctx) {
 __attribute__((noinline)) static int closes_cycle(wa_task *t, wa_future *f) {
     if (f->kind == WA__FUTURE) return 0;     /* a plain future waits on nothing */
     if (!t->fut.callbacks.head) return 0;    /* nothing waits on t, so no chain leads back */
+    wa__loop *loop = t->fut.loop;
     int found = push_unvisited(f, t);
-    for (size_t at = 0; !found && at < walk.count; at++) found = for_each_awaited(walk.items[at], push_unvisited, t);
-    for (size_t i = 0; i < walk.count; i++) walk.items[i]->walk &= (uint8_t)~WA__VISITED;
-    walk.count = 0;
+    for (size_t at = 0; !found && at < loop->walk_count; at++)
+        found = for_each_awaited(loop->walk_items[at], push_unvisited, t);
+    for (size_t i = 0; i < loop->walk_count; i++) loop->walk_items[i]->walk &= (uint8_t)~WA__VISITED;
+    loop->walk_count = 0;
     return found == 1;
 }
 
@@ -287,38 +286,6 @@ int wa_yield(void) {
         return rc;
     }
     return wa__task_take_cancel(t) ? WA_ECANCELLED : 0;
-}
-
-int wa__task_request_cancel(wa_task *t, const char *msg) {
-    if (t->fut.state != WA_PENDING) return 0;
-    /* A task awaiting a task passes the request down: walked as a loop, not
-     * by recursion, so a chain of any length costs no stack. Each task on the
-     * way is marked, so the walk ends even if the chain closed on itself. */
-    wa_task *head = t;
-    for (;;) {
-        t->cancel_requests++;
-        if (msg) wa__future_set_msg(&t->fut, msg);
-        if (t->sleeping) {               /* wake it now; the sleep returns WA_ECANCELLED */
-            wa__heap_remove(&t->fut.loop->timers, &t->timer);
-            t->sleeping = 0;
-            t->must_cancel = 1;
-            wa__list_push(&t->fut.loop->ready, &t->wake);
-            break;
-        }
-        if (t->parked && wa__waitq_cancel(t)) break;  /* out of a lock's, queue's... wait queue */
-        wa_future *w = t->waiting_on;
-        if (w && w->kind == WA__TASK && w->state == WA_PENDING && !(w->walk & WA__CANCELLING)) {
-            t->fut.walk |= WA__CANCELLING;
-            t = (wa_task *)w;
-            continue;
-        }
-        /* Cancel what it awaits; the outcome reaches it through that await.
-         * If that cannot be cancelled, the next await delivers the cancel. */
-        if (!w || wa__future_cancel(w, msg) != 1) t->must_cancel = 1;
-        break;
-    }
-    for (wa_task *u = head; u != t; u = (wa_task *)u->waiting_on) u->fut.walk &= (uint8_t)~WA__CANCELLING;
-    return 1;
 }
 
 int wa_task_cancel(wa_task *t) {

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 struct wa_timeout {
+    wa__object obj;                      /* WA__TIMEOUT */
     wa__deadline deadline;               /* cancels the task when it expires */
     wa_task *task;                       /* the task that opened the scope */
     wa_timeout *outer;                   /* the scope this one is nested in, or NULL */
@@ -47,6 +48,7 @@ int wa_timeout_enter_at(double when, wa_timeout **out) {
     if (!out || isnan(when)) return wa__error(WA_EINVAL, out ? "timeout at NaN" : "wa_timeout_enter: out is NULL");
     wa_timeout *tm = wa__calloc(1, sizeof *tm);
     if (!tm) return wa__error(WA_ENOMEM, NULL);
+    tm->obj.kind = WA__TIMEOUT;
     tm->task = t;
     tm->deadline.expire = expire;
     tm->cancelling_at_enter = t->cancel_requests;
@@ -67,15 +69,22 @@ int wa_timeout_enter(double delay, wa_timeout **out) {
 }
 
 int wa_timeout_reschedule(wa_timeout *tm, double when) {
-    if (!tm || isnan(when)) return wa__error(WA_EINVAL, tm ? "reschedule to NaN" : "timeout is NULL");
+    if (!wa__is(tm, WA__TIMEOUT)) return wa__bad_object(tm, WA__TIMEOUT, "wa_timeout_reschedule");
+    if (isnan(when)) return wa__error(WA_EINVAL, "wa_timeout_reschedule: to NaN");
     if (tm->exited) return wa__error(WA_ESTATE, "the timeout scope has been exited: it cannot be rescheduled");
     if (tm->expired) return wa__error(WA_ESTATE, "the timeout has already expired");
     return arm(tm, when);
 }
 
-double wa_timeout_when(const wa_timeout *tm) { return tm->when; }
+double wa_timeout_when(const wa_timeout *tm) {
+    if (!wa__is(tm, WA__TIMEOUT)) return wa__bad_object(tm, WA__TIMEOUT, "wa_timeout_when"), NAN;
+    return tm->when;
+}
 
-int wa_timeout_expired(const wa_timeout *tm) { return tm->expired; }
+int wa_timeout_expired(const wa_timeout *tm) {
+    if (!wa__is(tm, WA__TIMEOUT)) return wa__bad_object(tm, WA__TIMEOUT, "wa_timeout_expired"), 0;
+    return tm->expired;
+}
 
 /* Ends an open scope: no deadline, off its task's stack of scopes. */
 static void close_scope(wa_timeout *tm) {
@@ -89,9 +98,9 @@ static void close_scope(wa_timeout *tm) {
 int wa_timeout_exit(wa_timeout *tm, int rc) {
     wa_task *t = wa__running("wa_timeout_exit");
     if (!t) return WA_ENOTASK;
-    if (!tm || tm->exited || tm->task != t || t->timeouts != tm)
-        return wa__error(WA_EINVAL, !tm ? "timeout is NULL"
-                                    : tm->exited ? "the timeout scope has already been exited"
+    if (!wa__is(tm, WA__TIMEOUT)) return wa__bad_object(tm, WA__TIMEOUT, "wa_timeout_exit");
+    if (tm->exited || tm->task != t || t->timeouts != tm)
+        return wa__error(WA_EINVAL, tm->exited ? "the timeout scope has already been exited"
                                     : tm->task != t ? "a timeout scope must be exited by the task that opened it"
                                                     : "timeout scopes must be exited innermost first");
     close_scope(tm);
@@ -104,6 +113,7 @@ int wa_timeout_exit(wa_timeout *tm, int rc) {
 
 int wa_timeout_free(wa_timeout *tm) {
     if (!tm) return 0;
+    if (!wa__is(tm, WA__TIMEOUT)) return wa__bad_object(tm, WA__TIMEOUT, "wa_timeout_free");
     if (!tm->exited) {                   /* still open: only its task can close it, innermost first */
         wa_task *t = wa_current_task();
         if (tm->task != t || t->timeouts != tm)
@@ -111,7 +121,7 @@ int wa_timeout_free(wa_timeout *tm) {
         close_scope(tm);
         if (tm->expired) wa_task_uncancel(t);
     }
-    free(tm);
+    wa__retire_object(tm, sizeof *tm);
     return 0;
 }
 

@@ -105,6 +105,35 @@ static int cancel_along_chain(void *arg) {
     return 0;
 }
 
+/* The same through gathers and wait_for (each task gathers, or waits for,
+ * the next): the cancel goes down through each, however long the chain. */
+#define LONG_CHAIN 50000
+static wa_task **long_chain;
+
+static int gathers_next(void *arg) {
+    intptr_t i = (intptr_t)arg;
+    if (i + 1 == LONG_CHAIN) return wa_sleep(60);
+    if (i % 2) return wa_wait_for(wa_task_future(long_chain[i + 1]), 60);
+    return wa_gather_tasks(&long_chain[i + 1], 1, NULL, NULL, 0);
+}
+
+static int cancel_along_gathers(void *arg) {
+    (void)arg;
+    long_chain = malloc(LONG_CHAIN * sizeof *long_chain);
+    for (intptr_t i = LONG_CHAIN - 1; i >= 0; i--) long_chain[i] = wa_create_task(gathers_next, (void *)i);
+    CHECK_INT(wa_sleep(0.01), 0);
+    CHECK_INT(wa_task_cancel(long_chain[0]), 1);
+    CHECK_INT(wa_await(long_chain[0]), WA_ECANCELLED);
+    int cancelled = 0;
+    for (int i = 0; i < LONG_CHAIN; i++) {
+        cancelled += wa_task_state(long_chain[i]) == WA_CANCELLED;
+        wa_task_release(long_chain[i]);
+    }
+    CHECK_INT(cancelled, LONG_CHAIN);
+    free(long_chain);
+    return 0;
+}
+
 /* Tasks that would await each other all at once: none is lost, the loop
  * never hangs, and each ends with an outcome. */
 #define RING 64
@@ -130,11 +159,13 @@ static int ring_of_tasks(void *arg) {
 }
 
 int main(void) {
-    check_plan(5);
+    check_plan(6);
     run_case("two tasks awaiting each other: the closing await is WA_EDEADLOCK naming both", two_task_cycle, NULL, 0);
     run_case("a cycle of three tasks is refused at its closing await", three_task_cycle, NULL, 0);
     run_case("a cycle through a gather is refused too", cycle_through_gather, NULL, 0);
     run_case("cancelling the head of a 2000-task chain cancels every task", cancel_along_chain, NULL, 0);
+    run_case("cancelling the head of a 50,000-task chain of gathers and wait_fors cancels every task",
+             cancel_along_gathers, NULL, 0);
     run_case("a ring of 64 tasks awaiting their neighbours ends, none lost", ring_of_tasks, NULL, 0);
     return check_exit();
 }

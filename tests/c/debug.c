@@ -49,6 +49,12 @@ static int debug_reports(void *arg) {
     CHECK_INT(wa_future_set_result(f, 1), 0);
     CHECK_INT(wa_await(f), 0);            /* awaited: not reported */
     wa_future_free(f);
+    int local = 0;                        /* on this task's stack: warned of, still run */
+    t = wa_create_task(fails_unread, &local);
+    CHECK(t != NULL);
+    CHECK_INT(wa_task_set_name(t, "stack_arg"), 0);
+    CHECK_INT(wa_await(t), WA_EIO);
+    wa_task_release(t);
     CHECK_INT(wa_loop_set_debug(NULL, 0), 0);
     CHECK_INT(wa_loop_set_debug((wa_loop *)NULL, 1), 0);
     return 0;

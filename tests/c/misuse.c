@@ -110,6 +110,10 @@ static int released_handles(void *arg) {
     intptr_t v = 0;
     CHECK_INT(wa_task_result(done, &v), WA_EINVAL);
     CHECK_INT(wa_task_set_name(done, "x"), WA_EINVAL);
+    wa_task *both[2] = {running, done};
+    CHECK_INT(wa_gather_tasks(both, 2, NULL, NULL, 0), WA_EINVAL);
+    CHECK(strstr(wa_errmsg(), "element 1 was released") != NULL);
+    CHECK_INT(wa_wait_tasks(both, 2, 1, WA_ALL_COMPLETED, NULL, NULL), WA_EINVAL);
     wa_future *f = wa_future_new();
     CHECK_INT(wa_future_free(f), 0);
     CHECK_INT(wa_future_free(f), WA_EINVAL);

@@ -24,7 +24,7 @@ const PROGRAMS = [
   'ordering', 'results', 'futures', 'cancel', 'misuse', 'deadlock', 'deep_stack', 'lifecycle',
   'task_api', 'gather', 'wait', 'as_completed', 'shield', 'timeouts', 'task_group', 'loop_api',
   'debug', 'sync', 'queue', 'coro', 'protocols', 'executor', 'fetch_local', 'fdio', 'timers', 'million', 'oom',
-  'suspend_paths', 'cycles', 'asyncio_cases', 'cxx_tasks.cpp',
+  'suspend_paths', 'cycles', 'asyncio_cases', 'handles', 'random_programs', 'cxx_tasks.cpp',
 ];
 // fdio reads stdin as the test writes it, in chunks far enough apart to arrive apart,
 // counted from when it says it reads (after a read it cancels while nothing has come).
@@ -44,6 +44,7 @@ const STDERR = {
     new RegExp(String.raw`wasyncio debug: task 'unread' ${site} failed and nobody read its error: input/output error \(nobody reads this\)`),
     new RegExp(String.raw`wasyncio debug: future ${site} was never awaited and its result never read`),
     new RegExp(String.raw`wasyncio debug: task 'stuck' ${site} never finished: the loop closed while it waited on a future`),
+    new RegExp(String.raw`wasyncio debug: the argument of task 'Task-\d+' ${site} points into the shared task stack`),
   ],
 };
 
