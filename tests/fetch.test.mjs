@@ -12,7 +12,7 @@ let server;
 before(async () => { server = await startFaultServer(); });
 after(() => server?.close());
 
-for (const variant of VARIANTS.filter((v) => v.target === 'node' && ['-O0', '-O2'].includes(v.opt) && !v.threads && !v.only)) {
+for (const variant of VARIANTS.filter((v) => v.target === 'node' && ['-O0', '-O2'].includes(v.opt) && !v.threads && !v.extraFlags)) {
   describe(variant.name, () => {
     test('fetch_remote', async (t) => {
       const out = buildFor(path.join(ROOT, 'tests/js/fetch_remote.c'), variant);

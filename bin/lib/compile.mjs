@@ -44,9 +44,9 @@ export function kindOf(file) {
 
 export class BuildError extends Error {}
 
-function run(cmd, args, env) {
+function run(cmd, args, env, cwd) {
   try {
-    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env }, cwd });
   } catch (e) {
     if (e.code === 'ENOENT') throw new BuildError(`${cmd} not found`);
     throw new BuildError(`${path.basename(cmd)} failed:\n${e.stderr || e.message}`);
@@ -208,10 +208,18 @@ function runtimeObjects(tc, target) {
   if (!fs.existsSync(done)) {
     const tmp = `${dir}.${process.pid}.tmp`;
     fs.mkdirSync(tmp, { recursive: true });
-    SOURCES[target].forEach((src, i) => {
-      const obj = path.join(tmp, `${String(i).padStart(2, '0')}-${path.basename(src)}.o`);
-      // The C flags would trip -Werror on .s
-      run(tc.compile('c'), [...(src.endsWith('.s') ? tc.lang.asm : tc.runtime), '-c', src, '-o', obj], tc.env);
+    // One compiler call for all the C and one for the assembly (whose flags
+    // would trip -Werror on .s): each call of emcc starts Python anew. The
+    // objects land in tmp under their sources' names, then take their
+    // places in the link order.
+    const sources = SOURCES[target];
+    for (const asm of [false, true]) {
+      const group = sources.filter((src) => src.endsWith('.s') === asm);
+      if (group.length) run(tc.compile('c'), [...(asm ? tc.lang.asm : tc.runtime), '-c', ...group], tc.env, tmp);
+    }
+    sources.forEach((src, i) => {
+      const made = path.join(tmp, path.basename(src).replace(/\.[cs]$/, '.o'));
+      fs.renameSync(made, path.join(tmp, `${String(i).padStart(2, '0')}-${path.basename(src)}.o`));
     });
     fs.writeFileSync(path.join(tmp, 'complete'), '');
     try {

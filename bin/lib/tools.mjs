@@ -132,9 +132,21 @@ export const tools = {
     if (!sys.cxxflags) throw new ToolError(`no C++ library for wasm32-wasi (libc++) beside ${sys.root}: ${installHint('wasi-sysroot')}`);
     return sys.cxxflags;
   },
-  /** The environment emcc needs: Debian keeps its JS dependencies apart. */
-  emccEnv: () => (fs.existsSync('/usr/share/nodejs/acorn') ? { NODE_PATH: ['/usr/share/nodejs', process.env.NODE_PATH].filter(Boolean).join(path.delimiter) } : {}),
+  /** The environment emcc needs: Debian keeps its JS dependencies apart; and
+   *  the Python it runs on, named once, since a version manager's shim in
+   *  front of python3 (pyenv's) costs ~0.4 s on each of emcc's calls. */
+  emccEnv: () => once('emcc-env', () => ({
+    ...(fs.existsSync('/usr/share/nodejs/acorn') ? { NODE_PATH: ['/usr/share/nodejs', process.env.NODE_PATH].filter(Boolean).join(path.delimiter) } : {}),
+    ...(process.env.EMSDK_PYTHON ? {} : pythonForEmcc()),
+  })),
 };
+
+// The interpreter python3 stands for, resolved once: {} when there is none.
+function pythonForEmcc() {
+  const r = spawnSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' });
+  const exe = r.status === 0 ? r.stdout.trim() : '';
+  return exe && fs.existsSync(exe) ? { EMSDK_PYTHON: exe } : {};
+}
 
 /** Which of the named tools are missing: [{ tool, message }]. Never throws. */
 export function missingTools(names) {

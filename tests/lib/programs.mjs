@@ -6,6 +6,10 @@ import path from 'node:path';
 import { build, ROOT } from '../../bin/lib/compile.mjs';
 import { tools } from '../../bin/lib/tools.mjs';
 
+/** The programs that exercise the task switch itself. */
+export const SWITCH_PROGRAMS = ['ordering', 'results', 'futures', 'cancel', 'deep_stack', 'suspend_paths', 'coro',
+  'cycles', 'million', 'random_programs', 'cxx_tasks.cpp'];
+
 /** Every build the C tests run on; `only` limits a build to some programs. */
 export const VARIANTS = [
   { name: 'native -O0', target: 'native', opt: '-O0' },
@@ -18,8 +22,13 @@ export const VARIANTS = [
     name: `native aarch64 -O2${flags.length ? ' ucontext' : ''}`, target: 'native', opt: '-O2', extraFlags: flags, needs: ['aarch64Cc', 'qemuAarch64'],
     cross: 'aarch64', only: ['ordering', 'futures', 'cancel', 'gather', 'timeouts', 'task_group', 'sync', 'queue', 'coro', 'deep_stack', 'suspend_paths'],
   })),
-  ...['-O0', '-O2', '-O3', '-Oz'].map((opt) => ({ name: `wasi ${opt}`, target: 'wasi', opt })),
-  ...['-O0', '-O2', '-O3', '-Oz'].map((opt) => ({ name: `node ${opt}`, target: 'node', opt })),
+  // Every program at -O0 and -O2 on each wasm host; at -O3 and -Oz, where
+  // the optimiser changes only what Asyncify saves and restores, the programs
+  // that exercise the switch (awaits at every depth and through every kind
+  // of call, a million suspended tasks, random programs).
+  ...['wasi', 'node'].flatMap((target) => ['-O0', '-O2', '-O3', '-Oz'].map((opt) => ({
+    name: `${target} ${opt}`, target, opt, ...(['-O3', '-Oz'].includes(opt) ? { only: SWITCH_PROGRAMS } : {}),
+  }))),
   ...['-O0', '-O2'].map((opt) => ({ name: `node ${opt} threads`, target: 'node', opt, threads: true, only: ['executor'] })),
   // emscripten's C++ exceptions run calls through JS: awaits there are refused
   { name: 'node -O2 -fexceptions', target: 'node', opt: '-O2', extraFlags: ['-fexceptions', '-DWA_TEST_EXCEPTIONS'], only: ['cxx_tasks.cpp'] },

@@ -1,0 +1,53 @@
+// A node:test reporter that ends the run with what it checked: results (every
+// leaf test on every build), distinct checks (the same check on several builds
+// counts once) and builds (a program built for one host and level).
+import { VARIANTS } from './programs.mjs';
+
+const BUILD_NAMES = new Set(VARIANTS.map((v) => v.name));
+
+// The path of names without the build it ran on: [check key, build or null].
+function split(path) {
+  let build = null;
+  const rest = [];
+  for (const name of path) {
+    const seeds = /^seeds on (.*)$/.exec(name);
+    if (BUILD_NAMES.has(name)) build = name;
+    else if (seeds && BUILD_NAMES.has(seeds[1])) {
+      build = seeds[1];
+      rest.push('seeds');
+    } else rest.push(name);
+  }
+  return [rest.join(' > '), build];
+}
+
+export default async function* summary(source) {
+  // node:test reports each test file's events together, in order (files
+  // running at once are buffered), so one stack of names serves.
+  const f = { names: [], parents: [] };  // names by nesting; whether each has subtests
+  const checks = new Set(), builds = new Set();
+  let results = 0, failed = 0, skipped = 0;
+  for await (const { type, data } of source) {
+    if (!data || data.nesting === undefined) continue;
+    if (type === 'test:start') {
+      f.names[data.nesting] = data.name;
+      f.names.length = data.nesting + 1;
+      if (data.nesting > 0) f.parents[data.nesting - 1] = true;
+      f.parents[data.nesting] = false;
+    } else if (type === 'test:pass' || type === 'test:fail') {
+      const [key, build] = split(f.names.slice(0, data.nesting + 1));
+      // A program's test on a build is one build (its cases are its subtests).
+      if (build && data.nesting === 1 && f.names[0] === build) builds.add(`${build} > ${data.name}`);
+      if (build && data.nesting === 1 && /^seeds on /.test(f.names[0])) builds.add(`${f.names[0]} > ${data.name}`);
+      if (f.parents[data.nesting]) continue;        // not a leaf: its subtests count
+      if (data.skip) {
+        skipped++;
+        continue;
+      }
+      results++;
+      checks.add(key);
+      if (type === 'test:fail') failed++;
+    }
+  }
+  yield `# summary: ${results} results of ${checks.size} distinct checks, on ${builds.size} builds of test programs; ` +
+    `${failed} failed, ${skipped} skipped\n`;
+}
