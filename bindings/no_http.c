@@ -1,7 +1,6 @@
 /* The HTTP side of the host contract for hosts without an HTTP stack (WASI,
  * native): network URLs fail with WA_ENOTSUP; file: URLs are the runtime's. */
-#include "host.h"
-#include "../runtime/internal.h"
+#include "../runtime/host.h"
 
 const int wa__host_fetches_files = 0;
 

@@ -6,21 +6,17 @@
  * -pthread) the work runs on the loop's thread on the next round, blocking
  * it meanwhile, and debug mode says so. */
 #include "internal.h"
-#include "../bindings/host.h"
 
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#if !defined(__wasm__) || defined(__EMSCRIPTEN_PTHREADS__)
+/* Threads exist natively and in wasm built with -pthread (which defines
+ * _REENTRANT); how many processors there are, the host says. */
+#if !defined(__wasm__) || defined(_REENTRANT)
 #define WA_THREADS 1
 #include <pthread.h>
-#ifdef __EMSCRIPTEN__
-#include <emscripten/threading.h>
-#else
-#include <unistd.h>
-#endif
 #endif
 
 typedef struct wa__work {
@@ -104,12 +100,8 @@ static void *worker(void *arg) {
 }
 
 static size_t cores(void) {
-#ifdef __EMSCRIPTEN__
-    int n = emscripten_num_logical_cores();
-#else
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-#endif
-    return n > 0 ? (size_t)n : 1;
+    size_t n = wa__host_cores();
+    return n ? n : 1;
 }
 
 wa_executor *wa_executor_new(size_t threads) {
@@ -259,7 +251,7 @@ int wa_to_thread(wa_work_fn fn, void *arg, intptr_t *result) {
 void wa__executors_close(wa__loop *loop) {
     while (loop->work_in_flight) {       /* threads still hold pointers into this loop */
         if (atomic_load_explicit(&loop->completed, memory_order_acquire)) wa__executor_drain(loop);
-        else wa__host_wait(-1);
+        else wa__host_wait(-1, NULL, 0);
     }
     wa_executor_free(loop->default_executor);
     loop->default_executor = NULL;

@@ -1,58 +1,55 @@
 /* wa_read: a task waits until a file descriptor (stdin, a pipe, a file) is
- * readable, then reads. The host's wait watches the descriptors listed here
- * and marks those that are ready; each round wakes their readers. */
+ * readable, then reads. The loop keeps the descriptors its readers wait on;
+ * the host's wait watches them and marks those that are ready; each round
+ * wakes their readers. */
 #define _DEFAULT_SOURCE 1               /* read() under -std=c11 */
 #include "internal.h"
-#include "../bindings/host.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-wa__fd_watch *wa__fd_watches;            /* what the host watches */
-size_t wa__fd_watch_count;
-static wa_future **readers;              /* readers[i] is resolved when wa__fd_watches[i] is ready */
-static size_t watch_cap;
-
-static int watch(int fd, wa_future *ready) {
-    if (wa__fd_watch_count == watch_cap) {
-        size_t cap = watch_cap ? watch_cap * 2 : 8;
-        wa__fd_watch *w = wa__realloc(wa__fd_watches, cap * sizeof *w);
-        if (w) wa__fd_watches = w;
-        wa_future **r = w ? wa__realloc(readers, cap * sizeof *r) : NULL;
+static int watch(wa__loop *loop, int fd, wa_future *ready) {
+    if (loop->fd_count == loop->fd_cap) {
+        size_t cap = loop->fd_cap ? loop->fd_cap * 2 : 8;
+        wa__fd_watch *w = wa__realloc(loop->fd_watches, cap * sizeof *w);
+        if (w) loop->fd_watches = w;
+        wa_future **r = w ? wa__realloc(loop->fd_readers, cap * sizeof *r) : NULL;
         if (!r) return wa__error(WA_ENOMEM, NULL);
-        readers = r;
-        watch_cap = cap;
+        loop->fd_readers = r;
+        loop->fd_cap = cap;
     }
-    wa__fd_watches[wa__fd_watch_count] = (wa__fd_watch){fd, 0};
-    readers[wa__fd_watch_count++] = ready;
-    ready->loop->io_pending++;           /* the descriptor will wake a task: no deadlock meanwhile */
+    loop->fd_watches[loop->fd_count] = (wa__fd_watch){fd, 0};
+    loop->fd_readers[loop->fd_count++] = ready;
+    loop->io_pending++;                  /* the descriptor will wake a task: no deadlock meanwhile */
     return 0;
 }
 
-static void unwatch(size_t i) {
-    readers[i]->loop->io_pending--;
-    size_t last = --wa__fd_watch_count;  /* order does not matter: move the last one here */
-    wa__fd_watches[i] = wa__fd_watches[last];
-    readers[i] = readers[last];
-    if (!wa__fd_watch_count) {
-        free(wa__fd_watches);
-        free(readers);
-        wa__fd_watches = NULL;
-        readers = NULL;
-        watch_cap = 0;
-    }
+static void unwatch(wa__loop *loop, size_t i) {
+    loop->io_pending--;
+    size_t last = --loop->fd_count;      /* order does not matter: move the last one here */
+    loop->fd_watches[i] = loop->fd_watches[last];
+    loop->fd_readers[i] = loop->fd_readers[last];
+    if (!loop->fd_count) wa__fd_free(loop);
 }
 
-void wa__fd_wake_ready(void) {
-    for (size_t i = 0; i < wa__fd_watch_count;) {
-        if (!wa__fd_watches[i].ready) {
+void wa__fd_free(wa__loop *loop) {
+    free(loop->fd_watches);
+    free(loop->fd_readers);
+    loop->fd_watches = NULL;
+    loop->fd_readers = NULL;
+    loop->fd_count = loop->fd_cap = 0;
+}
+
+void wa__fd_wake_ready(wa__loop *loop) {
+    for (size_t i = 0; i < loop->fd_count;) {
+        if (!loop->fd_watches[i].ready) {
             i++;
             continue;
         }
-        wa_future *f = readers[i];
-        unwatch(i);
+        wa_future *f = loop->fd_readers[i];
+        unwatch(loop, i);
         if (f->state == WA_PENDING) wa__future_complete(f, WA_DONE, 0, 0);
     }
 }
@@ -64,13 +61,14 @@ int wa_read(int fd, void *buf, size_t cap, size_t *got) {
     if (!wa__host_watches_fds)
         return wa__error(WA_ENOTSUP, "wa_read needs a host that can watch descriptors (WASI, native); "
                                      "JS hosts read files with wa_fetch and file: URLs");
-    wa_future *ready = wa__future_new(t->fut.loop);
+    wa__loop *loop = t->fut.loop;
+    wa_future *ready = wa__future_new(loop);
     if (!ready) return WA_ENOMEM;
-    int rc = watch(fd, ready);
+    int rc = watch(loop, fd, ready);
     if (rc == 0) rc = wa_await_future(ready);
-    for (size_t i = 0; i < wa__fd_watch_count; i++)  /* cancelled, or failed to suspend */
-        if (readers[i] == ready) {
-            unwatch(i);
+    for (size_t i = 0; i < loop->fd_count; i++)  /* cancelled, or failed to suspend */
+        if (loop->fd_readers[i] == ready) {
+            unwatch(loop, i);
             break;
         }
     wa__future_unref(ready);

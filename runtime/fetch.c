@@ -6,7 +6,6 @@
  * asked for it: a task's buffer may move while the task is suspended, and
  * asking is the backpressure. */
 #include "internal.h"
-#include "../bindings/host.h"
 
 #include <ctype.h>
 #include <stdio.h>

@@ -166,6 +166,8 @@ int wa_future_done(const wa_future *f) { return f->state != WA_PENDING; }
 
 wa_state wa_future_state(const wa_future *f) { return (wa_state)f->state; }
 
+wa_loop *wa__future_loop(const wa_future *f) { return f->loop; }
+
 int wa_future_result(const wa_future *f, intptr_t *value) {
     if (!f) return wa__error(WA_EINVAL, "future is NULL");
     if (wa__gone(f)) return wa__gone_error("wa_future_result");

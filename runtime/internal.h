@@ -4,7 +4,7 @@
 
 #define WA_NO_SITES                      /* the runtime defines the functions the site macros wrap */
 #include "wasyncio.h"
-#include "../bindings/host.h"
+#include "host.h"
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -208,10 +208,12 @@ typedef struct wa_loop {
     size_t cancel_count, cancel_cap;
     wa_future **walk_items;              /* task.c's cycle check: futures still to look at */
     size_t walk_count, walk_cap;
+    wa__fd_watch *fd_watches;            /* fdio.c: what the host's wait watches for readers */
+    wa_future **fd_readers;              /* fd_readers[i] is resolved when fd_watches[i] is ready */
+    size_t fd_count, fd_cap;
 } wa__loop;
 
 extern wa__loop *wa__loop_now;           /* the running loop, or NULL */
-extern void (*wa__loop_close_hook)(wa__loop *loop); /* a host binding's, before a loop's objects go */
 
 /* Every allocation of the runtime goes through these. Built with
  * -DWA_FAULT_INJECTION, they fail once wa__fault_allocs_left successes are
@@ -317,7 +319,8 @@ void wa__coro_entry(void *ctx);          /* coro.c: runs the body */
 int wa__in_coroutine(void);
 
 /* fdio.c */
-void wa__fd_wake_ready(void);            /* resolves the reads whose descriptors are ready */
+void wa__fd_wake_ready(wa__loop *loop); /* resolves the reads whose descriptors are ready */
+void wa__fd_free(wa__loop *loop);        /* the watch arrays (loop close) */
 
 /* fetch.c */
 void wa__fetch_close_loop(wa__loop *loop); /* aborts the exchanges the host still holds */

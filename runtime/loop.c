@@ -1,6 +1,5 @@
 /* The event loop: a ready queue, a timer heap, and wa_run driving them. */
 #include "internal.h"
-#include "../bindings/host.h"
 
 #include <math.h>
 #include <stdatomic.h>
@@ -14,7 +13,22 @@
 #define BATCH_ROUNDS 16                  /* or rounds, when handles are few and long */
 
 wa__loop *wa__loop_now;
-void (*wa__loop_close_hook)(wa__loop *loop);
+/* Hosts' hooks run as a loop closes (wa__on_loop_close): set once per host
+ * module, not per loop, so a few places suffice. */
+static void (*close_hooks[4])(wa_loop *loop);
+
+int wa__on_loop_close(void (*fn)(wa_loop *loop)) {
+    for (size_t i = 0; i < sizeof close_hooks / sizeof *close_hooks; i++) {
+        if (close_hooks[i] == fn) return 0;
+        if (!close_hooks[i]) {
+            close_hooks[i] = fn;
+            return 0;
+        }
+    }
+    return wa__error(WA_ENOMEM, "no place left for a host's loop-close hook");
+}
+
+void wa__loop_io_pending(wa_loop *loop, int delta) { loop->io_pending += (size_t)(ptrdiff_t)delta; }
 
 void wa__list_push(wa__list *l, wa__handle *h) {
     h->next = NULL;
@@ -106,7 +120,7 @@ static wa__handle *pop(wa__list *l) {
  * before its expiry ran can still be found and taken out. */
 static void run_once(wa__loop *loop) {
     if (atomic_load_explicit(&loop->completed, memory_order_relaxed)) wa__executor_drain(loop);
-    if (wa__fd_watch_count) wa__fd_wake_ready();
+    if (loop->fd_count) wa__fd_wake_ready(loop);
     if (loop->timers.count) {            /* the clock costs a host call: read it only if needed */
         uint64_t now = wa__now();
         for (wa__timer *tm; (tm = wa__heap_top(&loop->timers)) && tm->deadline <= now;) {
@@ -179,15 +193,17 @@ static int drive(wa__loop *loop, int mode) {
                 return WA_EDEADLOCK;
             }
             uint64_t now = wa__now();
-            int rc = !next ? wa__host_wait(-1) : next->deadline > now ? wa__host_wait((int64_t)(next->deadline - now)) : 0;
+            int64_t wait_ns = !next ? -1 : next->deadline > now ? (int64_t)(next->deadline - now) : 0;
+            int rc = wait_ns ? wa__host_wait(wait_ns, loop->fd_watches, loop->fd_count) : 0;
             if (rc) return cannot_wait(rc);
             loop->last_host_yield = wa__now();
         } else if (batch_over(loop)) {
-            int rc = wa__host_wait(0);
+            int rc = wa__host_wait(0, loop->fd_watches, loop->fd_count);
             if (rc) return cannot_wait(rc);
             loop->last_host_yield = wa__now();
-        } else if (wa__fd_watch_count) {
-            int rc = wa__host_wait(0);   /* busy rounds still look at the descriptors readers wait on */
+        } else if (loop->fd_count) {
+            /* busy rounds still look at the descriptors readers wait on */
+            int rc = wa__host_wait(0, loop->fd_watches, loop->fd_count);
             if (rc) return cannot_wait(rc);
         }
         run_once(loop);
@@ -299,12 +315,13 @@ int wa_loop_close(wa_loop *loop) {
     /* Free what is left: first every queued callback, so no list points into
      * freed memory, then the objects, none of which gives back references. */
     loop->closing = 1;
-    if (wa__loop_close_hook) wa__loop_close_hook(loop);
+    for (size_t i = 0; i < sizeof close_hooks / sizeof *close_hooks && close_hooks[i]; i++) close_hooks[i](loop);
     wa__handles_drop(loop);
     for (wa_future *f = loop->all; f; f = f->all_next) wa__future_drop_callbacks(f);
     while (loop->all) wa__future_destroy(loop->all);
     wa__retired_free(loop);
     wa__cancel_free(loop);
+    wa__fd_free(loop);
     free(loop->walk_items);
     wa__heap_free(&loop->timers);
     wa__loop_now = NULL;

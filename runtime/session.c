@@ -3,7 +3,6 @@
  * connection slots. A response holds its slot until its body has ended, so
  * a freed session keeps its struct until the last slot comes back. */
 #include "internal.h"
-#include "../bindings/host.h"
 
 #include <stdlib.h>
 #include <string.h>

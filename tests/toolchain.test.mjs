@@ -206,3 +206,24 @@ test('CMake builds the native library, tests and examples, and ctest passes', ne
   assert.match(sh('ctest', ['--test-dir', dir]), /100% tests passed/);
   assert.ok(fs.existsSync(path.join(dir, 'example_demo')));
 });
+
+// The core sits below the hosts: runtime/ includes nothing of bindings/, and
+// a host includes only the contract the core publishes for it.
+test('the include graph runs from the hosts down to the core, never back up', () => {
+  const includes = (dir) => fs.readdirSync(path.join(ROOT, dir), { recursive: true })
+    .filter((f) => /\.[ch]$/.test(f))
+    .flatMap((f) => [...fs.readFileSync(path.join(ROOT, dir, f), 'utf8').matchAll(/^#include "([^"]+)"/gm)]
+      .map((m) => [path.join(dir, f), path.normalize(path.join(dir, path.dirname(f), m[1]))]));
+  for (const [file, included] of includes('runtime')) {
+    assert.ok(included.startsWith('runtime/'), `${file} includes ${included}`);
+  }
+  const published = new Set(['runtime/host.h', 'runtime/asyncify.h']);
+  for (const [file, included] of includes('bindings')) {
+    if (included.startsWith('runtime/')) assert.ok(published.has(included), `${file} reaches into the core: ${included}`);
+    else assert.ok(included.startsWith('bindings/'), `${file} includes ${included}`);
+  }
+  const runtimeSources = fs.readdirSync(path.join(ROOT, 'runtime')).filter((f) => f.endsWith('.c'));
+  for (const f of runtimeSources) {
+    assert.doesNotMatch(fs.readFileSync(path.join(ROOT, 'runtime', f), 'utf8'), /#\s*if.*(EMSCRIPTEN|__wasi__)/, `${f} has a host #if`);
+  }
+});

@@ -202,7 +202,7 @@ function runtimeObjects(tc, target) {
   const hash = crypto.createHash('sha256').update(JSON.stringify([target, tc.runtime, tc.compile('c')]));
   for (const src of SOURCES[target]) hash.update(fs.readFileSync(src));
   for (const h of fs.readdirSync(R('runtime')).filter((f) => f.endsWith('.h'))) hash.update(fs.readFileSync(R(`runtime/${h}`)));
-  hash.update(fs.readFileSync(R('include/wasyncio.h'))).update(fs.readFileSync(R('bindings/host.h')));
+  hash.update(fs.readFileSync(R('include/wasyncio.h'))).update(fs.readFileSync(R('runtime/host.h')));
   const dir = path.join(cacheDir(), `${target}-${hash.digest('hex').slice(0, 16)}`);
   const done = path.join(dir, 'complete');
   if (!fs.existsSync(done)) {

@@ -5,7 +5,7 @@
  * side (driver.mjs, through library_wasyncio.js) reads and writes them in
  * wasm memory. A settlement or a call from JS arrives while C is unwound and
  * waiting: it only schedules work on the loop and wakes the driver. */
-#include "../../runtime/internal.h"
+#include "../../runtime/host.h"
 
 #include <emscripten.h>
 #include <stddef.h>
@@ -64,9 +64,9 @@ static void drop(js_await *a) {
 }
 
 /* A loop closing: its futures go, so settlements still to come find none. */
-static void forget_loop(wa__loop *loop) {
+static void forget_loop(wa_loop *loop) {
     for (js_await *a = outstanding; a; a = a->next)
-        if (a->done && a->done->loop == loop) a->done = NULL;
+        if (a->done && wa__future_loop(a->done) == loop) a->done = NULL;
 }
 
 EMSCRIPTEN_KEEPALIVE void wa__js_settle(js_await *a, int ok, int type, double number, char *data, size_t len) {
@@ -76,35 +76,34 @@ EMSCRIPTEN_KEEPALIVE void wa__js_settle(js_await *a, int ok, int type, double nu
     a->ok = ok;
     a->value = (wa_js_value){(wa_js_type)type, number, data, len};
     if (a->done) {
-        a->done->loop->io_pending--;
-        if (a->done->state == WA_PENDING) wa_future_set_result(a->done, 0);
+        wa__loop_io_pending(wa__future_loop(a->done), -1);
+        if (wa_future_state(a->done) == WA_PENDING) wa_future_set_result(a->done, 0);
         wa__future_unref(a->done);
     }
     drop(a);
 }
 
 int wa_await_js(wa_js_handle h, wa_js_value *out) {
-    wa_task *t = wa__running("wa_await_js");
-    if (!t) return WA_ENOTASK;
+    if (!wa_current_task()) return wa__error(WA_ENOTASK, "wa_await_js called outside a task");
     if (h <= 0 || !out) return wa__error(WA_EINVAL, "wa_await_js: bad handle or NULL out");
-    js_await *a = wa__calloc(1, sizeof *a);
-    wa_future *f = a ? wa__future_new(t->fut.loop) : NULL;
-    if (!f) {
+    js_await *a = calloc(1, sizeof *a);
+    wa_future *f = a ? wa_future_new() : NULL;   /* of the running loop */
+    if (!f || wa__on_loop_close(forget_loop)) {
+        wa_future_free(f);
         free(a);
         wa_js_release(h);
         return wa__error(WA_ENOMEM, NULL);
     }
-    wa__loop_close_hook = forget_loop;
     a->done = f;
     a->holders = 2;
     wa__future_ref(f);                   /* the settlement's */
     a->next = outstanding;
     if (outstanding) outstanding->prev = a;
     outstanding = a;
-    t->fut.loop->io_pending++;           /* a settlement will come: no deadlock meanwhile */
+    wa__loop_io_pending(wa__future_loop(f), +1);  /* a settlement will come: no deadlock meanwhile */
     wa__js_await(h, a);                  /* the handle is JS's to release now */
     int rc = wa_await_future(f);
-    wa__future_unref(f);
+    wa_future_free(f);                   /* the caller's reference; the settlement has its own */
     if (rc == 0 && a->ok) {
         *out = a->value;                 /* the caller owns the data now */
         a->value.data = NULL;
@@ -146,7 +145,7 @@ static void call_done(wa_future *f, void *arg) {
 /* Starts fn(args) as a task of the serving loop; returns it for cancelling
  * (borrowed: the loop holds it until it ends), or NULL with wa_errmsg. */
 EMSCRIPTEN_KEEPALIVE wa_task *wa__js_spawn(wa_js_fn fn, wa_js_value *args, size_t nargs, uint32_t id) {
-    js_call *c = serving ? wa__calloc(1, sizeof *c) : NULL;
+    js_call *c = serving ? calloc(1, sizeof *c) : NULL;
     if (!c) {
         wa__error(serving ? WA_ENOMEM : WA_ESTATE, serving ? NULL : "the module is not serving calls");
         return NULL;
@@ -170,7 +169,7 @@ EMSCRIPTEN_KEEPALIVE int wa__js_cancel(wa_task *t) { return wa_task_cancel(t); }
 EMSCRIPTEN_KEEPALIVE int wa__js_serve(void) {
     if (!serving) {
         if (!(serving = wa_loop_new())) return WA_ENOMEM;
-        serving->io_pending++;           /* JS may call at any time: never idle */
+        wa__loop_io_pending(serving, +1);  /* JS may call at any time: never idle */
     }
     int rc = wa_loop_run_forever(serving);
     wa_loop_close(serving);

@@ -1,6 +1,6 @@
 /* The HTTP side of the host contract on JS hosts: trampolines to fetch.mjs
  * (through library_wasyncio.js) and the exports it reports back through. */
-#include "../host.h"
+#include "../../runtime/host.h"
 
 #include <emscripten.h>
 

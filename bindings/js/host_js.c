@@ -3,9 +3,8 @@
  * loop) back to the JS driver with Asyncify; the driver waits with one
  * setTimeout (or a yield, or a host event) and rewinds the program into this
  * function, which then returns as if it had slept. See driver.mjs. */
-#include "../host.h"
+#include "../../runtime/host.h"
 #include "../../runtime/asyncify.h"
-#include "wasyncio.h"
 
 #include <emscripten.h>
 #include <stdint.h>
@@ -50,7 +49,9 @@ EMSCRIPTEN_KEEPALIVE int *wa__js_foreign_frames(void) { return &wa__host_foreign
 
 uint64_t wa__host_now(void) { return (uint64_t)(wa__js_now() * 1e6); }
 
-int wa__host_wait(int64_t timeout_ns) {
+/* The descriptors are never watched here (wa__host_watches_fds is 0). */
+int wa__host_wait(int64_t timeout_ns, wa__fd_watch *watches, size_t count) {
+    (void)watches, (void)count;
     if (outer.state == REWINDING) {
         wa__stop_rewind();
         outer.state = RUNNING;
@@ -100,6 +101,13 @@ static void wake_on_main(void) { wa__js_wake(); }
 void wa__host_wake(void) {
     if (!atomic_exchange(&wake_pending, 1)) emscripten_async_run_in_main_runtime_thread(EM_FUNC_SIG_V, wake_on_main);
 }
+
+size_t wa__host_cores(void) {
+    int n = emscripten_num_logical_cores();
+    return n > 0 ? (size_t)n : 1;
+}
 #else
 void wa__host_wake(void) {}              /* builds without threads: nothing else runs to wake us */
+
+size_t wa__host_cores(void) { return 0; }
 #endif

@@ -2,7 +2,7 @@
  * until a descriptor a task reads (wa_read) is ready, or until executor
  * work finishing on another thread writes to the wake pipe. */
 #define _GNU_SOURCE 1                    /* ppoll: waits in nanoseconds, not whole milliseconds */
-#include "../host.h"
+#include "../../runtime/host.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,13 +36,13 @@ enum { SMALL = 16 };                     /* descriptors polled from the stack; m
 
 int wa__host_foreign_frames = 0;          /* C is never called back from another language here */
 
-int wa__host_wait(int64_t timeout_ns) {
+int wa__host_wait(int64_t timeout_ns, wa__fd_watch *watches, size_t count) {
     pthread_once(&pipe_made, make_pipe);
-    size_t n = 1 + wa__fd_watch_count;
+    size_t n = 1 + count;
     struct pollfd small[SMALL], *fds = n <= SMALL ? small : calloc(n, sizeof *fds);
     if (!fds) return 0;                    /* out of memory: a zero wait, the loop comes back */
     fds[0] = (struct pollfd){wake_pipe[0], POLLIN, 0};
-    for (size_t i = 0; i < wa__fd_watch_count; i++) fds[i + 1] = (struct pollfd){wa__fd_watches[i].fd, POLLIN, 0};
+    for (size_t i = 0; i < count; i++) fds[i + 1] = (struct pollfd){watches[i].fd, POLLIN, 0};
     struct timespec ts = {(time_t)(timeout_ns / 1000000000), (long)(timeout_ns % 1000000000)};
     int rc = ppoll(fds, n, timeout_ns < 0 ? NULL : &ts, NULL);
     if (rc > 0) {
@@ -51,11 +51,16 @@ int wa__host_wait(int64_t timeout_ns) {
             while (read(wake_pipe[0], sink, sizeof sink) > 0) {
             }
         }
-        for (size_t i = 0; i < wa__fd_watch_count; i++)
-            if (fds[i + 1].revents) wa__fd_watches[i].ready = 1;  /* readable, at its end, or failed */
+        for (size_t i = 0; i < count; i++)
+            if (fds[i + 1].revents) watches[i].ready = 1;  /* readable, at its end, or failed */
     }
     if (fds != small) free(fds);
     return 0;
+}
+
+size_t wa__host_cores(void) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (size_t)n : 1;
 }
 
 void wa__host_wake(void) {

@@ -1,6 +1,6 @@
 /* WASI host: clock_time_get, and poll_oneoff blocking until the next
  * deadline or until a descriptor a task reads (wa_read) is ready. */
-#include "../host.h"
+#include "../../runtime/host.h"
 
 #include <stdlib.h>
 #include <wasi/api.h>
@@ -18,8 +18,8 @@ enum { SMALL = 16 };                     /* subscriptions kept on the stack; mor
 
 int wa__host_foreign_frames = 0;          /* C is never called back from another language here */
 
-int wa__host_wait(int64_t timeout_ns) {
-    size_t n = wa__fd_watch_count + (timeout_ns >= 0);
+int wa__host_wait(int64_t timeout_ns, wa__fd_watch *watches, size_t count) {
+    size_t n = count + (timeout_ns >= 0);
     if (n == 0) return 0;                  /* nothing to wait for: the loop reports the deadlock */
     __wasi_subscription_t small_subs[SMALL];
     __wasi_event_t small_events[SMALL];
@@ -30,11 +30,11 @@ int wa__host_wait(int64_t timeout_ns) {
         if (events != small_events) free(events);
         return 0;
     }
-    for (size_t i = 0; i < wa__fd_watch_count; i++) {
+    for (size_t i = 0; i < count; i++) {
         subs[i] = (__wasi_subscription_t){0};
         subs[i].userdata = i;
         subs[i].u.tag = __WASI_EVENTTYPE_FD_READ;
-        subs[i].u.u.fd_read.file_descriptor = (__wasi_fd_t)wa__fd_watches[i].fd;
+        subs[i].u.u.fd_read.file_descriptor = (__wasi_fd_t)watches[i].fd;
     }
     if (timeout_ns >= 0) {
         __wasi_subscription_t *clock = &subs[n - 1];
@@ -45,17 +45,19 @@ int wa__host_wait(int64_t timeout_ns) {
         clock->u.u.clock.timeout = (__wasi_timestamp_t)timeout_ns;
         clock->u.u.clock.precision = 1;
     }
-    __wasi_size_t count = 0;
+    __wasi_size_t happened = 0;
     /* A runner that cannot poll returns at once: the loop then polls the
      * clock itself, which is correct if wasteful. */
-    if (__wasi_poll_oneoff(subs, events, n, &count) == 0) {
-        for (__wasi_size_t i = 0; i < count; i++)
-            if (events[i].type == __WASI_EVENTTYPE_FD_READ && events[i].userdata < wa__fd_watch_count)
-                wa__fd_watches[events[i].userdata].ready = 1;  /* readable, at its end, or failed */
+    if (__wasi_poll_oneoff(subs, events, n, &happened) == 0) {
+        for (__wasi_size_t i = 0; i < happened; i++)
+            if (events[i].type == __WASI_EVENTTYPE_FD_READ && events[i].userdata < count)
+                watches[events[i].userdata].ready = 1;  /* readable, at its end, or failed */
     }
     if (subs != small_subs) free(subs);
     if (events != small_events) free(events);
     return 0;
 }
+
+size_t wa__host_cores(void) { return 0; }  /* WASI preview1 has no threads */
 
 void wa__host_wake(void) {}              /* no threads on WASI: nothing else runs to wake us */

@@ -1,0 +1,104 @@
+/* The contract between the portable runtime and a host: the runtime owns it.
+ * Each host (bindings/native, bindings/wasi, bindings/js) implements the first
+ * part and may call the second; a host reaches nothing else of the core (JS
+ * hosts, which unwind the program to wait, also use asyncify.h beside this). */
+#ifndef WA_HOST_H
+#define WA_HOST_H
+
+#include "wasyncio.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ------------------------------------------------ what every host provides */
+
+/* Monotonic clock in nanoseconds. */
+uint64_t wa__host_now(void);
+
+/* A descriptor a task waits to read (wa_read): the host's wait also ends
+ * when it is readable (or at its end, or failed) and sets ready. */
+typedef struct wa__fd_watch {
+    int fd;
+    int ready;
+} wa__fd_watch;
+
+/* Waits until timeout_ns has passed (-1: no deadline), a host event arrives
+ * or one of the count watches is ready. On JS hosts this returns control to
+ * the JS event loop (the whole C stack is unwound and later rewound), so
+ * pages and node stay responsive. Returns 0, or WA_ENOSUSPEND when it cannot
+ * wait from here (the C code was called from JS other than the host's
+ * driver), or WA_ENOMEM. */
+int wa__host_wait(int64_t timeout_ns, wa__fd_watch *watches, size_t count);
+
+/* Nonzero where the host's wait can watch descriptors (WASI, native). */
+extern const int wa__host_watches_fds;
+
+/* How many frames of the host's language lie between the loop and the code
+ * running now: JS functions C called that called C back. A task can only
+ * suspend when it is 0 (Asyncify cannot unwind JS frames). Always 0 on hosts
+ * without a foreign language. */
+extern int wa__host_foreign_frames;
+
+/* Makes a wait in progress (or the next one) return at once. The only host
+ * function other threads call: executor work that finished calls it. */
+void wa__host_wake(void);
+
+/* Nonzero when the host wants control back after a batch of busy work even if
+ * tasks are ready (JS event loops), zero when the loop may run on (WASI, native). */
+extern const int wa__host_yields;
+
+/* The processors executor pools may use: 0 where the host has no threads
+ * (WASI, emscripten builds without -pthread), whose work then runs on the
+ * loop's thread. */
+size_t wa__host_cores(void);
+
+/* HTTP exchanges, and on JS hosts file: reads too (wa__host_fetches_files).
+ * start gives the host the runtime's response and the request (headers as
+ * "name\0value\0" pairs, all borrowed for the call); it reports back with
+ * wa__fetch_headers once, then wa__fetch_end, handing over url, headers and
+ * msg as malloc'd memory the runtime then owns. A read asks for the next
+ * chunk into buf: the host copies up to cap bytes now and returns how many,
+ * or returns 0 and reports them later with wa__fetch_data. After an abort
+ * the host reports nothing more. Hosts without HTTP return WA_ENOTSUP. */
+extern const int wa__host_fetches_files;
+int wa__host_fetch_start(wa_response *r, const char *url, const char *method, const char *headers,
+                         size_t headers_len, const void *body, size_t body_len, double timeout_ms, int redirect,
+                         int session);
+size_t wa__host_fetch_read(wa_response *r, void *buf, size_t cap);
+void wa__host_fetch_abort(wa_response *r);
+int wa__host_session_new(size_t max_connections); /* a keep-alive pool's id, or 0 */
+void wa__host_session_free(int session);
+
+/* ------------------------------------------- what the runtime offers hosts */
+
+/* A fetch's progress, reported by the host (see wa__host_fetch_start). */
+void wa__fetch_headers(wa_response *r, int status, char *url, char *headers, size_t count);
+void wa__fetch_data(wa_response *r, size_t n);
+void wa__fetch_end(wa_response *r, int code, char *msg);
+
+/* Sets wa_errmsg to the formatted message (NULL: the code's name) and
+ * returns code. */
+int wa__error(int code, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* A reference to a future (a task's too) that outlives its owner's. */
+void wa__future_ref(wa_future *f);
+void wa__future_unref(wa_future *f);
+
+/* The loop a future belongs to. */
+wa_loop *wa__future_loop(const wa_future *f);
+
+/* Host operations in flight that will complete later (delta +1 when one
+ * starts, -1 when it ends): while any is, a loop with nothing else to do
+ * waits for the host instead of reporting a deadlock. */
+void wa__loop_io_pending(wa_loop *loop, int delta);
+
+/* Calls fn(loop) as each loop closes, before its objects go, so a host can
+ * forget what it holds of them. Registering the same fn again does nothing.
+ * Returns 0, or WA_ENOMEM when the few places for hooks are taken. */
+int wa__on_loop_close(void (*fn)(wa_loop *loop));
+
+#endif
