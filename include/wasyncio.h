@@ -1,12 +1,18 @@
 /*
  * wasyncio: Python's asyncio model for C, on WebAssembly hosts and natively.
  *
- * This is the whole public API. Everything runs on one thread, inside wa_run().
+ * This is the whole public API. A loop runs on one thread, inside wa_run()
+ * (or wa_loop_run_*): each thread may run loops of its own, one at a time,
+ * and a loop with its tasks and objects belongs to the thread that made it.
+ * All of the library's state is per loop or per thread (the running loop,
+ * wa_errmsg, the shared task stack), so threads never share any of it;
+ * executor threads only hand results back to their loop's thread.
  *
  * Conventions
  *   - Functions that can fail return an int: 0 on success, a negative WA_E* code
  *     on failure. wa_strerror() names a code; wa_errmsg() gives the message of the
- *     most recent error this library reported (like errno, overwritten by the next).
+ *     most recent error this library reported on the calling thread (like errno,
+ *     overwritten by the next).
  *   - "May suspend" means the calling task is paused there and other tasks run;
  *     only tasks may call such functions (elsewhere they fail with WA_ENOTASK).
  *   - Every pointer parameter says who owns it. Tasks and futures are reference

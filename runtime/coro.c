@@ -23,7 +23,7 @@ struct wa_coro {
     int32_t failure;                     /* set when it cannot be resumed again (WA_ENOMEM) */
 };
 
-static wa_coro *running;                 /* the coroutine whose body is executing, or NULL */
+static _Thread_local wa_coro *running;   /* the coroutine whose body is executing, or NULL */
 
 wa_coro *wa_coro_new(wa_coro_fn fn, void *arg) {
     if (!fn) {

@@ -12,8 +12,8 @@
 
 #define SLOW_NS 100000000ull             /* a step or callback longer than this is reported */
 
-static const char *site_file;            /* set by wa_debug_site for the next object */
-static int site_line;
+static _Thread_local const char *site_file;  /* set by wa_debug_site for the next object */
+static _Thread_local int site_line;
 
 void wa_debug_site(const char *file, int line) {
     site_file = file;

@@ -6,8 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char last_message[512];           /* wa_errmsg(); truncated if longer */
-static int last_code;                    /* the code last_message belongs to */
+/* Per thread, as errno: each thread's loop reports its own errors. */
+static _Thread_local char last_message[512];  /* wa_errmsg(); truncated if longer */
+static _Thread_local int last_code;      /* the code last_message belongs to */
 
 const char *wa_strerror(int code) {
     switch (code) {

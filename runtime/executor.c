@@ -92,7 +92,7 @@ static void *worker(void *arg) {
         while (!atomic_compare_exchange_weak_explicit(&loop->completed, &w->next, w, memory_order_release,
                                                       memory_order_relaxed)) {
         }
-        wa__host_wake();
+        wa__host_wake(loop->waker);
         pthread_mutex_lock(&ex->mutex);
     }
     pthread_mutex_unlock(&ex->mutex);

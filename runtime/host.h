@@ -39,9 +39,13 @@ extern const int wa__host_watches_fds;
  * without a foreign language. */
 extern int wa__host_foreign_frames;
 
-/* Makes a wait in progress (or the next one) return at once. The only host
- * function other threads call: executor work that finished calls it. */
-void wa__host_wake(void);
+/* Each thread runs its own loops. A loop made on a thread takes that
+ * thread's waker (an opaque token; NULL where nothing is needed), and
+ * wa__host_wake(waker) makes a wait in progress on that thread (or its next
+ * one) return at once. wake is the only host function other threads call:
+ * executor work that finished calls it. */
+void *wa__host_waker(void);
+void wa__host_wake(void *waker);
 
 /* Nonzero when the host wants control back after a batch of busy work even if
  * tasks are ready (JS event loops), zero when the loop may run on (WASI, native). */

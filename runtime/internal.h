@@ -211,9 +211,11 @@ typedef struct wa_loop {
     wa__fd_watch *fd_watches;            /* fdio.c: what the host's wait watches for readers */
     wa_future **fd_readers;              /* fd_readers[i] is resolved when fd_watches[i] is ready */
     size_t fd_count, fd_cap;
+    const void *thread;                  /* the thread it belongs to: a thread-local's address there */
+    void *waker;                         /* the host's wake-up for that thread (executor threads use it) */
 } wa__loop;
 
-extern wa__loop *wa__loop_now;           /* the running loop, or NULL */
+extern _Thread_local wa__loop *wa__loop_now; /* this thread's running loop, or NULL */
 
 /* Every allocation of the runtime goes through these. Built with
  * -DWA_FAULT_INJECTION, they fail once wa__fault_allocs_left successes are

@@ -12,7 +12,7 @@
 #define BATCH_HANDLES 256                /* handles run between two looks at the clock, */
 #define BATCH_ROUNDS 16                  /* or rounds, when handles are few and long */
 
-wa__loop *wa__loop_now;
+_Thread_local wa__loop *wa__loop_now;
 /* Hosts' hooks run as a loop closes (wa__on_loop_close): set once per host
  * module, not per loop, so a few places suffice. */
 static void (*close_hooks[4])(wa_loop *loop);
@@ -217,7 +217,9 @@ static int drive(wa__loop *loop, int mode) {
 
 /* ------------------------------------------------------------- loop objects */
 
-static int loops_alive;                  /* the task stack is shared by every loop */
+/* A thread's task stack is shared by its loops: made with the first, freed
+ * with the last. A loop belongs to the thread that made it. */
+static _Thread_local int loops_alive;
 
 wa_loop *wa_loop_new(void) {
     wa__loop *loop = wa__calloc(1, sizeof *loop);
@@ -231,6 +233,8 @@ wa_loop *wa_loop_new(void) {
         return NULL;
     }
     loops_alive++;
+    loop->thread = &loops_alive;
+    loop->waker = wa__host_waker();
     loop->debug = (uint8_t)wa__debug_env();
     return loop;
 }
@@ -253,6 +257,7 @@ int wa_loop_stop(wa_loop *loop) {
 /* Makes loop the running one for a drive; fails if it cannot be. */
 static int enter(wa__loop *loop, const char *what) {
     if (!loop) return wa__error(WA_EINVAL, "%s: loop is NULL", what);
+    if (loop->thread != &loops_alive) return wa__error(WA_EINVAL, "%s: the loop belongs to another thread", what);
     if (wa__loop_now) return wa__error(WA_EINVAL, "%s: a loop is already running", what);
     wa__loop_now = loop;
     loop->running = 1;
@@ -300,6 +305,7 @@ int wa_loop_run_forever(wa_loop *loop) {
 int wa_loop_close(wa_loop *loop) {
     if (!loop) return wa__error(WA_EINVAL, "wa_loop_close: loop is NULL");
     if (loop->running) return wa__error(WA_EINVAL, "wa_loop_close: the loop is running");
+    if (loop->thread != &loops_alive) return wa__error(WA_EINVAL, "wa_loop_close: the loop belongs to another thread");
     if (wa__loop_now) return wa__error(WA_EINVAL, "wa_loop_close: another loop is running");
     wa__loop_now = loop;
     if (loop->debug) wa__debug_pending_at_close(loop);

@@ -27,7 +27,8 @@ struct unwind_data {
     char *end;
 };
 
-static struct {
+/* Each thread that runs loops has its own shared task stack. */
+static _Thread_local struct {
     char *region;                        /* shared task stack, REGION_SIZE bytes */
     uintptr_t top;                       /* its highest address: tasks start here */
     char *scratch;                       /* unwind data of the task or coroutine being switched */

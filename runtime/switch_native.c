@@ -112,8 +112,8 @@ __attribute__((noinline)) static void ctx_swap(uintptr_t *save, uintptr_t load) 
     swapcontext(&here, (ucontext_t *)load);
 }
 
-/* The context a first switch enters; used at once, so one is enough. */
-static struct {
+/* The context a first switch enters; used at once, so one per thread is enough. */
+static _Thread_local struct {
     ucontext_t uc;
     ctx_fn fn;
     void *arg;
@@ -136,7 +136,8 @@ static uintptr_t first_context(char *lo, size_t size, ctx_fn fn, void *arg) {
 }
 #endif
 
-static struct {
+/* Each thread that runs loops has its own shared task stack. */
+static _Thread_local struct {
     char *mapping;                       /* guard page + region */
     size_t mapping_size;
     uintptr_t top;                       /* highest address of the region: tasks start here */

@@ -27,6 +27,8 @@ double wa__js_now(void);                 /* library_wasyncio.js: performance.now
 const int wa__host_yields = 1;
 const int wa__host_watches_fds = 0;      /* C's descriptors here are emscripten's: read files with fetch */
 
+void *wa__host_waker(void) { return NULL; }
+
 enum { RUNNING, UNWINDING, WAITING, REWINDING };
 
 /* Unwinding main..wa_run keeps each frame's locals here while the driver
@@ -98,7 +100,8 @@ static void wake_on_main(void) { wa__js_wake(); }
 /* On a worker: the first wake since the last wait posts one call to the main
  * thread, which runs it from its event loop (or inside a blocking wait of its
  * own, while C runs: then the flag above carries the wake). */
-void wa__host_wake(void) {
+void wa__host_wake(void *waker) {
+    (void)waker;                         /* loops run on the main thread only */
     if (!atomic_exchange(&wake_pending, 1)) emscripten_async_run_in_main_runtime_thread(EM_FUNC_SIG_V, wake_on_main);
 }
 
@@ -107,7 +110,7 @@ size_t wa__host_cores(void) {
     return n > 0 ? (size_t)n : 1;
 }
 #else
-void wa__host_wake(void) {}              /* builds without threads: nothing else runs to wake us */
+void wa__host_wake(void *waker) { (void)waker; }  /* builds without threads: nothing else runs to wake us */
 
 size_t wa__host_cores(void) { return 0; }
 #endif

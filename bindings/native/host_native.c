@@ -15,8 +15,23 @@
 const int wa__host_yields = 0;
 const int wa__host_watches_fds = 1;
 
-static int wake_pipe[2] = {-1, -1};      /* read end, write end; made on first use */
-static pthread_once_t pipe_made = PTHREAD_ONCE_INIT;
+/* Each thread that runs loops waits on a pipe of its own, which executor
+ * threads write to; made on first use, closed when the thread ends. */
+typedef struct waker {
+    int fd[2];                           /* read end, write end */
+} waker;
+
+static _Thread_local waker *this_thread;
+static pthread_key_t wakers;             /* closes a thread's pipe as it ends */
+static pthread_once_t wakers_made = PTHREAD_ONCE_INIT;
+
+static void close_waker(void *w) {
+    close(((waker *)w)->fd[0]);
+    close(((waker *)w)->fd[1]);
+    free(w);
+}
+
+static void make_key(void) { (void)pthread_key_create(&wakers, close_waker); }
 
 uint64_t wa__host_now(void) {
     struct timespec ts;
@@ -24,12 +39,21 @@ uint64_t wa__host_now(void) {
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static void make_pipe(void) {
-    if (pipe(wake_pipe) != 0) return;    /* then wakes are lost: waits still end at timers */
-    for (int i = 0; i < 2; i++) {
-        fcntl(wake_pipe[i], F_SETFL, O_NONBLOCK);
-        fcntl(wake_pipe[i], F_SETFD, FD_CLOEXEC);
+void *wa__host_waker(void) {
+    if (this_thread) return this_thread;
+    pthread_once(&wakers_made, make_key);
+    waker *w = malloc(sizeof *w);
+    if (!w) return NULL;                 /* then wakes are lost: waits still end at timers */
+    if (pipe(w->fd) != 0) {
+        free(w);
+        return NULL;
     }
+    for (int i = 0; i < 2; i++) {
+        fcntl(w->fd[i], F_SETFL, O_NONBLOCK);
+        fcntl(w->fd[i], F_SETFD, FD_CLOEXEC);
+    }
+    (void)pthread_setspecific(wakers, w);
+    return this_thread = w;
 }
 
 enum { SMALL = 16 };                     /* descriptors polled from the stack; more from the heap */
@@ -37,18 +61,18 @@ enum { SMALL = 16 };                     /* descriptors polled from the stack; m
 int wa__host_foreign_frames = 0;          /* C is never called back from another language here */
 
 int wa__host_wait(int64_t timeout_ns, wa__fd_watch *watches, size_t count) {
-    pthread_once(&pipe_made, make_pipe);
+    waker *w = wa__host_waker();
     size_t n = 1 + count;
     struct pollfd small[SMALL], *fds = n <= SMALL ? small : calloc(n, sizeof *fds);
     if (!fds) return 0;                    /* out of memory: a zero wait, the loop comes back */
-    fds[0] = (struct pollfd){wake_pipe[0], POLLIN, 0};
+    fds[0] = (struct pollfd){w ? w->fd[0] : -1, POLLIN, 0};  /* a negative fd is skipped */
     for (size_t i = 0; i < count; i++) fds[i + 1] = (struct pollfd){watches[i].fd, POLLIN, 0};
     struct timespec ts = {(time_t)(timeout_ns / 1000000000), (long)(timeout_ns % 1000000000)};
     int rc = ppoll(fds, n, timeout_ns < 0 ? NULL : &ts, NULL);
     if (rc > 0) {
         if (fds[0].revents) {            /* drain the wakes: the loop reads what they announced */
             char sink[64];
-            while (read(wake_pipe[0], sink, sizeof sink) > 0) {
+            while (read(w->fd[0], sink, sizeof sink) > 0) {
             }
         }
         for (size_t i = 0; i < count; i++)
@@ -63,8 +87,8 @@ size_t wa__host_cores(void) {
     return n > 0 ? (size_t)n : 1;
 }
 
-void wa__host_wake(void) {
-    pthread_once(&pipe_made, make_pipe);
-    ssize_t unused = write(wake_pipe[1], "w", 1);  /* a full pipe already holds a wake */
+void wa__host_wake(void *target) {
+    if (!target) return;
+    ssize_t unused = write(((waker *)target)->fd[1], "w", 1);  /* a full pipe already holds a wake */
     (void)unused;
 }

@@ -60,4 +60,6 @@ int wa__host_wait(int64_t timeout_ns, wa__fd_watch *watches, size_t count) {
 
 size_t wa__host_cores(void) { return 0; }  /* WASI preview1 has no threads */
 
-void wa__host_wake(void) {}              /* no threads on WASI: nothing else runs to wake us */
+void *wa__host_waker(void) { return NULL; }
+
+void wa__host_wake(void *waker) { (void)waker; }  /* no threads on WASI: nothing else runs to wake us */

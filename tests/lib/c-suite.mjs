@@ -26,6 +26,9 @@ const PROGRAMS = [
   'debug', 'sync', 'queue', 'coro', 'protocols', 'executor', 'fetch_local', 'fdio', 'timers', 'million', 'oom',
   'suspend_paths', 'cycles', 'asyncio_cases', 'handles', 'random_programs', 'cxx_tasks.cpp',
 ];
+// Threads running loops of their own: native only (WASI has no threads, and
+// JS hosts run loops on the main thread).
+const NATIVE_PROGRAMS = ['loop_per_thread'];
 // fdio reads stdin as the test writes it, in chunks far enough apart to arrive apart,
 // counted from when it says it reads (after a read it cancels while nothing has come).
 const STDIN = [[150, 'abc\n'], [150, 'defg\n'], [150, 'hi\n']];
@@ -71,7 +74,7 @@ function checkDump(stdout) {
 export function cSuite(target) {
   for (const variant of VARIANTS.filter((v) => v.target === target)) {
     describe(variant.name, variant.needs ? needs(...variant.needs) : needsTarget(variant.target), () => {
-      for (const program of variant.only ?? PROGRAMS) {
+      for (const program of variant.only ?? [...PROGRAMS, ...(target === 'native' ? NATIVE_PROGRAMS : [])]) {
         test(program, program.endsWith('.cpp') && target === 'wasi' ? needs('wasiCxx') : {}, async (t) => {
           const out = buildFor(path.join(C_TESTS, program.includes('.') ? program : `${program}.c`), variant, CFLAGS[program]);
           const dirs = program === 'fetch_local' || program === 'fdio' ? [[C_TESTS, '/tests']] : [];
