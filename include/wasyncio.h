@@ -165,8 +165,26 @@ int wa_task_release(wa_task *t);
 int wa_await_task(wa_task *t);
 
 /** Ends the calling task's body with value as its result: `return wa_return(v);`.
- *  Returns 0. Outside a task it returns WA_ENOTASK. */
+ *  Does not suspend. Returns 0. Outside a task it returns WA_ENOTASK. A later
+ *  wa_return* replaces the result (an owned one is destroyed then). */
 int wa_return(intptr_t value);
+
+/** wa_return with a 64-bit integer or a double, whole on every target (on
+ *  wasm32 intptr_t has 32 bits). Read them with wa_task_result_i64 /
+ *  wa_task_result_double; wa_task_result answers WA_ESTATE for a double, or
+ *  a 64-bit value that does not fit an intptr_t. Does not suspend. Returns 0,
+ *  or WA_ENOTASK outside a task. */
+int wa_return_i64(int64_t value);
+int wa_return_double(double value);
+
+/** Ends the body with ptr as an owned result: the task owns ptr and calls
+ *  dtor(ptr) (dtor may be NULL) exactly once, unless someone takes it with
+ *  wa_task_take_result: when the task ends failed or cancelled after all,
+ *  when its last reference goes without a take, or when its loop closes.
+ *  dtor runs on the loop's thread and should only free ptr. wa_task_result
+ *  reads ptr without taking it. Does not suspend. Returns 0; WA_ENOTASK
+ *  outside a task; WA_ENOMEM (ptr then stays the caller's). */
+int wa_return_owned(void *ptr, void (*dtor)(void *ptr));
 
 /** Records code and a printf-style message as the calling task's error, and
  *  returns code: `return wa_fail(WA_EIO, "read %s", path);`. The message is
@@ -194,6 +212,19 @@ int wa_task_done(const wa_task *t);
  *  (asyncio's InvalidStateError), WA_ECANCELLED if it was cancelled, its error
  *  code if it failed, else 0 and stores its result in *value (value may be NULL). */
 int wa_task_result(const wa_task *t, intptr_t *value);
+
+/** wa_task_result for a 64-bit integer or a double result (see
+ *  wa_return_i64). Does not suspend. The same codes, plus WA_ESTATE when the
+ *  result is of another kind; WA_EINVAL for NULL or a released t. */
+int wa_task_result_i64(const wa_task *t, int64_t *value);
+int wa_task_result_double(const wa_task *t, double *value);
+
+/** Takes t's owned result (wa_return_owned): *ptr gets it and the caller now
+ *  owns it, so its destructor will not run. Does not suspend. Returns 0;
+ *  WA_ESTATE while pending, when the result is not an owned pointer or was
+ *  already taken; t's error if it failed; WA_EINVAL for NULL arguments or a
+ *  released t. */
+int wa_task_take_result(wa_task *t, void **ptr);
 
 /** Returns the message t failed with ("" if none). Owned by t. */
 const char *wa_task_errmsg(const wa_task *t);
@@ -255,6 +286,16 @@ int wa_future_free(wa_future *f);
  *  inline). Returns 0, or WA_ESTATE if f is already resolved or cancelled. */
 int wa_future_set_result(wa_future *f, intptr_t value);
 
+/** wa_future_set_result with a 64-bit integer, a double, or an owned pointer
+ *  (its destructor runs exactly once unless wa_future_take_result takes it:
+ *  when the future's last reference goes, or its loop closes). Do not
+ *  suspend. Return 0; WA_ESTATE if f is done or is a task's; WA_EINVAL for
+ *  NULL or a released f; the owned form WA_ENOMEM (ptr then stays the
+ *  caller's, as on any error). */
+int wa_future_set_result_i64(wa_future *f, int64_t value);
+int wa_future_set_result_double(wa_future *f, double value);
+int wa_future_set_result_owned(wa_future *f, void *ptr, void (*dtor)(void *ptr));
+
 /** Resolves f with an error code (nonzero) and a message (copied, may be NULL).
  *  Returns 0, WA_EINVAL for code 0, WA_ESTATE if already resolved. */
 int wa_future_set_error(wa_future *f, int code, const char *msg);
@@ -277,6 +318,13 @@ wa_state wa_future_state(const wa_future *f);
 
 /** Same contract as wa_task_result, for a future. */
 int wa_future_result(const wa_future *f, intptr_t *value);
+
+/** Same contracts as wa_task_result_i64, wa_task_result_double and
+ *  wa_task_take_result, for a future. A shield's future holds its child's
+ *  pointer without owning it: it reads, but cannot take. */
+int wa_future_result_i64(const wa_future *f, int64_t *value);
+int wa_future_result_double(const wa_future *f, double *value);
+int wa_future_take_result(wa_future *f, void **ptr);
 
 /** Returns the message f was failed with ("" if none). Owned by f. */
 const char *wa_future_errmsg(const wa_future *f);

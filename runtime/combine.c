@@ -132,7 +132,10 @@ static void as_completed_child_done(wa__combiner *c, size_t index) {
 static void shield_child_done(wa__combiner *c, wa_future *child) {
     int code = wa__future_code(child);
     if (code == WA_ECANCELLED) complete(c, WA_CANCELLED, 0, 0, child->msg);
-    else complete(c, WA_DONE, code, child->value, child->msg);
+    else {
+        complete(c, WA_DONE, code, 0, child->msg);
+        if (!code) wa__value_borrow(&c->fut, child);
+    }
 }
 
 static void watch_fired(wa__handle *h) {
@@ -206,7 +209,7 @@ static int gather(children kids, size_t n, intptr_t *results, int *codes, int fl
             const wa_future *f = c->watches[i].child;
             int code = wa__future_code(f);
             if (codes) codes[i] = code;
-            if (results) results[i] = code ? 0 : f->value;
+            if (results) results[i] = code ? 0 : wa__value_word(f);
         }
     }
     wa__future_unref(&c->fut);

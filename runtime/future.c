@@ -53,6 +53,7 @@ void wa__future_destroy(wa_future *f) {
     if (f->kind == WA__TASK) wa__task_discard((wa_task *)f);
     else if (f->kind == WA__COMBINER) wa__combiner_destroy((wa__combiner *)f);
     free(f->msg);
+    wa__value_drop(f);                   /* an owned result nobody took */
     wa__retire(f->loop, f);
 }
 
@@ -62,17 +63,22 @@ void wa__future_unref(wa_future *f) {
     if (--f->refs == 0) wa__future_destroy(f);
 }
 
-void wa__future_complete(wa_future *f, wa_state state, int code, intptr_t value) {
+void wa__future_settle(wa_future *f, wa_state state, int code) {
     f->state = (uint8_t)state;
     f->code = code;
-    f->value = value;
     wa__list_splice(&f->loop->ready, &f->callbacks);
+}
+
+void wa__future_complete(wa_future *f, wa_state state, int code, intptr_t value) {
+    f->value.i = value;
+    f->vtype = WA__VAL_INT;
+    wa__future_settle(f, state, code);
 }
 
 void wa__future_reset(wa_future *f) {
     f->state = WA_PENDING;
     f->code = 0;
-    f->value = 0;
+    wa__value_drop(f);
     wa__future_set_msg(f, NULL);
 }
 
@@ -97,7 +103,13 @@ int wa__future_outcome(const wa_future *f, intptr_t *value) {
     if (f->state != WA_PENDING) ((wa_future *)f)->retrieved = 1;
     if (f->state == WA_CANCELLED && !f->msg) return WA_ECANCELLED;
     if (f->state != WA_DONE || f->code) return outcome_error(f);
-    if (value) *value = f->value;
+    if (value) {
+        int wide = f->vtype == WA__VAL_INT && (int64_t)(intptr_t)f->value.i != f->value.i;
+        if (f->vtype == WA__VAL_DOUBLE || wide)   /* it does not fit: read it whole */
+            return wa__error(WA_ESTATE, "the result is a %s: read it with the _%s function",
+                             wide ? "64-bit integer" : "double", wide ? "i64" : "double");
+        *value = wa__value_word(f);
+    }
     return 0;
 }
 

@@ -69,15 +69,33 @@ typedef struct wa__object {
 /* Marks of the walks over the graph of what waits on what (wa_future.walk). */
 enum { WA__VISITED = 1, WA__CANCELLING = 2 };
 
+/* What a future's result holds (result.c): an integer (intptr_t or 64-bit),
+ * a double, a pointer it owns (freed by its destructor unless taken), or a
+ * pointer another future owns (a shield's copy). */
+enum { WA__VAL_INT, WA__VAL_DOUBLE, WA__VAL_OWNED, WA__VAL_BORROWED };
+
+typedef struct wa__owned {
+    void *ptr;
+    void (*dtor)(void *ptr);
+} wa__owned;
+
+typedef union wa__value {
+    int64_t i;
+    double d;
+    wa__owned *owned;                    /* WA__VAL_OWNED: a box of its own */
+    void *ptr;                           /* WA__VAL_BORROWED */
+} wa__value;
+
 struct wa_future {
     uint8_t state;                       /* wa_state */
     uint8_t kind;                        /* WA__FUTURE, WA__TASK, WA__COMBINER; WA__RETIRED when gone */
     uint8_t retrieved : 1;               /* someone read the outcome (debug reports) */
     uint8_t released : 1;                /* the user's reference was given back */
+    uint8_t vtype : 2;                   /* WA__VAL_*: what value holds */
     uint8_t walk;                        /* WA__VISITED, WA__CANCELLING: graph walks in progress */
     int32_t refs;                        /* owners: users, waiters, queued callbacks, the loop */
+    wa__value value;                     /* result when done without error (a task's: as set so far) */
     int32_t code;                        /* error code when failed, else 0 */
-    intptr_t value;                      /* result when done without error */
     char *msg;                           /* owned error or cancel message, or NULL */
     wa__list callbacks;                  /* run through the loop once done */
     struct wa_loop *loop;                /* the loop it belongs to */
@@ -268,6 +286,12 @@ void wa__future_link(wa__loop *loop, wa_future *f);
 void wa__future_ref(wa_future *f);
 void wa__future_unref(wa_future *f);
 void wa__future_complete(wa_future *f, wa_state state, int code, intptr_t value);
+void wa__future_settle(wa_future *f, wa_state state, int code); /* complete, keeping the value set */
+
+/* result.c */
+void wa__value_drop(wa_future *f);       /* runs an owned result's destructor; leaves 0 */
+intptr_t wa__value_word(const wa_future *f); /* an integer or pointer result as a word; 0 for a double */
+void wa__value_borrow(wa_future *to, const wa_future *from); /* a shield's copy of its child's result */
 int wa__future_outcome(const wa_future *f, intptr_t *value);
 void wa__future_destroy(wa_future *f);
 void wa__future_drop_callbacks(wa_future *f);  /* frees queued done callbacks (loop close) */

@@ -19,7 +19,8 @@ static void finish(wa_task *t, int code) {
     if (t->groups) wa__groups_drop(t);
     wa__switch_forget(loop, &t->stack);
     loop->tasks_pending--;
-    wa__future_complete(&t->fut, state, state == WA_CANCELLED ? 0 : code, t->fut.value);
+    if (state != WA_DONE || code) wa__value_drop(&t->fut);  /* a result it set but did not end with */
+    wa__future_settle(&t->fut, state, state == WA_CANCELLED ? 0 : code);
     wa__future_unref(&t->fut);           /* the loop's reference */
 }
 
@@ -227,13 +228,6 @@ int wa_await_task(wa_task *t) {
     if (!t) return wa__error(WA_EINVAL, "awaited NULL");
     if (wa__gone(t)) return wa__gone_error("wa_await_task");
     return wa_await_future(&t->fut);
-}
-
-int wa_return(intptr_t value) {
-    wa_task *t = wa__running("wa_return");
-    if (!t) return WA_ENOTASK;
-    t->fut.value = value;
-    return 0;
 }
 
 static void wake_from_sleep(wa__timer *tm) {
