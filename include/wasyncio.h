@@ -13,26 +13,41 @@
  *     on failure. wa_strerror() names a code; wa_errmsg() gives the message of the
  *     most recent error this library reported on the calling thread (like errno,
  *     overwritten by the next).
- *   - "May suspend" means the calling task is paused there and other tasks run;
- *     only tasks may call such functions (elsewhere they fail with WA_ENOTASK).
- *   - Every pointer parameter says who owns it. Tasks and futures are reference
- *     counted: each function that returns one hands the caller one reference.
- *     Handles are valid until released and at most until wa_run returns.
- *     Functions that return an int error accept NULL and fail with WA_EINVAL;
- *     plain getters (state, done, name, errmsg) need a valid handle.
+ *   - Each function's comment gives three facts: whether it suspends ("May
+ *     suspend": the calling task is paused there and other tasks run; only
+ *     tasks may call such functions, elsewhere they fail with WA_ENOTASK.
+ *     "Does not suspend"), its error codes, and who owns each pointer.
+ *   - Ownership: tasks and futures are reference counted: each function that
+ *     returns one hands the caller one reference. Handles are valid until
+ *     released and at most until wa_run returns (or the loop closes).
+ *     Strings and objects a getter returns are borrowed unless said otherwise.
+ *   - Bad arguments are refused, never a crash. One rule for every function:
+ *     a NULL handle or pointer (unless the comment gives NULL a meaning, as
+ *     "NULL: the running loop", or "may be NULL"), a handle whose object is
+ *     gone (freed or released; see below), and an object of another type
+ *     (a wa_lock cast to wa_queue) make
+ *       - a function that returns an int error code return WA_EINVAL;
+ *       - a function that returns a new object return NULL;
+ *       - a getter, which cannot fail, return a neutral value: 0 (WA_PENDING
+ *         for a state, NULL for a pointer) unless its comment names another
+ *         ("" for the strings of tasks and futures, NaN for a time);
+ *     and each sets wa_errmsg to a message that names the function
+ *     ("wa_lock_acquire: the lock was freed", "wa_task_state: not a task (it
+ *     is a lock)", "wa_task_name: the task is NULL"). _free and _release
+ *     functions accept NULL and do nothing (return 0).
  *   - A _free or _release call ends the caller's ownership: the handle must
  *     not be used after it. Inside a running loop such a handle is still
  *     recognised while its record is among the loop's last 1,024 freed ones
  *     (tasks, futures, locks, events, conditions, semaphores, barriers,
- *     queues, coroutines, call handles, timeout scopes, as_completed
- *     iterators, responses, sessions, executors): freeing it again, or
- *     passing it to a function of its type, fails with WA_EINVAL and a
- *     message naming the function ("wa_lock_acquire: the lock was freed"),
- *     and getters (other than those of tasks and futures) return the value
- *     each documents. An object of another type (a wa_lock cast to wa_queue) is
- *     refused the same way ("not a queue (it is a lock)"). An object freed
- *     while no loop runs is freed at once: a later use is undefined, as
- *     with free().
+ *     queues, coroutines, call handles, timeout scopes, task groups,
+ *     as_completed iterators, responses, sessions, executors), so the rule
+ *     above applies to it. A task or future lives on after its release while
+ *     others hold it (the loop runs a task to its end; awaiters, callbacks):
+ *     meanwhile pointers to it that were borrowed (wa_current_task,
+ *     wa_all_tasks, a done callback's argument) stay valid, and only a second
+ *     release is refused. A handle whose record has left that window, an
+ *     object freed while no loop runs, and a closed loop are gone for good:
+ *     a later use is undefined, as with free().
  *   - Long-lived objects: wa_task, wa_future. One-shot operations: wa_sleep,
  *     wa_yield, wa_await.
  *   - Tasks share one stack, saved and restored around each suspension (that
@@ -102,13 +117,14 @@ extern "C" {
 #define WA_ENOSUSPEND -21  /**< cannot suspend here: a JS frame lies between this call and the loop (C called back from JS) */
 
 /** Returns a static, human-readable name for an error code ("cancelled", ...).
- *  Unknown codes, including user-defined positive ones, give "unknown error". */
+ *  Unknown codes, including user-defined positive ones, give "unknown error".
+ *  Does not suspend; never fails. */
 const char *wa_strerror(int code);
 
 /** Returns the message of the most recent error reported by wasyncio on this
  *  thread (for example the waiting tasks of a deadlock, or the message a failed
  *  task gave to wa_fail). Never NULL; "" when there is none. The string is owned
- *  by the library and valid until the next wasyncio call. */
+ *  by the library and valid until the next wasyncio call. Does not suspend. */
 const char *wa_errmsg(void);
 
 /* ------------------------------------------------------------------- tasks */
@@ -129,39 +145,40 @@ typedef int (*wa_fn)(void *arg);
  *  clean up, and frees every task and future the run created that is still
  *  allocated. Returns main's code: 0, its error code, or WA_EDEADLOCK when
  *  nothing could make progress (wa_errmsg() names the waiting tasks; they are
- *  cancelled and allowed to clean up first). Fails with WA_EINVAL if called
- *  while a loop is already running, or with main NULL.
+ *  cancelled and allowed to clean up first). Does not suspend: it blocks the
+ *  calling thread while the loop runs. Fails with WA_EINVAL if called while a
+ *  loop is already running (from a task too), or with main NULL; WA_ENOMEM.
  *  arg is passed through untouched; the caller keeps ownership. */
 int wa_run(wa_fn main, void *arg);
 
 /** Schedules fn(arg) as a new task; it starts on a later loop round, never
- *  inside this call. The loop keeps the task alive until it finishes, whether
- *  or not anyone holds it. Returns the task with one reference owned by the
- *  caller, to give back with wa_task_release (at the latest, wa_run frees it
- *  when it ends). Returns NULL and sets wa_errmsg on failure: WA_EINVAL
- *  outside wa_run or for a NULL fn; WA_ENOMEM. arg is never inspected (an
- *  integer cast to a pointer is fine); debug builds warn on stderr when it
- *  points into the running task's stack (see the conventions above). arg stays
- *  owned by the caller and must outlive the task. */
+ *  inside this call (which does not suspend). The loop keeps the task alive
+ *  until it finishes, whether or not anyone holds it. Returns the task with one
+ *  reference owned by the caller, to give back with wa_task_release (at the
+ *  latest, wa_run frees it when it ends). Returns NULL and sets wa_errmsg on
+ *  failure: WA_EINVAL outside wa_run or for a NULL fn; WA_ENOMEM. arg is never
+ *  inspected (an integer cast to a pointer is fine); debug builds warn on
+ *  stderr when it points into the running task's stack (see the conventions
+ *  above). arg stays owned by the caller and must outlive the task. */
 wa_task *wa_create_task(wa_fn fn, void *arg);
 
 /** Gives back the caller's reference to t (the one wa_create_task returned).
  *  Does not suspend. The task keeps running if it has not finished; its
  *  memory goes once it has finished and no reference remains. Returns 0 (also
- *  for NULL), or WA_EINVAL with a message when t was already released: a
- *  second release is always detected while the task lives, and after it is
- *  gone for as long as its record is kept (the loop's last 1,024 freed
- *  tasks and futures; see "Released handles" in the README). */
+ *  for NULL), or WA_EINVAL with a message when t is not a task or was
+ *  already released: a second release is always detected while the task
+ *  lives, and after it is gone for as long as its record is kept (the loop's
+ *  last 1,024 freed objects; see "Released handles" in the README). */
 int wa_task_release(wa_task *t);
 
 /** Waits until t has finished. May suspend. Returns t's outcome: 0 when it
  *  succeeded, its error code when it failed, WA_ECANCELLED when it was
  *  cancelled or when the awaiting task itself is cancelled while waiting (the
- *  cancellation is passed on to t, as asyncio does). Awaiting one's own task
- *  returns WA_EINVAL; an await that would close a cycle (t already waits,
- *  directly or through other tasks and combiners, on the caller) returns
- *  WA_EDEADLOCK at once, with a message naming the tasks. t stays owned by the
- *  caller. */
+ *  cancellation is passed on to t, as asyncio does). WA_EINVAL for a bad t
+ *  (NULL, gone, not a task) and for one's own task; an await that would
+ *  close a cycle (t already waits, directly or through other tasks and
+ *  combiners, on the caller) returns WA_EDEADLOCK at once, with a message
+ *  naming the tasks. t stays owned by the caller. */
 int wa_await_task(wa_task *t);
 
 /** Ends the calling task's body with value as its result: `return wa_return(v);`.
@@ -187,8 +204,9 @@ int wa_return_double(double value);
 int wa_return_owned(void *ptr, void (*dtor)(void *ptr));
 
 /** Records code and a printf-style message as the calling task's error, and
- *  returns code: `return wa_fail(WA_EIO, "read %s", path);`. The message is
- *  copied. Outside a task the message goes to wa_errmsg() only. */
+ *  returns code: `return wa_fail(WA_EIO, "read %s", path);`. Does not
+ *  suspend; never fails. The message is copied; fmt NULL gives the code's
+ *  name. Outside a task the message goes to wa_errmsg() only. */
 int wa_fail(int code, const char *fmt, ...)
 #if defined(__GNUC__) || defined(__clang__)
     __attribute__((format(printf, 2, 3)))
@@ -202,15 +220,18 @@ typedef enum wa_state {
     WA_CANCELLED = 2  /**< finished by cancellation */
 } wa_state;
 
-/** Returns t's state. */
+/** Returns t's state. Does not suspend. WA_PENDING for a bad t (NULL, gone,
+ *  not a task: see the conventions). */
 wa_state wa_task_state(const wa_task *t);
 
-/** Returns nonzero once t has finished (done, failed or cancelled). */
+/** Returns nonzero once t has finished (done, failed or cancelled). Does not
+ *  suspend. 0 for a bad t. */
 int wa_task_done(const wa_task *t);
 
-/** Reads t's outcome without waiting. Returns WA_ESTATE while t is pending
- *  (asyncio's InvalidStateError), WA_ECANCELLED if it was cancelled, its error
- *  code if it failed, else 0 and stores its result in *value (value may be NULL). */
+/** Reads t's outcome without waiting. Does not suspend. Returns WA_ESTATE
+ *  while t is pending (asyncio's InvalidStateError), WA_ECANCELLED if it was
+ *  cancelled, its error code if it failed, WA_EINVAL for a bad t, else 0 and
+ *  stores its result in *value (value may be NULL; else the caller's). */
 int wa_task_result(const wa_task *t, intptr_t *value);
 
 /** wa_task_result for a 64-bit integer or a double result (see
@@ -226,64 +247,72 @@ int wa_task_result_double(const wa_task *t, double *value);
  *  released t. */
 int wa_task_take_result(wa_task *t, void **ptr);
 
-/** Returns the message t failed with ("" if none). Owned by t. */
+/** Returns the message t failed with ("" if none). Owned by t. Does not
+ *  suspend. "" for a bad t. */
 const char *wa_task_errmsg(const wa_task *t);
 
 /** Requests cancellation of t. If t has not started it never runs; if it is
  *  waiting, its pending await returns WA_ECANCELLED (and the future or task it
- *  awaits is cancelled too). Returns 1 if the request was made, 0 if t had
- *  already finished. */
+ *  awaits is cancelled too). Does not suspend. Returns 1 if the request was
+ *  made, 0 if t had already finished, WA_EINVAL for a bad t. */
 int wa_task_cancel(wa_task *t);
 
 /** Returns t's name: the one given with wa_task_set_name, or "Task-N" by
- *  creation order. Owned by t; valid until renamed or freed. */
+ *  creation order. Owned by t; valid until renamed or freed. Does not
+ *  suspend. "" for a bad t. */
 const char *wa_task_name(const wa_task *t);
 
-/** Renames t; name is copied. Returns 0, WA_EINVAL for NULL, or WA_ENOMEM. */
+/** Renames t; name is copied. Does not suspend. Returns 0, WA_EINVAL for a
+ *  bad t or a NULL name, or WA_ENOMEM. */
 int wa_task_set_name(wa_task *t, const char *name);
 
-/** Returns the task that is running, or NULL outside tasks. Borrowed. */
+/** Returns the task that is running, or NULL outside tasks. Borrowed: valid
+ *  while the task lives, released or not. Does not suspend. */
 wa_task *wa_current_task(void);
 
 /** Requests cancellation of t like wa_task_cancel, with a message: the await
  *  that t receives WA_ECANCELLED from reports msg through wa_errmsg(), and if
  *  t ends cancelled, wa_task_errmsg(t) and its awaiters see msg too. msg is
- *  copied and may be NULL. Returns 1 if the request was made, 0 if t had
- *  already finished, WA_EINVAL for NULL t, WA_ENOMEM. */
+ *  copied and may be NULL. Does not suspend. Returns 1 if the request was
+ *  made, 0 if t had already finished, WA_EINVAL for a bad t, WA_ENOMEM. */
 int wa_task_cancel_msg(wa_task *t, const char *msg);
 
 /** Returns the number of cancellation requests t has received and not
  *  withdrawn with wa_task_uncancel (asyncio's Task.cancelling()). Every
- *  successful wa_task_cancel adds one. */
+ *  successful wa_task_cancel adds one. Does not suspend. 0 for a bad t. */
 int wa_task_cancelling(const wa_task *t);
 
 /** Withdraws one cancellation request (asyncio's Task.uncancel()), for code
  *  that handled a cancellation it caused itself, like a timeout. When the count
- *  reaches 0, a cancellation not yet delivered is dropped too. Returns the
- *  remaining count (never below 0), or WA_EINVAL for NULL. */
+ *  reaches 0, a cancellation not yet delivered is dropped too. Does not
+ *  suspend. Returns the remaining count (never below 0), or WA_EINVAL for a
+ *  bad t. */
 int wa_task_uncancel(wa_task *t);
 
 /** Fills out[0..cap) with the tasks of the running loop that have not
  *  finished, in creation order, and returns how many there are (which may be
- *  more than cap: call again with a larger array). The pointers are borrowed.
- *  Returns 0 outside a running loop. out may be NULL when cap is 0. */
+ *  more than cap: call again with a larger array). Does not suspend. out is
+ *  the caller's; the pointers it gets are borrowed. Returns 0 outside a
+ *  running loop. out may be NULL when cap is 0; NULL with cap > 0 returns 0
+ *  and sets wa_errmsg. */
 size_t wa_all_tasks(wa_task **out, size_t cap);
 
 /* ----------------------------------------------------------------- futures */
 
 /** Creates a pending future, resolved later by anyone with set_result,
- *  set_error or cancel. Returns it with one reference owned by the caller, or
- *  NULL (WA_ENOMEM; WA_EINVAL outside wa_run). */
+ *  set_error or cancel. Does not suspend. Returns it with one reference owned
+ *  by the caller, or NULL (WA_ENOMEM; WA_EINVAL outside wa_run). */
 wa_future *wa_future_new(void);
 
 /** Gives back the caller's reference. Does not suspend. A future freed while
  *  still pending is cancelled first, so its awaiters wake with WA_ECANCELLED.
- *  Returns 0 (also for NULL), or WA_EINVAL with a message when f was already
- *  freed, detected as for wa_task_release. */
+ *  Returns 0 (also for NULL), or WA_EINVAL with a message when f is not a
+ *  future or was already freed, detected as for wa_task_release. */
 int wa_future_free(wa_future *f);
 
 /** Resolves f with value and wakes every awaiter (through the loop, never
- *  inline). Returns 0, or WA_ESTATE if f is already resolved or cancelled. */
+ *  inline). Does not suspend. Returns 0, WA_ESTATE if f is already resolved
+ *  or cancelled or is a task's, or WA_EINVAL for a bad f. */
 int wa_future_set_result(wa_future *f, intptr_t value);
 
 /** wa_future_set_result with a 64-bit integer, a double, or an owned pointer
@@ -297,26 +326,30 @@ int wa_future_set_result_double(wa_future *f, double value);
 int wa_future_set_result_owned(wa_future *f, void *ptr, void (*dtor)(void *ptr));
 
 /** Resolves f with an error code (nonzero) and a message (copied, may be NULL).
- *  Returns 0, WA_EINVAL for code 0, WA_ESTATE if already resolved. */
+ *  Does not suspend. Returns 0, WA_EINVAL for a bad f or code 0, WA_ESTATE if
+ *  already resolved or f is a task's. */
 int wa_future_set_error(wa_future *f, int code, const char *msg);
 
 /** Cancels f if pending: awaiters wake with WA_ECANCELLED. Does not suspend.
  *  Returns 1 if it was cancelled by this call, 0 if it had already finished,
- *  WA_EINVAL for NULL or a released future that is gone. */
+ *  WA_EINVAL for a bad f (NULL, gone, not a future). */
 int wa_future_cancel(wa_future *f);
 
 /** wa_future_cancel with a message (copied, may be NULL), which the awaiters'
  *  WA_ECANCELLED carries in wa_errmsg() and wa_future_errmsg(f) returns.
- *  Returns 1, 0 as wa_future_cancel; WA_EINVAL for NULL, WA_ENOMEM. */
+ *  Does not suspend. Returns 1, 0 as wa_future_cancel; WA_EINVAL for a bad
+ *  f, WA_ENOMEM. */
 int wa_future_cancel_msg(wa_future *f, const char *msg);
 
-/** Returns nonzero once f is resolved or cancelled. */
+/** Returns nonzero once f is resolved or cancelled. Does not suspend. 0 for
+ *  a bad f. */
 int wa_future_done(const wa_future *f);
 
-/** Returns f's state. */
+/** Returns f's state. Does not suspend. WA_PENDING for a bad f. */
 wa_state wa_future_state(const wa_future *f);
 
-/** Same contract as wa_task_result, for a future. */
+/** Same contract as wa_task_result, for a future (does not suspend;
+ *  WA_EINVAL for a bad f). */
 int wa_future_result(const wa_future *f, intptr_t *value);
 
 /** Same contracts as wa_task_result_i64, wa_task_result_double and
@@ -326,13 +359,16 @@ int wa_future_result_i64(const wa_future *f, int64_t *value);
 int wa_future_result_double(const wa_future *f, double *value);
 int wa_future_take_result(wa_future *f, void **ptr);
 
-/** Returns the message f was failed with ("" if none). Owned by f. */
+/** Returns the message f was failed with ("" if none). Owned by f. Does not
+ *  suspend. "" for a bad f. */
 const char *wa_future_errmsg(const wa_future *f);
 
 /** Waits until f is resolved. May suspend. Returns 0 (read the value with
  *  wa_future_result), f's error code, or WA_ECANCELLED if f was cancelled or
  *  the waiting task was cancelled (which also cancels f, as asyncio does);
- *  WA_EDEADLOCK if f is a task or combiner that already waits on the caller. */
+ *  WA_EDEADLOCK if f is a task or combiner that already waits on the caller;
+ *  WA_EINVAL for a bad f or the caller's own task's future; WA_ENOTASK. f
+ *  stays owned by the caller. */
 int wa_await_future(wa_future *f);
 
 /** Await a task or a future: wa_await(t) picks the right function. */
@@ -346,19 +382,23 @@ extern "C" {
 #endif
 
 /** Adds fn(f, arg) to run once f is done, through the loop (never inline); if
- *  f is already done it is scheduled at once. Returns 0 or WA_ENOMEM.
- *  arg stays owned by the caller. For a task use wa_task_future(). */
+ *  f is already done it is scheduled at once. Does not suspend. Returns 0,
+ *  WA_EINVAL (a bad f, NULL fn) or WA_ENOMEM. f stays alive until the
+ *  callback has run; arg stays owned by the caller. For a task use
+ *  wa_task_future(). */
 int wa_future_add_done_callback(wa_future *f, void (*fn)(wa_future *f, void *arg),
                                 void *arg);
 
 /** Removes every callback added to the pending future f with this fn and
- *  arg. Returns how many were removed: 0 once f is done (its callbacks are
- *  then already scheduled), WA_EINVAL for NULL. */
+ *  arg. Does not suspend. Returns how many were removed: 0 once f is done
+ *  (its callbacks are then already scheduled), WA_EINVAL for a bad f or a
+ *  NULL fn. */
 int wa_future_remove_done_callback(wa_future *f, void (*fn)(wa_future *f, void *arg),
                                    void *arg);
 
 /** Returns the future that completes with t (a task is a future, as in
- *  asyncio). Borrowed: valid as long as t is. */
+ *  asyncio). Borrowed: valid as long as t is. Does not suspend. NULL for a
+ *  bad t. */
 wa_future *wa_task_future(wa_task *t);
 
 /* -------------------------------------------------------------------- time */
@@ -380,7 +420,8 @@ int wa_sleep_until(double when);
  *  May suspend. Returns 0, WA_ECANCELLED or WA_ENOTASK. */
 int wa_yield(void);
 
-/** Returns the loop's monotonic clock in seconds (asyncio's loop.time()). */
+/** Returns the loop's monotonic clock in seconds (asyncio's loop.time()).
+ *  Does not suspend; needs no loop. */
 double wa_time(void);
 
 /* ------------------------------------------------------ combining awaits
@@ -391,7 +432,9 @@ double wa_time(void);
  * tasks and futures, put wa_task_future(t) in a future array. The array and
  * the objects in it stay owned by the caller and must stay valid for the call
  * (for wa_as_completed: until wa_as_completed_free). An object may appear more
- * than once; it is then counted once per appearance.
+ * than once; it is then counted once per appearance. An element that is
+ * NULL, gone, not a task (not a future), of another loop, or the calling
+ * task itself fails the call with WA_EINVAL, naming its position.
  */
 
 /** A timeout that never expires. Timeouts are in seconds on the loop clock;
@@ -401,20 +444,21 @@ double wa_time(void);
 /** wa_gather flag: report each child's error in codes[] instead of failing. */
 #define WA_RETURN_EXCEPTIONS 1
 
-/** Waits for every one of the n awaitables (asyncio.gather). May suspend.
- *  On success returns 0 with results[i] holding the i-th one's result, in
- *  argument order (results may be NULL). Without WA_RETURN_EXCEPTIONS, the
- *  first child to fail (in completion order; a cancelled child fails with
- *  WA_ECANCELLED) makes the gather return its code and message at once; the
- *  other children keep running. With WA_RETURN_EXCEPTIONS, it waits for all:
- *  codes[i] gets each child's code (0, its error, or WA_ECANCELLED) and
- *  results[i] its result (0 when it failed); codes must then be non-NULL.
- *  Without the flag codes may be NULL, or gets 0 for each child on success.
- *  If the calling task is cancelled while waiting, every unfinished child is
- *  cancelled; the gather returns WA_ECANCELLED once the first of them ends
- *  (with WA_RETURN_EXCEPTIONS: once all have ended). n == 0 returns 0 at once.
- *  Errors: WA_EINVAL (NULL array with n > 0, codes NULL with the flag, unknown
- *  flags), WA_ENOMEM, WA_ENOTASK. results and codes are the caller's, n long. */
+/** Waits for every one of the n awaitables (asyncio.gather). May suspend. On
+ *  success returns 0 with results[i] holding the i-th one's result, in argument
+ *  order (results may be NULL). Without WA_RETURN_EXCEPTIONS, the first child
+ *  to fail (in completion order; a cancelled child fails with WA_ECANCELLED)
+ *  makes the gather return its code and message at once; the other children
+ *  keep running. With WA_RETURN_EXCEPTIONS, it waits for all: codes[i] gets
+ *  each child's code (0, its error, or WA_ECANCELLED) and results[i] its result
+ *  (0 when it failed); codes must then be non-NULL. Without the flag codes may
+ *  be NULL, or gets 0 for each child on success. If the calling task is
+ *  cancelled while waiting, every unfinished child is cancelled; the gather
+ *  returns WA_ECANCELLED once the first of them ends (with
+ *  WA_RETURN_EXCEPTIONS: once all have ended). n == 0 returns 0 at once.
+ *  Errors: WA_EINVAL (NULL array with n > 0, a bad element, codes NULL with the
+ *  flag, unknown flags), WA_ENOMEM, WA_ENOTASK. results and codes are the
+ *  caller's, n long. */
 int wa_gather_tasks(wa_task *const *tasks, size_t n, intptr_t *results, int *codes, int flags);
 int wa_gather_futures(wa_future *const *futures, size_t n, intptr_t *results, int *codes,
                       int flags);
@@ -434,18 +478,19 @@ int wa_gather_futures(wa_future *const *futures, size_t n, intptr_t *results, in
  *  array may be NULL; each, if given, has room for n). Read each outcome with
  *  wa_task_result / wa_future_result. If the calling task is cancelled,
  *  returns WA_ECANCELLED and the awaited ones keep running. Errors: WA_EINVAL
- *  (n == 0, NULL array, NaN timeout, bad return_when), WA_ENOMEM, WA_ENOTASK. */
+ *  (n == 0, NULL array, a bad element, NaN timeout, bad return_when),
+ *  WA_ENOMEM, WA_ENOTASK. done_out and pending_out are the caller's. */
 int wa_wait_tasks(wa_task *const *tasks, size_t n, double timeout, int return_when,
                   wa_task **done_out, wa_task **pending_out);
 int wa_wait_futures(wa_future *const *futures, size_t n, double timeout, int return_when,
                     wa_future **done_out, wa_future **pending_out);
 
-/** Awaits aw with a deadline (asyncio.wait_for): if timeout seconds pass
- *  first, aw is cancelled, the call waits for it to finish, and returns
- *  WA_ETIMEDOUT (or aw's outcome if it finished anyway). Otherwise returns
- *  aw's outcome, as wa_await_future does. WA_FOREVER waits without limit; a
- *  timeout <= 0 cancels aw at once unless it is already done. May suspend.
- *  aw stays owned by the caller. Errors as wa_await_future, plus WA_EINVAL
+/** Awaits aw with a deadline (asyncio.wait_for): if timeout seconds pass first,
+ *  aw is cancelled, the call waits for it to finish, and returns WA_ETIMEDOUT
+ *  (or aw's outcome if it finished anyway). Otherwise returns aw's outcome, as
+ *  wa_await_future does. WA_FOREVER waits without limit; a timeout <= 0 cancels
+ *  aw at once unless it is already done. May suspend. aw stays owned by the
+ *  caller. Errors as wa_await_future (WA_EINVAL for a bad aw), plus WA_EINVAL
  *  for NaN and WA_ENOMEM. For a task, pass wa_task_future(t). */
 int wa_wait_for(wa_future *aw, double timeout);
 
@@ -453,8 +498,9 @@ int wa_wait_for(wa_future *aw, double timeout);
  *  does not cancel aw (asyncio.shield): a task cancelled while awaiting the
  *  shield gets WA_ECANCELLED while aw keeps running. The returned future is
  *  owned by the caller (wa_future_free); aw stays the caller's and may be
- *  released at once: the shield keeps what it needs. NULL and wa_errmsg on
- *  failure: WA_EINVAL (NULL aw, outside wa_run), WA_ENOMEM. */
+ *  released at once: the shield keeps what it needs. Does not suspend. NULL
+ *  and wa_errmsg on failure: WA_EINVAL (a bad aw, outside wa_run),
+ *  WA_ENOMEM. */
 wa_future *wa_shield(wa_future *aw);
 
 /** An iterator over awaitables in the order they finish. */
@@ -466,9 +512,10 @@ typedef wa_as_completed_iter wa_as_completed;
 #endif
 
 /** Starts watching the n awaitables (asyncio.as_completed); timeout (seconds
- *  from now, or WA_FOREVER) bounds the whole iteration. Returns the iterator,
- *  owned by the caller (wa_as_completed_free), or NULL and wa_errmsg:
- *  WA_EINVAL (NULL array with n > 0, NaN timeout, outside wa_run), WA_ENOMEM. */
+ *  from now, or WA_FOREVER) bounds the whole iteration. Does not suspend.
+ *  Returns the iterator, owned by the caller (wa_as_completed_free), or NULL
+ *  and wa_errmsg: WA_EINVAL (NULL array with n > 0, a bad element, NaN
+ *  timeout, outside wa_run), WA_ENOMEM. */
 wa_as_completed_iter *wa_as_completed_tasks(wa_task *const *tasks, size_t n, double timeout);
 wa_as_completed_iter *wa_as_completed_futures(wa_future *const *futures, size_t n, double timeout);
 
@@ -477,7 +524,8 @@ wa_as_completed_iter *wa_as_completed_futures(wa_future *const *futures, size_t 
  *  WA_ETIMEDOUT once the timeout has passed and every one that finished
  *  before it has been returned (the rest keep running; later calls also
  *  return WA_ETIMEDOUT); WA_ECANCELLED if the calling task is
- *  cancelled; WA_EINVAL for NULL arguments or a freed iterator; WA_ENOTASK. */
+ *  cancelled; WA_EINVAL for NULL arguments, a freed iterator or another
+ *  object; WA_ENOTASK. index is the caller's. */
 int wa_as_completed_next(wa_as_completed_iter *it, size_t *index);
 
 /** Stops watching and frees the iterator. Nothing is cancelled; a
@@ -549,27 +597,30 @@ int wa_timeout_enter(double delay, wa_timeout **out);
 
 /** Same as wa_timeout_enter with an absolute deadline on the loop clock
  *  (asyncio.timeout_at); a deadline already past expires on the next round,
- *  and wa_timeout_when reports it as given. */
+ *  and wa_timeout_when reports it as given. Does not suspend; the same
+ *  errors and ownership. */
 int wa_timeout_enter_at(double when, wa_timeout **out);
 
 /** Moves the deadline to when (absolute loop time; WA_FOREVER removes it).
  *  Does not suspend. Returns 0; WA_ESTATE if the scope has already expired
- *  or has been exited; WA_EINVAL for NULL, a freed scope or NaN; WA_ENOMEM. */
+ *  or has been exited; WA_EINVAL for a bad tm (NULL, freed, another object)
+ *  or NaN; WA_ENOMEM. */
 int wa_timeout_reschedule(wa_timeout *tm, double when);
 
 /** Returns the scope's deadline on the loop clock, or WA_FOREVER; also
- *  after exit. NaN for NULL or a freed scope. */
+ *  after exit. Does not suspend. NaN for a bad tm. */
 double wa_timeout_when(const wa_timeout *tm);
 
 /** Returns nonzero once the deadline has passed and the task was cancelled;
- *  also after exit (asyncio's Timeout.expired()). 0 for NULL or a freed scope. */
+ *  also after exit (asyncio's Timeout.expired()). Does not suspend. 0 for a
+ *  bad tm. */
 int wa_timeout_expired(const wa_timeout *tm);
 
 /** Closes the scope; it stays readable until wa_timeout_free. Does not
  *  suspend. rc is the outcome of the block: returns WA_ETIMEDOUT if this
  *  scope expired and rc is the WA_ECANCELLED that the expiry caused (its
  *  cancellation request is withdrawn); otherwise returns rc unchanged.
- *  Returns WA_EINVAL if tm is NULL or freed, already exited, not the calling
+ *  Returns WA_EINVAL if tm is bad, already exited, not the calling
  *  task's innermost scope, or called from another task (tm is then left
  *  open); WA_ENOTASK outside a task. */
 int wa_timeout_exit(wa_timeout *tm, int rc);
@@ -578,7 +629,7 @@ int wa_timeout_exit(wa_timeout *tm, int rc);
  *  (withdrawing its cancellation if it expired), which only the task that
  *  opened it can do, innermost first. Returns 0 (also for NULL), or WA_EINVAL
  *  for an open scope that is not the running task's innermost one (it is
- *  then left as it was), and for a scope already freed. */
+ *  then left as it was), and for a scope already freed or another object. */
 int wa_timeout_free(wa_timeout *tm);
 
 /* ------------------------------------------------------------- task groups */
@@ -587,17 +638,18 @@ int wa_timeout_free(wa_timeout *tm);
 typedef struct wa_task_group wa_task_group;
 
 /** Opens a task group in the calling task, stored in *out (owned by the
- *  runtime until wa_task_group_exit). Errors: WA_EINVAL (NULL out), WA_ENOMEM,
- *  WA_ENOTASK. */
+ *  runtime, which frees it in wa_task_group_exit). Does not suspend.
+ *  Errors: WA_EINVAL (NULL out), WA_ENOMEM, WA_ENOTASK. */
 int wa_task_group_enter(wa_task_group **out);
 
 /** Starts fn(arg) as a task of the group, as wa_create_task does (the caller
  *  gets one reference; releasing it at once is fine). When a task of the
  *  group fails (cancellation is not a failure), every other task of the group
  *  is cancelled, and so is the task that opened the group, so that its body
- *  reaches wa_task_group_exit early. Returns NULL and sets wa_errmsg:
- *  WA_ESTATE once the group is shutting down after a failure or has ended,
- *  and the errors of wa_create_task. */
+ *  reaches wa_task_group_exit early. Does not suspend. Returns NULL and sets
+ *  wa_errmsg: WA_EINVAL for a bad g (NULL, exited, another object) or a NULL
+ *  fn; WA_ESTATE once the group is shutting down after a failure or its
+ *  tasks have ended; WA_ENOMEM. */
 wa_task *wa_task_group_create_task(wa_task_group *g, wa_fn fn, void *arg);
 
 /** Closes the group: waits until every task of it has finished, then frees
@@ -609,7 +661,8 @@ wa_task *wa_task_group_create_task(wa_task_group *g, wa_fn fn, void *arg);
  *  WA_ECANCELLED if the opening task was cancelled from outside (and nothing
  *  failed). A cancellation of the opening task while it waits here cancels
  *  the group's tasks. Must be called exactly once per group, by the task that
- *  opened it; WA_EINVAL otherwise (NULL, another task). */
+ *  opened it; WA_EINVAL otherwise (a bad g, an exited one, another task, not
+ *  the innermost group); WA_ENOTASK. */
 int wa_task_group_exit(wa_task_group *g, int rc);
 
 /* ------------------------------------------------------------ synchronisation
@@ -626,10 +679,10 @@ int wa_task_group_exit(wa_task_group *g, int rc);
  * unit, the item) and gets the cancellation at its next await instead.
  *
  * The functions that wait may suspend and need a task (WA_ENOTASK
- * elsewhere); the others may be called from anywhere on the loop's thread.
- * The _free functions do not suspend, and end the caller's ownership.
- * Every function returning an error
- * returns WA_EINVAL for a NULL, freed or foreign object (see the
+ * elsewhere); the others do not suspend and may be called from anywhere on
+ * the loop's thread. The _new functions return an object owned by the
+ * caller; the _free functions end that ownership. Every function returning
+ * an error returns WA_EINVAL for a NULL, freed or foreign object (see the
  * conventions at the top); getters then return 0. */
 
 /** A mutual exclusion lock (asyncio.Lock); not owned by a task: any task may
@@ -637,7 +690,7 @@ int wa_task_group_exit(wa_task_group *g, int rc);
 typedef struct wa_lock wa_lock;
 
 /** Creates an unlocked lock, owned by the caller (wa_lock_free); NULL and
- *  WA_ENOMEM on failure. */
+ *  WA_ENOMEM on failure. Does not suspend. */
 wa_lock *wa_lock_new(void);
 
 /** Frees l; tasks waiting for it wake with WA_ESTATE. Does not suspend.
@@ -645,20 +698,22 @@ wa_lock *wa_lock_new(void);
 int wa_lock_free(wa_lock *l);
 
 /** Takes the lock, waiting while another holds it. May suspend. Returns 0
- *  once held, WA_ECANCELLED, WA_ENOTASK. */
+ *  once held, WA_ECANCELLED, WA_ESTATE if l is freed meanwhile, WA_EINVAL,
+ *  WA_ENOTASK. */
 int wa_lock_acquire(wa_lock *l);
 
-/** Gives the lock back (to the first waiter if any). Returns 0, or WA_ESTATE
- *  if it is not held. */
+/** Gives the lock back (to the first waiter if any). Does not suspend.
+ *  Returns 0, WA_ESTATE if it is not held, WA_EINVAL. */
 int wa_lock_release(wa_lock *l);
 
-/** Returns nonzero while the lock is held; 0 for a freed lock. */
+/** Returns nonzero while the lock is held. Does not suspend. 0 for a bad l. */
 int wa_lock_locked(const wa_lock *l);
 
 /** A flag tasks can wait for (asyncio.Event). */
 typedef struct wa_event wa_event;
 
-/** Creates a clear event, owned by the caller (wa_event_free); NULL on WA_ENOMEM. */
+/** Creates a clear event, owned by the caller (wa_event_free); NULL on
+ *  WA_ENOMEM. Does not suspend. */
 wa_event *wa_event_new(void);
 
 /** Frees e; tasks waiting for it wake with WA_ESTATE. Does not suspend.
@@ -666,16 +721,19 @@ wa_event *wa_event_new(void);
 int wa_event_free(wa_event *e);
 
 /** Waits until the event is set; returns at once if it is. May suspend.
- *  Returns 0, WA_ECANCELLED, WA_ENOTASK. */
+ *  Returns 0, WA_ECANCELLED, WA_ESTATE if e is freed meanwhile, WA_EINVAL,
+ *  WA_ENOTASK. */
 int wa_event_wait(wa_event *e);
 
-/** Sets the event and wakes every waiter. Does not suspend. Returns 0. */
+/** Sets the event and wakes every waiter. Does not suspend. Returns 0 or
+ *  WA_EINVAL. */
 int wa_event_set(wa_event *e);
 
-/** Clears the event: later waits wait again. Does not suspend. Returns 0. */
+/** Clears the event: later waits wait again. Does not suspend. Returns 0 or
+ *  WA_EINVAL. */
 int wa_event_clear(wa_event *e);
 
-/** Returns nonzero while the event is set; 0 for a freed event. */
+/** Returns nonzero while the event is set. Does not suspend. 0 for a bad e. */
 int wa_event_is_set(const wa_event *e);
 
 /** A condition variable over a lock (asyncio.Condition). */
@@ -683,7 +741,8 @@ typedef struct wa_condition wa_condition;
 
 /** Creates a condition using lock (borrowed: it must outlive the condition),
  *  or with NULL a lock of its own (freed with it). Owned by the caller
- *  (wa_condition_free); NULL on WA_ENOMEM, or WA_EINVAL for a freed lock. */
+ *  (wa_condition_free). Does not suspend. NULL on WA_ENOMEM, or WA_EINVAL
+ *  for a freed lock or another object. */
 wa_condition *wa_condition_new(wa_lock *lock);
 
 /** Frees c (and its own lock); tasks waiting in wa_condition_wait wake
@@ -691,8 +750,8 @@ wa_condition *wa_condition_new(wa_lock *lock);
  *  WA_EINVAL when c was already freed. */
 int wa_condition_free(wa_condition *c);
 
-/** Returns the condition's lock, to acquire and release. Borrowed. NULL
- *  for a freed condition. */
+/** Returns the condition's lock, to acquire and release. Borrowed. Does not
+ *  suspend. NULL for a bad c. */
 wa_lock *wa_condition_lock(wa_condition *c);
 
 /** With the lock held: releases it, waits for a notify, and takes the lock
@@ -703,24 +762,27 @@ wa_lock *wa_condition_lock(wa_condition *c);
 int wa_condition_wait(wa_condition *c);
 
 /** Waits (as wa_condition_wait) until predicate(arg) returns nonzero; checks
- *  it first. Returns 0, or the first error of a wait. arg stays the caller's. */
+ *  it first. May suspend. Returns 0, or the first error of a wait; WA_EINVAL
+ *  also for a NULL predicate. arg stays the caller's. */
 int wa_condition_wait_for(wa_condition *c, int (*predicate)(void *arg), void *arg);
 
 /** With the lock held, wakes up to n waiters, in the order they waited.
- *  Does not suspend. Returns 0, or WA_ESTATE if the lock is not held. */
+ *  Does not suspend. Returns 0, WA_ESTATE if the lock is not held, or
+ *  WA_EINVAL (c or its borrowed lock bad). */
 int wa_condition_notify(wa_condition *c, size_t n);
 
-/** Wakes every waiter; same rules as wa_condition_notify. */
+/** Wakes every waiter; same rules as wa_condition_notify (does not suspend). */
 int wa_condition_notify_all(wa_condition *c);
 
 /** A counting semaphore (asyncio.Semaphore, BoundedSemaphore). */
 typedef struct wa_semaphore wa_semaphore;
 
 /** Creates a semaphore with value free units, owned by the caller
- *  (wa_semaphore_free); NULL on WA_ENOMEM. */
+ *  (wa_semaphore_free); NULL on WA_ENOMEM. Does not suspend. */
 wa_semaphore *wa_semaphore_new(size_t value);
 
-/** Same, bounded: releasing more units than value is an error. */
+/** Same as wa_semaphore_new, bounded: releasing more units than value is an
+ *  error (WA_ESTATE). */
 wa_semaphore *wa_bounded_semaphore_new(size_t value);
 
 /** Frees s; tasks waiting for a unit wake with WA_ESTATE. Does not
@@ -729,25 +791,26 @@ wa_semaphore *wa_bounded_semaphore_new(size_t value);
 int wa_semaphore_free(wa_semaphore *s);
 
 /** Takes a unit, waiting while none is free. May suspend. Returns 0,
- *  WA_ECANCELLED, WA_ENOTASK. */
+ *  WA_ECANCELLED, WA_ESTATE if s is freed meanwhile, WA_EINVAL, WA_ENOTASK. */
 int wa_semaphore_acquire(wa_semaphore *s);
 
 /** Gives a unit back (to the first waiter if any). Does not suspend.
- *  Returns 0, or WA_ESTATE when a bounded semaphore would exceed its
- *  initial value. */
+ *  Returns 0, WA_ESTATE when a bounded semaphore would exceed its initial
+ *  value, or WA_EINVAL. */
 int wa_semaphore_release(wa_semaphore *s);
 
-/** Returns nonzero when no unit is free; 0 for a freed semaphore. */
+/** Returns nonzero when no unit is free. Does not suspend. 0 for a bad s. */
 int wa_semaphore_locked(const wa_semaphore *s);
 
-/** Returns the number of free units; 0 for a freed semaphore. */
+/** Returns the number of free units. Does not suspend. 0 for a bad s. */
 size_t wa_semaphore_value(const wa_semaphore *s);
 
 /** A barrier for a number of parties (asyncio.Barrier). */
 typedef struct wa_barrier wa_barrier;
 
 /** Creates a barrier for parties tasks (at least 1), owned by the caller
- *  (wa_barrier_free); NULL and WA_EINVAL or WA_ENOMEM on failure. */
+ *  (wa_barrier_free). Does not suspend. NULL and WA_EINVAL (parties 0) or
+ *  WA_ENOMEM on failure. */
 wa_barrier *wa_barrier_new(size_t parties);
 
 /** Frees b; tasks waiting on it wake with WA_ESTATE. Does not suspend.
@@ -762,28 +825,29 @@ int wa_barrier_free(wa_barrier *b);
  *  WA_EBROKEN if the barrier is broken, or is reset or aborted while the task
  *  waits or after it was released but before it resumed; WA_ECANCELLED (the
  *  task then no longer counts as waiting); WA_ESTATE if b is freed while it
- *  waits; WA_ENOTASK; WA_EINVAL for NULL. */
+ *  waits; WA_ENOTASK; WA_EINVAL for a bad b. index is the caller's. */
 int wa_barrier_wait(wa_barrier *b, size_t *index);
 
 /** Wakes the waiting tasks with WA_EBROKEN and returns the barrier to empty
  *  and unbroken once they have left; new arrivals wait until then. Does not
- *  suspend. Returns 0, or WA_EINVAL for NULL. */
+ *  suspend. Returns 0, or WA_EINVAL for a bad b. */
 int wa_barrier_reset(wa_barrier *b);
 
 /** Breaks the barrier: waiting tasks, released tasks that have not resumed
  *  yet, and every later wait get WA_EBROKEN until wa_barrier_reset. Does not
- *  suspend. Returns 0, or WA_EINVAL for NULL. */
+ *  suspend. Returns 0, or WA_EINVAL for a bad b. */
 int wa_barrier_abort(wa_barrier *b);
 
-/** Returns the number of parties; 0 for a freed barrier. */
+/** Returns the number of parties. Does not suspend. 0 for a bad b. */
 size_t wa_barrier_parties(const wa_barrier *b);
 
 /** Returns how many tasks are waiting for the barrier to fill (0 while it
- *  drains, resets or is broken, as asyncio's n_waiting); 0 for a freed
- *  barrier. */
+ *  drains, resets or is broken, as asyncio's n_waiting). Does not suspend. 0
+ *  for a bad b. */
 size_t wa_barrier_n_waiting(const wa_barrier *b);
 
-/** Returns nonzero while the barrier is broken; 0 for a freed barrier. */
+/** Returns nonzero while the barrier is broken. Does not suspend. 0 for a
+ *  bad b. */
 int wa_barrier_broken(const wa_barrier *b);
 
 /* ------------------------------------------------------------------ queues
@@ -798,68 +862,79 @@ int wa_barrier_broken(const wa_barrier *b);
 typedef struct wa_queue wa_queue;
 
 /** Creates a first-in first-out queue, owned by the caller (wa_queue_free);
- *  NULL on WA_ENOMEM. */
+ *  NULL on WA_ENOMEM. Does not suspend. */
 wa_queue *wa_queue_new(size_t maxsize);
 
-/** Creates a last-in first-out queue (a stack). */
+/** Creates a last-in first-out queue (a stack); as wa_queue_new. */
 wa_queue *wa_lifo_queue_new(size_t maxsize);
 
 /** Creates a priority queue: get returns the item that compare orders first
  *  (compare(a, b) < 0: a before b); items that compare equal come out in the
- *  order they were put. NULL compare fails with WA_EINVAL. */
+ *  order they were put. As wa_queue_new; a NULL compare fails with
+ *  WA_EINVAL. */
 wa_queue *wa_priority_queue_new(size_t maxsize, int (*compare)(intptr_t a, intptr_t b));
 
 /** Frees q: tasks still waiting on it wake with WA_ESTATE, and items still
  *  queued are dropped (take them out first if they own memory). Does not
  *  suspend. Returns 0 (also for NULL), or WA_EINVAL when q was already
- *  freed. Every other function below returns WA_EINVAL for a freed queue,
- *  and its getters read it as empty (0 items, maxsize 0, not full) and
- *  shut down. */
+ *  freed. Every other function below returns WA_EINVAL for a bad q (NULL,
+ *  freed, another object), and its getters, which do not suspend, read it
+ *  as empty (0 items, maxsize 0, not full) and shut down. */
 int wa_queue_free(wa_queue *q);
 
 /** Puts item, waiting while the queue is full. May suspend. Returns 0,
- *  WA_ESHUTDOWN, WA_ECANCELLED (the item was not put), WA_ENOMEM, WA_ENOTASK. */
+ *  WA_ESHUTDOWN, WA_ECANCELLED (the item was not put), WA_ESTATE if q is
+ *  freed meanwhile, WA_ENOMEM, WA_EINVAL, WA_ENOTASK. */
 int wa_queue_put(wa_queue *q, intptr_t item);
 
 /** Puts item without waiting. Does not suspend. Returns 0, WA_EFULL,
- *  WA_ESHUTDOWN, WA_ENOMEM. */
+ *  WA_ESHUTDOWN, WA_ENOMEM, WA_EINVAL. */
 int wa_queue_put_nowait(wa_queue *q, intptr_t item);
 
 /** Takes the next item into *item, waiting while the queue is empty. May
  *  suspend. Returns 0, WA_ESHUTDOWN once shut down and empty, WA_ECANCELLED
- *  (no item was taken), WA_ENOTASK. */
+ *  (no item was taken), WA_ESTATE if q is freed meanwhile, WA_EINVAL (also
+ *  for a NULL item), WA_ENOTASK. item is the caller's. */
 int wa_queue_get(wa_queue *q, intptr_t *item);
 
 /** Takes the next item without waiting. Does not suspend. Returns 0,
- *  WA_EEMPTY, WA_ESHUTDOWN (shut down and empty). */
+ *  WA_EEMPTY, WA_ESHUTDOWN (shut down and empty), WA_EINVAL (also for a
+ *  NULL item). */
 int wa_queue_get_nowait(wa_queue *q, intptr_t *item);
 
-/** Marks one item taken by a get as processed (Queue.task_done). Returns 0,
- *  or WA_ESTATE if called more times than items were put. */
+/** Marks one item taken by a get as processed (Queue.task_done). Does not
+ *  suspend. Returns 0, WA_ESTATE if called more times than items were put,
+ *  WA_EINVAL. */
 int wa_queue_task_done(wa_queue *q);
 
 /** Waits until every item put has been marked done (Queue.join). May
- *  suspend. Returns 0, WA_ECANCELLED, WA_ENOTASK. */
+ *  suspend. Returns 0, WA_ECANCELLED, WA_ESTATE if q is freed meanwhile,
+ *  WA_EINVAL, WA_ENOTASK. */
 int wa_queue_join(wa_queue *q);
 
 /** Shuts the queue down (Python 3.13): waiting putters and getters wake with
  *  WA_ESHUTDOWN, later puts fail; with immediate nonzero the queued items are
- *  dropped too (and count as done for join). Returns 0. */
+ *  dropped too (and count as done for join). Does not suspend. Returns 0 or
+ *  WA_EINVAL. */
 int wa_queue_shutdown(wa_queue *q, int immediate);
 
-/** Returns the number of items queued. */
+/** Returns the number of items queued. Does not suspend. 0 for a bad q. */
 size_t wa_queue_qsize(const wa_queue *q);
 
-/** Returns the queue's maxsize (0: unbounded). */
+/** Returns the queue's maxsize (0: unbounded). Does not suspend.
+ *  0 for a bad q. */
 size_t wa_queue_maxsize(const wa_queue *q);
 
-/** Returns nonzero when the queue holds no item. */
+/** Returns nonzero when the queue holds no item. Does not suspend.
+ *  1 for a bad q. */
 int wa_queue_empty(const wa_queue *q);
 
-/** Returns nonzero when a bounded queue holds maxsize items. */
+/** Returns nonzero when a bounded queue holds maxsize items. Does not suspend.
+ *  0 for a bad q. */
 int wa_queue_full(const wa_queue *q);
 
-/** Returns nonzero once wa_queue_shutdown was called. */
+/** Returns nonzero once wa_queue_shutdown was called. Does not suspend.
+ *  1 for a bad q. */
 int wa_queue_is_shut_down(const wa_queue *q);
 
 /* -------------------------------------------------- coroutines, generators
@@ -887,8 +962,8 @@ typedef enum wa_coro_state {
 } wa_coro_state;
 
 /** Creates a suspended coroutine running fn(arg, in) once resumed. Owned by
- *  the caller (wa_coro_free); arg stays the caller's. NULL and wa_errmsg on
- *  failure: WA_EINVAL (NULL fn), WA_ENOMEM. */
+ *  the caller (wa_coro_free); arg stays the caller's. Does not suspend. NULL
+ *  and wa_errmsg on failure: WA_EINVAL (NULL fn), WA_ENOMEM. */
 wa_coro *wa_coro_new(wa_coro_fn fn, void *arg);
 
 /** Frees co. A coroutine suspended inside its body is dropped there: the
@@ -898,33 +973,40 @@ wa_coro *wa_coro_new(wa_coro_fn fn, void *arg);
 int wa_coro_free(wa_coro *co);
 
 /** Runs co until it yields or returns, passing in (the first resume's in is
- *  the body's argument; later ones are what wa_coro_yield gives back).
+ *  the body's argument; later ones are what wa_coro_yield gives back). Does
+ *  not suspend the calling task (co's body runs on its own stack meanwhile).
  *  Returns 1 when it yielded and 0 when its body returned, storing the
  *  yielded or returned value in *out (out may be NULL); WA_ESTATE for a dead
  *  coroutine, WA_EINVAL for a running or normal one, WA_ENOMEM if its state
- *  could not be kept (it is then dead); WA_EINVAL for NULL or a freed one. */
+ *  could not be kept (it is then dead); WA_EINVAL for NULL, a freed one or
+ *  another object. out is the caller's. */
 int wa_coro_resume(wa_coro *co, intptr_t in, intptr_t *out);
 
 /** In a coroutine's body: suspends it, handing value to its resumer, until
- *  the next wa_coro_resume, whose in is stored in *in (in may be NULL).
- *  Returns 0, or WA_ESTATE outside a coroutine. */
+ *  the next wa_coro_resume, whose in is stored in *in (in may be NULL). It
+ *  switches coroutines and does not suspend a task. Returns 0, WA_ESTATE
+ *  outside a coroutine, WA_ENOSUSPEND under a JS frame. */
 int wa_coro_yield(intptr_t value, intptr_t *in);
 
-/** Returns co's state; WA_CORO_DEAD for a freed coroutine. */
+/** Returns co's state. Does not suspend. WA_CORO_DEAD for a bad co (NULL,
+ *  freed, another object). */
 wa_coro_state wa_coro_status(const wa_coro *co);
 
-/** Returns the coroutine whose body is running, or NULL. Borrowed. */
+/** Returns the coroutine whose body is running, or NULL. Borrowed. Does not
+ *  suspend. */
 wa_coro *wa_coro_running(void);
 
 /** A generator is a coroutine driven by next and send (Python's generators):
  *  `for (intptr_t v = 0; wa_gen_next(g, &v) == 1;)` visits every yielded value. */
 typedef wa_coro wa_gen;
 
-/** Creates a generator; the body calls wa_gen_yield for each value. */
+/** Creates a generator; the body calls wa_gen_yield for each value. As
+ *  wa_coro_new. */
 WA__INLINE wa_gen *wa_gen_new(wa_coro_fn fn, void *arg) { return wa_coro_new(fn, arg); }
 
 /** Next value (next(gen)): 1 and *value, or 0 once the body returned (*value
- *  then holds its return value), or an error as wa_coro_resume. */
+ *  then holds its return value), or an error as wa_coro_resume (which it
+ *  is: it does not suspend the task; WA_EINVAL for a bad g). */
 WA__INLINE int wa_gen_next(wa_gen *g, intptr_t *value) { return wa_coro_resume(g, 0, value); }
 
 /** gen.send(in): resumes with in as wa_gen_yield's result; as wa_gen_next. */
@@ -933,7 +1015,7 @@ WA__INLINE int wa_gen_send(wa_gen *g, intptr_t in, intptr_t *value) {
 }
 
 /** In a generator's body: yield value; *sent gets what the next send passed
- *  (0 for wa_gen_next). sent may be NULL. */
+ *  (0 for wa_gen_next). sent may be NULL. As wa_coro_yield. */
 WA__INLINE int wa_gen_yield(intptr_t value, intptr_t *sent) { return wa_coro_yield(value, sent); }
 
 /** Frees g, as wa_coro_free, and returns what it returns. */
@@ -958,36 +1040,37 @@ typedef struct wa_executor wa_executor;
  *  nonzero error code. Runs on an executor thread. */
 typedef int (*wa_work_fn)(void *arg, intptr_t *result);
 
-/** Creates an executor of up to threads threads (0: one per core), started
- *  as work needs them. Owned by the caller (wa_executor_free); NULL on
- *  WA_ENOMEM. Each loop has a default one, made on first use and shut down
- *  by wa_loop_close (and so by wa_run). */
+/** Creates an executor of up to threads threads (0: one per core), started as
+ *  work needs them. Owned by the caller (wa_executor_free); NULL on WA_ENOMEM.
+ *  Does not suspend. Each loop has a default one, made on first use and shut
+ *  down by wa_loop_close (and so by wa_run). */
 wa_executor *wa_executor_new(size_t threads);
 
 /** Shuts ex down and frees it: waits (blocking the calling thread, without
  *  suspending) until the work already submitted has run, then joins the
  *  threads. Their results still reach their futures. Returns 0 (also for
- *  NULL), or WA_EINVAL when ex was already freed. */
+ *  NULL), or WA_EINVAL when ex was already freed or is another object. */
 int wa_executor_free(wa_executor *ex);
 
 /** Runs fn(arg) on ex (NULL: the running loop's default executor) and
  *  returns a future for its outcome, owned by the caller (wa_future_free):
  *  the result, or fn's error code. Cancelling the future does not stop the
  *  work (a thread cannot be interrupted); its outcome is then dropped. The
- *  loop waits for work in flight before it closes. arg stays the caller's
- *  and must outlive the work. NULL and wa_errmsg on failure: WA_EINVAL (NULL
- *  fn, no running loop, a freed ex), WA_ESTATE (ex is shutting down),
- *  WA_ENOMEM. */
+ *  loop waits for work in flight before it closes. Does not suspend. arg
+ *  stays the caller's and must outlive the work. NULL and wa_errmsg on
+ *  failure: WA_EINVAL (NULL fn, no running loop, an ex freed or of another
+ *  type), WA_ESTATE (ex is shutting down), WA_ENOMEM. */
 wa_future *wa_run_in_executor(wa_executor *ex, wa_work_fn fn, void *arg);
 
 /** `await asyncio.to_thread(fn, arg)`: runs fn(arg) on the default executor
  *  and waits for it. May suspend. Returns 0 with the result in *result
- *  (result may be NULL), fn's error, WA_ECANCELLED (the work goes on, its
- *  result dropped), or the errors of wa_run_in_executor. */
+ *  (result may be NULL, else the caller's), fn's error, WA_ECANCELLED (the
+ *  work goes on, its result dropped), WA_ENOTASK, or the errors of
+ *  wa_run_in_executor (WA_EINVAL for a NULL fn). */
 int wa_to_thread(wa_work_fn fn, void *arg, intptr_t *result);
 
 /** Returns nonzero where executors run work on threads of their own, zero
- *  where the work runs on the loop's thread. */
+ *  where the work runs on the loop's thread. Does not suspend. */
 int wa_executor_has_threads(void);
 
 /* ------------------------------------------------------------ descriptors */
@@ -997,8 +1080,9 @@ int wa_executor_has_threads(void);
  *  readable: other tasks and timers go on meanwhile. May suspend. Returns 0
  *  with *got bytes read (0 at the end of input), WA_EIO, WA_ECANCELLED (nothing
  *  was read), WA_ENOTSUP on JS hosts (read files there with wa_fetch and
- *  file: URLs), WA_EINVAL, WA_ENOTASK. buf is the caller's and need not
- *  outlive a suspension: the bytes are read after the wait. On WASI the wait
+ *  file: URLs), WA_EINVAL (fd < 0, NULL got, NULL buf with cap > 0),
+ *  WA_ENOTASK. buf and got are the caller's; buf need not outlive a
+ *  suspension: the bytes are read after the wait. On WASI the wait
  *  is poll_oneoff; natively poll. */
 int wa_read(int fd, void *buf, size_t cap, size_t *got);
 
@@ -1037,33 +1121,36 @@ typedef struct wa_fetch_options {
 /** A response: status, headers, and a body read as it arrives. */
 typedef struct wa_response wa_response;
 
-/** Fetches url and waits for the response's status and headers. May
- *  suspend. Stores the response in *out, owned by the caller
- *  (wa_response_free). Returns 0 (whatever the status, unless
- *  fail_on_status), or WA_EINVAL (bad URL or options), WA_ECONNECT,
- *  WA_ERESET, WA_ETIMEDOUT, WA_ETOOBIG (headers too large), WA_EHTTP,
- *  WA_ENOTSUP, WA_EIO (file: errors), WA_ECANCELLED (the exchange is
- *  aborted), WA_ENOMEM, WA_ENOTASK; wa_errmsg() says what failed. opts may
- *  be NULL. */
+/** Fetches url and waits for the response's status and headers. May suspend.
+ *  Stores the response in *out, owned by the caller (wa_response_free). Returns
+ *  0 (whatever the status, unless fail_on_status), or WA_EINVAL (NULL url or
+ *  out, bad URL or options), WA_ECONNECT, WA_ERESET, WA_ETIMEDOUT, WA_ETOOBIG
+ *  (headers too large), WA_EHTTP, WA_ENOTSUP, WA_EIO (file: errors),
+ *  WA_ECANCELLED (the exchange is aborted), WA_ENOMEM, WA_ENOTASK; wa_errmsg()
+ *  says what failed. opts may be NULL; it and its strings are borrowed for the
+ *  call. */
 int wa_fetch(const char *url, const wa_fetch_options *opts, wa_response **out);
 
-/** Returns the HTTP status (200 for data: and file: URLs); 0 for a freed
- *  response. */
+/** Returns the HTTP status (200 for data: and file: URLs). Does not
+ *  suspend. 0 for a bad r (NULL, freed, another object). */
 int wa_response_status(const wa_response *r);
 
-/** Returns the final URL, after redirects. Owned by r. NULL for a freed
- *  response. */
+/** Returns the final URL, after redirects. Owned by r. Does not suspend.
+ *  NULL for a bad r. */
 const char *wa_response_url(const wa_response *r);
 
 /** Returns the value of header name (case-insensitive; repeated headers
- *  joined with ", "), or NULL (also for a freed response). Owned by r. */
+ *  joined with ", "), or NULL: no such header, a bad r or a NULL name (these
+ *  two set wa_errmsg). Owned by r, valid until the next call for r. Does not
+ *  suspend. */
 const char *wa_response_header(const wa_response *r, const char *name);
 
-/** Returns the number of headers; 0 for a freed response. */
+/** Returns the number of headers. Does not suspend. 0 for a bad r. */
 size_t wa_response_header_count(const wa_response *r);
 
-/** Stores header i's name (lower case) and value; both owned by r. Returns
- *  0, or WA_EINVAL if i is out of range or r was freed. */
+/** Stores header i's name (lower case) and value; both owned by r (name and
+ *  value may be NULL: not stored). Does not suspend. Returns 0, or WA_EINVAL
+ *  if i is out of range or r is bad. */
 int wa_response_header_at(const wa_response *r, size_t i, const char **name, const char **value);
 
 /** Reads up to cap bytes of the body into buf (the caller's; it need not
@@ -1071,19 +1158,20 @@ int wa_response_header_at(const wa_response *r, size_t i, const char **name, con
  *  until data arrives. Returns 0 with *got bytes, *got == 0 at the end of
  *  the body; or the exchange's error (WA_ERESET, WA_ETRUNCATED,
  *  WA_ETIMEDOUT, ...), WA_ECANCELLED (the exchange stays open), WA_ESTATE
- *  when r is freed by another task meanwhile, WA_EINVAL for a freed r,
+ *  when r is freed by another task meanwhile, WA_EINVAL for a bad r (NULL,
+ *  freed, another object), a NULL got or a NULL buf with cap > 0;
  *  WA_ENOTASK. */
 int wa_response_read(wa_response *r, void *buf, size_t cap, size_t *got);
 
 /** Reads the rest of the body into a new buffer, NUL-terminated (not
  *  counted in *len), owned by the caller (free()). May suspend. Fails with
- *  WA_ETOOBIG beyond the fetch's max_body, and as wa_response_read. len may
- *  be NULL. */
+ *  WA_ETOOBIG beyond the fetch's max_body, WA_EINVAL for a NULL body, and as
+ *  wa_response_read. len may be NULL. */
 int wa_response_read_all(wa_response *r, char **body, size_t *len);
 
 /** Frees r; an exchange not finished is aborted, and tasks reading its body
  *  wake with WA_ESTATE. Does not suspend. Returns 0 (also for NULL), or
- *  WA_EINVAL when r was already freed. */
+ *  WA_EINVAL when r was already freed or is another object. */
 int wa_response_free(wa_response *r);
 
 /** A client session (aiohttp.ClientSession): a base URL, default headers,
@@ -1097,8 +1185,9 @@ typedef struct wa_session_options {
     size_t max_connections;              /**< exchanges in flight at once; 0: 100 */
 } wa_session_options;
 
-/** Creates a session, owned by the caller (wa_session_free); opts and its
- *  strings are copied. NULL and wa_errmsg on failure (WA_ENOMEM; WA_EINVAL
+/** Creates a session, owned by the caller (wa_session_free); opts (may be
+ *  NULL: defaults) and its strings are copied. Does not suspend. NULL and
+ *  wa_errmsg on failure (WA_ENOMEM; WA_EINVAL
  *  outside a running loop or for headers with a name left without a value). */
 wa_session *wa_session_new(const wa_session_options *opts);
 
@@ -1107,13 +1196,14 @@ wa_session *wa_session_new(const wa_session_options *opts);
  *  Waits for a free connection slot first; the response holds its slot
  *  until its body has ended or it is freed. May suspend. Returns what
  *  wa_fetch returns, or WA_ESTATE if s was freed while this call waited for
- *  a slot; WA_EINVAL for a freed s. */
+ *  a slot; WA_EINVAL for a bad s (NULL, freed, another object). */
 int wa_session_fetch(wa_session *s, const char *url, const wa_fetch_options *opts, wa_response **out);
 
 /** Frees s: tasks waiting in wa_session_fetch for a slot fail with
  *  WA_ESTATE; exchanges already under way and responses still alive keep
  *  working, and give their slots back to nothing. Does not suspend.
- *  Returns 0 (also for NULL), or WA_EINVAL when s was already freed. */
+ *  Returns 0 (also for NULL), or WA_EINVAL when s was already freed or is
+ *  another object. */
 int wa_session_free(wa_session *s);
 
 /* ------------------------------------- async iterators, async context managers
@@ -1131,8 +1221,10 @@ typedef struct wa_aiter {
 } wa_aiter;
 
 /** Gets the next item: `for (intptr_t v = 0; (rc = wa_aiter_next(&it, &v)) == 1;)`
- *  is `async for v in it`. May suspend (as next does). Returns as next does. */
-WA__INLINE int wa_aiter_next(const wa_aiter *it, intptr_t *item) { return it->next(it->self, item); }
+ *  is `async for v in it`. May suspend (as next does). Returns as next does;
+ *  WA_EINVAL when it or it->next is NULL (item is passed on to next as is).
+ *  it stays the caller's. */
+int wa_aiter_next(const wa_aiter *it, intptr_t *item);
 
 /** An async context manager (__aenter__ / __aexit__); both may await. enter
  *  returns 0, or an error that skips the body and exit. exit gets the body's
@@ -1147,13 +1239,10 @@ typedef struct wa_async_cm {
  *  then cm->exit(self, rc) on every way out of the body, including errors and
  *  cancellation (the cancellation has reached the body, so exit's own awaits
  *  run unless the task is cancelled again). May suspend. Returns enter's
- *  error, or what exit returns. self and arg stay the caller's. */
-WA__INLINE int wa_async_with(const wa_async_cm *cm, void *self, int (*body)(void *self, void *arg),
-                                void *arg) {
-    int rc = cm->enter(self);
-    if (rc) return rc;
-    return cm->exit(self, body(self, arg));
-}
+ *  error, or what exit returns; WA_EINVAL, before anything runs, when cm,
+ *  one of its functions or body is NULL. cm, self and arg stay the caller's. */
+int wa_async_with(const wa_async_cm *cm, void *self, int (*body)(void *self, void *arg),
+                  void *arg);
 
 #if defined(__EMSCRIPTEN__)
 /* ------------------------------------------------------ JavaScript hosts
@@ -1185,27 +1274,30 @@ typedef struct wa_js_value {
     size_t len;                          /**< bytes in data */
 } wa_js_value;
 
-/** A number to pass to JavaScript. */
+/** A number to pass to JavaScript. These three build values, never fail
+ *  and do not suspend. */
 WA__INLINE wa_js_value wa_js_number(double n) {
     wa_js_value v = {WA_JS_NUMBER, n, NULL, 0};
     return v;
 }
 
-/** A string to pass to JavaScript; s is borrowed, and copied when it crosses. */
+/** A string to pass to JavaScript; s is borrowed, and copied when it
+ *  crosses. NULL gives an empty string. */
 WA__INLINE wa_js_value wa_js_string(const char *s) {
     wa_js_value v = {WA_JS_STRING, 0, (char *)s, 0};
     while (s && s[v.len]) v.len++;
     return v;
 }
 
-/** Bytes to pass to JavaScript (a Uint8Array there); borrowed, copied. */
+/** Bytes to pass to JavaScript (a Uint8Array there); borrowed, copied. data
+ *  may be NULL only with len 0 (wa_js_call refuses the value otherwise). */
 WA__INLINE wa_js_value wa_js_bytes(const void *data, size_t len) {
     wa_js_value v = {WA_JS_BYTES, 0, (char *)data, len};
     return v;
 }
 
 /** Frees the data of a value the bridge gave you (wa_await_js's) and makes
- *  it undefined. NULL is ignored. */
+ *  it undefined. Does not suspend. NULL is ignored. */
 void wa_js_value_free(wa_js_value *v);
 
 /** A JavaScript value held for C, such as the promise a call returned. */
@@ -1215,16 +1307,21 @@ typedef int wa_js_handle;
  *  (borrowed, copied), and stores a handle to what it returned (a promise
  *  or any value; a thrown exception becomes a rejected promise) in *out.
  *  Does not suspend. Returns 0, WA_EJS if there is no such function,
- *  WA_EINVAL for NULL arguments. */
+ *  WA_EINVAL for a NULL name or out, NULL args with nargs > 0, or an
+ *  argument of no known type or with NULL data and len > 0. The handle is
+ *  the caller's: await it or release it. */
 int wa_js_call(const char *name, const wa_js_value *args, size_t nargs, wa_js_handle *out);
 
 /** Waits until the promise (or value) behind h settles, then releases h.
  *  May suspend. Returns 0 and stores the value in *out (its data owned by
  *  the caller: wa_js_value_free), WA_EJS if the promise was rejected
- *  (wa_errmsg() has the rejection's message), WA_ECANCELLED, WA_ENOTASK. */
+ *  (wa_errmsg() has the rejection's message), WA_ECANCELLED, WA_ENOMEM,
+ *  WA_ENOTASK; WA_EINVAL for a NULL out or an h released already or never
+ *  made (h is then left as it was). */
 int wa_await_js(wa_js_handle h, wa_js_value *out);
 
-/** Releases h without awaiting it. */
+/** Releases h without awaiting it. Does not suspend. 0 is ignored; an h
+ *  released already (or awaited) or never made sets wa_errmsg. */
 void wa_js_release(wa_js_handle h);
 
 /** A C function JavaScript can call with run(name, ...args): it runs as a
@@ -1254,81 +1351,93 @@ typedef void (*wa_callback)(void *arg);
 /** A scheduled callback that can be cancelled. */
 typedef struct wa_handle wa_handle;
 
-/** Creates a loop, not running yet. Owned by the caller (wa_loop_close).
- *  Returns NULL and sets wa_errmsg on failure (WA_ENOMEM). Debug mode starts on
- *  when the environment variable WASYNCIO_DEBUG is set to a non-empty value
- *  other than "0". */
+/** Creates a loop, not running yet. Owned by the caller (wa_loop_close). Does
+ *  not suspend. Returns NULL and sets wa_errmsg on failure (WA_ENOMEM). Debug
+ *  mode starts on when the environment variable WASYNCIO_DEBUG is set to a
+ *  non-empty value other than "0". */
 wa_loop *wa_loop_new(void);
 
-/** Returns the running loop (asyncio.get_running_loop), or NULL. Borrowed. */
+/** Returns the running loop (asyncio.get_running_loop), or NULL. Borrowed.
+ *  Does not suspend. */
 wa_loop *wa_running_loop(void);
 
 /** Same as wa_create_task, on loop (NULL: the running loop), which need not be
- *  running: the task starts once the loop runs. */
+ *  running: the task starts once the loop runs. Does not suspend. Errors as
+ *  wa_create_task, and WA_EINVAL for a loop that is not one. */
 wa_task *wa_loop_create_task(wa_loop *loop, wa_fn fn, void *arg);
 
 /** Runs loop until f is done (loop.run_until_complete), then returns f's
  *  outcome as wa_future_result would (the value stays readable from f).
  *  Tasks still pending stay so, to continue when the loop runs again; tasks
  *  and futures of the loop may be read and released between runs. For a
- *  task, pass wa_task_future(t). Returns WA_EINVAL (NULL, a loop already
- *  running), WA_ESTATE if wa_loop_stop ended the run first, WA_EDEADLOCK when
+ *  task, pass wa_task_future(t). Does not suspend: it blocks the calling
+ *  thread while the loop runs. Returns WA_EINVAL (a bad loop or f: NULL,
+ *  gone, another object; f of another loop; a loop already running, as in a
+ *  task), WA_ESTATE if wa_loop_stop ended the run first, WA_EDEADLOCK when
  *  nothing can make progress (tasks stay as they are), or f's outcome. f
  *  stays owned by the caller. */
 int wa_loop_run_until_complete(wa_loop *loop, wa_future *f);
 
-/** Runs loop until wa_loop_stop is called (loop.run_forever). Returns 0 once
- *  stopped, WA_EINVAL as above, WA_EDEADLOCK if nothing is scheduled and
+/** Runs loop until wa_loop_stop is called (loop.run_forever). Does not
+ *  suspend (it blocks, as run_until_complete). Returns 0 once stopped,
+ *  WA_EINVAL as above, WA_EDEADLOCK if nothing is scheduled and
  *  nothing can wake the loop (where asyncio would hang). */
 int wa_loop_run_forever(wa_loop *loop);
 
 /** Makes run_forever/run_until_complete return after the callbacks of the
  *  current round (loop.stop); before the loop runs, the next run returns after
- *  one round. Returns 0, WA_EINVAL for NULL. */
+ *  one round. Does not suspend. Returns 0, WA_EINVAL for a bad loop (NULL
+ *  included). */
 int wa_loop_stop(wa_loop *loop);
 
-/** Returns nonzero while loop is running. */
+/** Returns nonzero while loop is running. Does not suspend. 0 for a bad loop
+ *  (NULL included). */
 int wa_loop_is_running(const wa_loop *loop);
 
 /** Closes loop and frees it: every task still pending is cancelled and run
  *  until it ends (so its cleanup runs), scheduled callbacks are dropped, and
- *  every task, future and handle of the loop is freed. Returns 0, or WA_EINVAL
- *  for NULL or a running loop. */
+ *  every task, future and handle of the loop is freed. Does not suspend (it
+ *  blocks while the pending tasks end). Returns 0, or WA_EINVAL for a bad
+ *  loop (NULL included), a running one or one of another thread. The
+ *  caller's ownership ends: a closed loop is gone for good. */
 int wa_loop_close(wa_loop *loop);
 
-/** Returns the loop clock, as wa_time (loop.time()). */
+/** Returns the loop clock, as wa_time (loop.time()); every loop shares it,
+ *  so loop may be NULL. Does not suspend. NaN for a loop of another type. */
 double wa_loop_time(const wa_loop *loop);
 
 /** Schedules fn(arg) to run on the next round of loop (NULL: the running
  *  loop), after what is already ready (loop.call_soon). If out is non-NULL it
  *  receives a handle, owned by the caller (wa_handle_release), to cancel the
  *  call; with NULL the loop frees the call once it ran. arg stays the caller's.
- *  Returns 0, WA_EINVAL (NULL fn, no loop), WA_ENOMEM. */
+ *  Does not suspend. Returns 0, WA_EINVAL (NULL fn, no loop, a loop of
+ *  another type), WA_ENOMEM. */
 int wa_call_soon(wa_loop *loop, wa_callback fn, void *arg, wa_handle **out);
 
 /** Same as wa_call_soon, running fn once delay seconds have passed
- *  (loop.call_later); calls due at the same time run in scheduling order. */
+ *  (loop.call_later); calls due at the same time run in scheduling order.
+ *  WA_EINVAL also for a NaN delay. */
 int wa_call_later(wa_loop *loop, double delay, wa_callback fn, void *arg, wa_handle **out);
 
 /** Same as wa_call_soon, running fn once the loop clock reaches when
- *  (loop.call_at). */
+ *  (loop.call_at). WA_EINVAL also for a NaN when. */
 int wa_call_at(wa_loop *loop, double when, wa_callback fn, void *arg, wa_handle **out);
 
 /** Cancels the call if it has not run yet. Does not suspend. Returns 1 if
  *  this call cancelled it, 0 if it had already run or been cancelled,
- *  WA_EINVAL for NULL or a released handle. */
+ *  WA_EINVAL for a bad h (NULL, released, another object). */
 int wa_handle_cancel(wa_handle *h);
 
-/** Returns nonzero once h was cancelled; 0 for a released handle. */
+/** Returns nonzero once h was cancelled. Does not suspend. 0 for a bad h. */
 int wa_handle_cancelled(const wa_handle *h);
 
 /** Returns when a call_later/call_at handle is due (loop clock); for call_soon
- *  handles, the time it was scheduled. NaN for a released handle. */
+ *  handles, the time it was scheduled. Does not suspend. NaN for a bad h. */
 double wa_handle_when(const wa_handle *h);
 
 /** Gives back the caller's handle; the call still runs unless cancelled.
  *  Does not suspend. Returns 0 (also for NULL), or WA_EINVAL when h was
- *  already released. */
+ *  already released or is another object. */
 int wa_handle_release(wa_handle *h);
 
 /* ------------------------------------------------------------------- debug */
@@ -1340,11 +1449,13 @@ int wa_handle_release(wa_handle *h);
  *  the loop closes, and what they wait on; tasks and futures freed after
  *  failing with an error nobody read (by awaiting, wa_*_result or a done
  *  callback); futures freed without ever being awaited or read. Creation
- *  sites are recorded for objects created while debug mode is on. Returns 0,
- *  or WA_EINVAL when loop is NULL and none is running. */
+ *  sites are recorded for objects created while debug mode is on. Does not
+ *  suspend. Returns 0, or WA_EINVAL when loop is NULL and none is running,
+ *  or is another object. */
 int wa_loop_set_debug(wa_loop *loop, int on);
 
-/** Returns nonzero if loop (NULL: the running loop) is in debug mode. */
+/** Returns nonzero if loop (NULL: the running loop) is in debug mode. Does
+ *  not suspend. 0 when loop is NULL and none runs, or is another object. */
 int wa_loop_get_debug(const wa_loop *loop);
 
 /** Describes every task of loop (NULL: the running loop) as JSON:
@@ -1359,14 +1470,15 @@ int wa_loop_get_debug(const wa_loop *loop);
  *  {"code", "message"}), and for tasks made in debug mode "created",
  *  "started", "finished" (loop times, or null) and "run_ms" (its time
  *  running in all), "created_at" ("file:line" or null)}]}. Tasks are listed
- *  in creation order. Returns a
- *  string the caller frees with free(), or NULL (WA_EINVAL: no such loop;
- *  WA_ENOMEM). */
+ *  in creation order. Does not suspend. Returns a string the caller frees
+ *  with free(), or NULL (WA_EINVAL: no loop running, or loop is another
+ *  object; WA_ENOMEM). */
 char *wa_dump_tasks(wa_loop *loop);
 
 /** Records where the next task or future is created, for debug reports. The
  *  macros below call it; call it yourself from wrappers of your own. file must
- *  be a static string. */
+ *  be a static string (borrowed; NULL records no site). Does not suspend;
+ *  never fails. */
 void wa_debug_site(const char *file, int line);
 
 #ifndef WA_NO_SITES
@@ -1390,8 +1502,8 @@ typedef struct wa_stats {
                                   and those of gather, wait, shield and timeouts */
 } wa_stats;
 
-/** Fills *out with the running loop's statistics. Returns 0, or WA_EINVAL
- *  outside wa_run or for a NULL out. */
+/** Fills *out (the caller's) with the running loop's statistics. Does not
+ *  suspend. Returns 0, or WA_EINVAL outside wa_run or for a NULL out. */
 int wa_get_stats(wa_stats *out);
 
 /** The most stack, in bytes, a task may hold while suspended; deeper awaits

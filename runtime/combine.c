@@ -16,10 +16,13 @@
 typedef struct children {
     const void *items;
     int of_tasks;
+    const char *fn;                      /* the public function, for messages */
 } children;
 
+/* A task is its future (the first member): a cast, so that a bad element
+ * keeps its kind for check_children to name. */
 static wa_future *child_at(children kids, size_t i) {
-    if (kids.of_tasks) return wa_task_future(((wa_task *const *)kids.items)[i]);
+    if (kids.of_tasks) return (wa_future *)((wa_task *const *)kids.items)[i];
     return ((wa_future *const *)kids.items)[i];
 }
 
@@ -35,7 +38,10 @@ __attribute__((noinline, cold)) static int check_children(const char *what, cons
     for (size_t i = 0; i < n; i++) {
         const wa_future *f = child_at(kids, i);
         if (!f) return wa__error(WA_EINVAL, "%s: element %zu is NULL", what, i);
-        if (wa__gone(f)) return wa__error(WA_EINVAL, "%s: element %zu was released and is gone", what, i);
+        int kind = ((const uint8_t *)f)[WA__KIND_AT];
+        if (kind == WA__RETIRED) return wa__error(WA_EINVAL, "%s: element %zu was released and is gone", what, i);
+        if (kids.of_tasks ? kind != WA__TASK : !wa__is_future(f))
+            return wa__error(WA_EINVAL, "%s: element %zu is not a %s", what, i, kids.of_tasks ? "task" : "future");
         if (self && f == &self->fut)
             return wa__error(WA_EINVAL, "%s: task '%s' would wait on itself", what, wa_task_name(self));
         if (f->loop != wa__loop_now) return wa__error(WA_EINVAL, "%s: element %zu belongs to another loop", what, i);
@@ -193,12 +199,12 @@ void wa__combiner_destroy(wa__combiner *c) {
 /* ------------------------------------------------------------------ gather */
 
 static int gather(children kids, size_t n, intptr_t *results, int *codes, int flags) {
-    wa_task *self = wa__running("wa_gather");
+    wa_task *self = wa__running(kids.fn);
     if (!self) return WA_ENOTASK;
-    if (flags & ~WA_RETURN_EXCEPTIONS) return wa__error(WA_EINVAL, "wa_gather: unknown flags %#x", flags);
+    if (flags & ~WA_RETURN_EXCEPTIONS) return wa__error(WA_EINVAL, "%s: unknown flags %#x", kids.fn, flags);
     if ((flags & WA_RETURN_EXCEPTIONS) && !codes)
-        return wa__error(WA_EINVAL, "wa_gather: WA_RETURN_EXCEPTIONS needs a codes array");
-    int rc = check_children("wa_gather", self, kids, n);
+        return wa__error(WA_EINVAL, "%s: WA_RETURN_EXCEPTIONS needs a codes array", kids.fn);
+    int rc = check_children(kids.fn, self, kids, n);
     if (rc || n == 0) return rc;
     wa__combiner *c = combiner_new(WA__GATHER, kids, n);
     if (!c) return WA_ENOMEM;
@@ -217,24 +223,24 @@ static int gather(children kids, size_t n, intptr_t *results, int *codes, int fl
 }
 
 int wa_gather_tasks(wa_task *const *tasks, size_t n, intptr_t *results, int *codes, int flags) {
-    return gather((children){tasks, 1}, n, results, codes, flags);
+    return gather((children){tasks, 1, "wa_gather_tasks"}, n, results, codes, flags);
 }
 
 int wa_gather_futures(wa_future *const *futures, size_t n, intptr_t *results, int *codes, int flags) {
-    return gather((children){futures, 0}, n, results, codes, flags);
+    return gather((children){futures, 0, "wa_gather_futures"}, n, results, codes, flags);
 }
 
 /* -------------------------------------------------------------------- wait */
 
 static int wait(children kids, size_t n, double timeout, int return_when, void *done_out,
                 void *pending_out) {
-    wa_task *self = wa__running("wa_wait");
+    wa_task *self = wa__running(kids.fn);
     if (!self) return WA_ENOTASK;
-    if (n == 0) return wa__error(WA_EINVAL, "wa_wait: nothing to wait for");
-    if (isnan(timeout)) return wa__error(WA_EINVAL, "wa_wait: the timeout is NaN");
+    if (n == 0) return wa__error(WA_EINVAL, "%s: nothing to wait for", kids.fn);
+    if (isnan(timeout)) return wa__error(WA_EINVAL, "%s: the timeout is NaN", kids.fn);
     if (return_when < WA_FIRST_COMPLETED || return_when > WA_ALL_COMPLETED)
-        return wa__error(WA_EINVAL, "wa_wait: unknown return_when %d", return_when);
-    int rc = check_children("wa_wait", self, kids, n);
+        return wa__error(WA_EINVAL, "%s: unknown return_when %d", kids.fn, return_when);
+    int rc = check_children(kids.fn, self, kids, n);
     if (rc) return rc;
     wa__combiner *c = combiner_new(WA__WAIT, kids, n);
     if (!c) return WA_ENOMEM;
@@ -262,26 +268,26 @@ static int wait(children kids, size_t n, double timeout, int return_when, void *
 
 int wa_wait_tasks(wa_task *const *tasks, size_t n, double timeout, int return_when,
                   wa_task **done_out, wa_task **pending_out) {
-    return wait((children){tasks, 1}, n, timeout, return_when, done_out, pending_out);
+    return wait((children){tasks, 1, "wa_wait_tasks"}, n, timeout, return_when, done_out, pending_out);
 }
 
 int wa_wait_futures(wa_future *const *futures, size_t n, double timeout, int return_when,
                     wa_future **done_out, wa_future **pending_out) {
-    return wait((children){futures, 0}, n, timeout, return_when, done_out, pending_out);
+    return wait((children){futures, 0, "wa_wait_futures"}, n, timeout, return_when, done_out, pending_out);
 }
 
 /* ------------------------------------------------------------ as_completed */
 
 static wa_as_completed_iter *as_completed(children kids, size_t n, double timeout) {
     if (!wa__loop_now) {
-        wa__error(WA_EINVAL, "wa_as_completed: no running loop");
+        wa__error(WA_EINVAL, "%s: no loop is running", kids.fn);
         return NULL;
     }
     if (isnan(timeout)) {
-        wa__error(WA_EINVAL, "wa_as_completed: the timeout is NaN");
+        wa__error(WA_EINVAL, "%s: the timeout is NaN", kids.fn);
         return NULL;
     }
-    if (check_children("wa_as_completed", wa__loop_now->current, kids, n)) return NULL;
+    if (check_children(kids.fn, wa__loop_now->current, kids, n)) return NULL;
     wa__combiner *c = combiner_new(WA__AS_COMPLETED, kids, n);
     if (c && arm_timeout(c, timeout)) {
         wa_as_completed_free((wa_as_completed_iter *)c);
@@ -291,11 +297,11 @@ static wa_as_completed_iter *as_completed(children kids, size_t n, double timeou
 }
 
 wa_as_completed_iter *wa_as_completed_tasks(wa_task *const *tasks, size_t n, double timeout) {
-    return as_completed((children){tasks, 1}, n, timeout);
+    return as_completed((children){tasks, 1, "wa_as_completed_tasks"}, n, timeout);
 }
 
 wa_as_completed_iter *wa_as_completed_futures(wa_future *const *futures, size_t n, double timeout) {
-    return as_completed((children){futures, 0}, n, timeout);
+    return as_completed((children){futures, 0, "wa_as_completed_futures"}, n, timeout);
 }
 
 /* An iterator its owner has not freed: a combiner of as_completed, not closed. */
@@ -359,16 +365,17 @@ int wa_as_completed_free(wa_as_completed_iter *it) {
 /* ------------------------------------------------------------------ shield */
 
 wa_future *wa_shield(wa_future *aw) {
-    if (!wa__loop_now || !aw) {
-        wa__error(WA_EINVAL, aw ? "wa_shield: no running loop" : "wa_shield: NULL future");
+    if (!wa__is_future(aw)) return WA__BAD(aw, WA__FUTURE, "wa_shield", NULL);
+    if (!wa__loop_now) {
+        wa__error(WA_EINVAL, "wa_shield: no loop is running");
         return NULL;
     }
-    if (check_children("wa_shield", NULL, (children){&aw, 0}, 1)) return NULL;
+    if (check_children("wa_shield", NULL, (children){&aw, 0, "wa_shield"}, 1)) return NULL;
     if (aw->state != WA_PENDING) {             /* nothing to shield from: done at once */
-        wa__combiner *c = combiner_new(WA__SHIELD, (children){NULL, 0}, 0);
+        wa__combiner *c = combiner_new(WA__SHIELD, (children){NULL, 0, "wa_shield"}, 0);
         if (c) shield_child_done(c, aw);
         return c ? &c->fut : NULL;
     }
-    wa__combiner *c = combiner_new(WA__SHIELD, (children){&aw, 0}, 1);
+    wa__combiner *c = combiner_new(WA__SHIELD, (children){&aw, 0, "wa_shield"}, 1);
     return c ? &c->fut : NULL;
 }

@@ -27,7 +27,7 @@ static _Thread_local wa_coro *running;   /* the coroutine whose body is executin
 
 wa_coro *wa_coro_new(wa_coro_fn fn, void *arg) {
     if (!fn) {
-        wa__error(WA_EINVAL, "coroutine body is NULL");
+        wa__error(WA_EINVAL, "wa_coro_new: the coroutine body is NULL");
         return NULL;
     }
     wa_coro *co = wa__calloc(1, sizeof *co);

@@ -44,17 +44,23 @@ int wa__debug_env(void) {
     return v && *v && strcmp(v, "0") != 0;
 }
 
-static wa__loop *loop_or_running(const wa_loop *loop) { return loop ? (wa__loop *)loop : wa__loop_now; }
+/* loop, or the running one for NULL; NULL and wa_errmsg naming fn when
+ * there is none or loop is not a loop. */
+static wa__loop *loop_or_running(const wa_loop *loop, const char *fn) {
+    if (loop && !wa__is(loop, WA__LOOP)) return WA__BAD(loop, WA__LOOP, fn, NULL);
+    if (!loop && !wa__loop_now) wa__error(WA_EINVAL, "%s: no loop is running", fn);
+    return loop ? (wa__loop *)loop : wa__loop_now;
+}
 
 int wa_loop_set_debug(wa_loop *loop, int on) {
-    wa__loop *l = loop_or_running(loop);
-    if (!l) return wa__error(WA_EINVAL, "wa_loop_set_debug: no loop");
+    wa__loop *l = loop_or_running(loop, "wa_loop_set_debug");
+    if (!l) return WA_EINVAL;
     l->debug = on != 0;
     return 0;
 }
 
 int wa_loop_get_debug(const wa_loop *loop) {
-    const wa__loop *l = loop_or_running(loop);
+    const wa__loop *l = loop_or_running(loop, "wa_loop_get_debug");
     return l && l->debug;
 }
 
@@ -250,11 +256,8 @@ static void emit_task(json *j, const wa_task *t) {
 }
 
 char *wa_dump_tasks(wa_loop *loop) {
-    wa__loop *l = loop_or_running(loop);
-    if (!l) {
-        wa__error(WA_EINVAL, "wa_dump_tasks: no loop");
-        return NULL;
-    }
+    wa__loop *l = loop_or_running(loop, "wa_dump_tasks");
+    if (!l) return NULL;
     json j = {wa__malloc(1024), 0, 1024, 0};
     if (!j.buf) j.failed = 1;
     emit(&j, "{\"time\":%.6f,\"tasks\":[", wa_loop_time(l));

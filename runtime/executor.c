@@ -206,12 +206,10 @@ int wa_executor_has_threads(void) { return 0; }
 
 wa_future *wa_run_in_executor(wa_executor *ex, wa_work_fn fn, void *arg) {
     wa__loop *loop = wa__loop_now;
+    if (ex && !wa__is(ex, WA__EXECUTOR)) return WA__BAD(ex, WA__EXECUTOR, "wa_run_in_executor", NULL);
     if (!loop || !fn) {
-        wa__error(WA_EINVAL, loop ? "work function is NULL" : "wa_run_in_executor: no running loop");
-        return NULL;
-    }
-    if (ex && !wa__is(ex, WA__EXECUTOR)) {
-        wa__bad_object(ex, WA__EXECUTOR, "wa_run_in_executor");
+        wa__error(WA_EINVAL, loop ? "wa_run_in_executor: the work function is NULL"
+                                  : "wa_run_in_executor: no loop is running");
         return NULL;
     }
     if (!ex && !(ex = loop->default_executor) && !(ex = loop->default_executor = wa_executor_new(0)))
@@ -240,6 +238,7 @@ wa_future *wa_run_in_executor(wa_executor *ex, wa_work_fn fn, void *arg) {
 
 int wa_to_thread(wa_work_fn fn, void *arg, intptr_t *result) {
     if (!wa__running("wa_to_thread")) return WA_ENOTASK;
+    if (!fn) return wa__error(WA_EINVAL, "wa_to_thread: the work function is NULL");
     wa_future *f = wa_run_in_executor(NULL, fn, arg);
     if (!f) return wa__last_code();
     int rc = wa_await_future(f);

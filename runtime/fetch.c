@@ -148,6 +148,7 @@ static int same_name(const char *lower, const char *name) {
 
 const char *wa_response_header(const wa_response *r, const char *name) {
     if (!wa__is(r, WA__RESPONSE)) return wa__bad_object(r, WA__RESPONSE, "wa_response_header"), NULL;
+    if (!name) return wa__error(WA_EINVAL, "wa_response_header: the name is NULL"), NULL;
     const char *first = NULL;
     size_t total = 0, matches = 0;
     for (size_t i = 0; i < r->count; i++) {

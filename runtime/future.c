@@ -135,7 +135,7 @@ wa_future *wa_future_new(void) {
 
 int wa_future_free(wa_future *f) {
     if (!f) return 0;
-    if (wa__gone(f)) return wa__gone_error("wa_future_free");
+    if (!wa__is_future(f)) return wa__bad_object(f, WA__FUTURE, "wa_future_free");
     if (f->released) return wa__released_error("wa_future_free", f);
     f->released = 1;
     if (f->state == WA_PENDING && f->kind != WA__TASK) wa__future_cancel(f, NULL);
@@ -144,8 +144,6 @@ int wa_future_free(wa_future *f) {
 }
 
 static int resolve(wa_future *f, int code, const char *msg, intptr_t value) {
-    if (!f) return wa__error(WA_EINVAL, "future is NULL");
-    if (wa__gone(f)) return wa__gone_error("setting a future");
     if (f->state != WA_PENDING) return wa__error(WA_ESTATE, "future is already done");
     if (f->kind == WA__TASK) return wa__error(WA_ESTATE, "a task's future is set by the task itself");
     if (msg && !(f->msg = wa__strdup(msg))) return wa__error(WA_ENOMEM, NULL);
@@ -153,44 +151,54 @@ static int resolve(wa_future *f, int code, const char *msg, intptr_t value) {
     return 0;
 }
 
-int wa_future_set_result(wa_future *f, intptr_t value) { return resolve(f, 0, NULL, value); }
+int wa_future_set_result(wa_future *f, intptr_t value) {
+    if (!wa__is_future(f)) return wa__bad_object(f, WA__FUTURE, "wa_future_set_result");
+    return resolve(f, 0, NULL, value);
+}
 
 int wa_future_set_error(wa_future *f, int code, const char *msg) {
-    if (code == 0) return wa__error(WA_EINVAL, "error code 0 is success");
+    if (!wa__is_future(f)) return wa__bad_object(f, WA__FUTURE, "wa_future_set_error");
+    if (code == 0) return wa__error(WA_EINVAL, "wa_future_set_error: error code 0 is success");
     return resolve(f, code, msg, 0);
 }
 
 int wa_future_cancel(wa_future *f) {
-    if (!f) return wa__error(WA_EINVAL, "future is NULL");
-    if (wa__gone(f)) return wa__gone_error("wa_future_cancel");
+    if (!wa__is_future(f)) return wa__bad_object(f, WA__FUTURE, "wa_future_cancel");
     if (f->state != WA_PENDING) return 0;
     return wa__future_cancel(f, NULL);
 }
 
 int wa_future_cancel_msg(wa_future *f, const char *msg) {
-    if (!f) return wa__error(WA_EINVAL, "future is NULL");
-    if (wa__gone(f)) return wa__gone_error("wa_future_cancel_msg");
+    if (!wa__is_future(f)) return wa__bad_object(f, WA__FUTURE, "wa_future_cancel_msg");
     if (f->state != WA_PENDING) return 0;
     return wa__future_cancel(f, msg);
 }
 
-int wa_future_done(const wa_future *f) { return f->state != WA_PENDING; }
+int wa_future_done(const wa_future *f) {
+    if (!wa__is_future(f)) return WA__BAD(f, WA__FUTURE, "wa_future_done", 0);
+    return f->state != WA_PENDING;
+}
 
-wa_state wa_future_state(const wa_future *f) { return (wa_state)f->state; }
+wa_state wa_future_state(const wa_future *f) {
+    if (!wa__is_future(f)) return WA__BAD(f, WA__FUTURE, "wa_future_state", WA_PENDING);
+    return (wa_state)f->state;
+}
 
 wa_loop *wa__future_loop(const wa_future *f) { return f->loop; }
 
 int wa_future_result(const wa_future *f, intptr_t *value) {
-    if (!f) return wa__error(WA_EINVAL, "future is NULL");
-    if (wa__gone(f)) return wa__gone_error("wa_future_result");
+    if (!wa__is_future(f)) return wa__bad_object(f, WA__FUTURE, "wa_future_result");
     return wa__future_outcome(f, value);
 }
 
-const char *wa_future_errmsg(const wa_future *f) { return f->msg ? f->msg : ""; }
+const char *wa_future_errmsg(const wa_future *f) {
+    if (!wa__is_future(f)) return WA__BAD(f, WA__FUTURE, "wa_future_errmsg", "");
+    return f->msg ? f->msg : "";
+}
 
 int wa_future_add_done_callback(wa_future *f, void (*fn)(wa_future *f, void *arg), void *arg) {
-    if (!f || !fn) return wa__error(WA_EINVAL, "future and callback must not be NULL");
-    if (wa__gone(f)) return wa__gone_error("wa_future_add_done_callback");
+    if (!wa__is_future(f)) return wa__bad_object(f, WA__FUTURE, "wa_future_add_done_callback");
+    if (!fn) return wa__error(WA_EINVAL, "wa_future_add_done_callback: the callback is NULL");
     done_callback *cb = wa__malloc(sizeof *cb);
     if (!cb) return wa__error(WA_ENOMEM, NULL);
     cb->handle.run = run_done_callback;
@@ -203,8 +211,8 @@ int wa_future_add_done_callback(wa_future *f, void (*fn)(wa_future *f, void *arg
 }
 
 int wa_future_remove_done_callback(wa_future *f, void (*fn)(wa_future *f, void *arg), void *arg) {
-    if (!f || !fn) return wa__error(WA_EINVAL, "future and callback must not be NULL");
-    if (wa__gone(f)) return wa__gone_error("wa_future_remove_done_callback");
+    if (!wa__is_future(f)) return wa__bad_object(f, WA__FUTURE, "wa_future_remove_done_callback");
+    if (!fn) return wa__error(WA_EINVAL, "wa_future_remove_done_callback: the callback is NULL");
     int removed = 0;
     wa__list kept = {NULL, NULL};
     for (wa__handle *h = f->callbacks.head, *next; h; h = next) {

@@ -59,10 +59,11 @@ static void due(wa__timer *tm) {
 }
 
 /* Schedules a call on loop: at once with deadline NULL, else at *deadline (ns). */
-static int schedule(wa__loop *loop, const uint64_t *deadline, double when, wa_callback fn,
+static int schedule(const char *what, wa__loop *loop, const uint64_t *deadline, double when, wa_callback fn,
                     void *arg, wa_handle **out) {
+    if (loop && !wa__is(loop, WA__LOOP)) return wa__bad_object(loop, WA__LOOP, what);
     if (!loop) loop = wa__loop_now;
-    if (!loop || !fn) return wa__error(WA_EINVAL, loop ? "callback is NULL" : "no running loop");
+    if (!loop || !fn) return wa__error(WA_EINVAL, loop ? "%s: the callback is NULL" : "%s: no loop is running", what);
     wa_handle *h = wa__calloc(1, sizeof *h);
     if (!h) return wa__error(WA_ENOMEM, NULL);
     h->obj.kind = WA__HANDLE;
@@ -91,18 +92,22 @@ static int schedule(wa__loop *loop, const uint64_t *deadline, double when, wa_ca
 }
 
 int wa_call_soon(wa_loop *loop, wa_callback fn, void *arg, wa_handle **out) {
-    return schedule(loop, NULL, wa_time(), fn, arg, out);
+    return schedule("wa_call_soon", loop, NULL, wa_time(), fn, arg, out);
+}
+
+static int call_at(const char *what, wa_loop *loop, double when, wa_callback fn, void *arg, wa_handle **out) {
+    if (isnan(when)) return wa__error(WA_EINVAL, "%s: the time is NaN", what);
+    uint64_t deadline = wa__deadline_ns(when);
+    return schedule(what, loop, &deadline, when, fn, arg, out);
 }
 
 int wa_call_at(wa_loop *loop, double when, wa_callback fn, void *arg, wa_handle **out) {
-    if (isnan(when)) return wa__error(WA_EINVAL, "call_at a NaN time");
-    uint64_t deadline = wa__deadline_ns(when);
-    return schedule(loop, &deadline, when, fn, arg, out);
+    return call_at("wa_call_at", loop, when, fn, arg, out);
 }
 
 int wa_call_later(wa_loop *loop, double delay, wa_callback fn, void *arg, wa_handle **out) {
-    if (isnan(delay)) return wa__error(WA_EINVAL, "call_later with a NaN delay");
-    return wa_call_at(loop, wa_time() + (delay > 0 ? delay : 0), fn, arg, out);
+    if (isnan(delay)) return wa__error(WA_EINVAL, "wa_call_later: the delay is NaN");
+    return call_at("wa_call_later", loop, wa_time() + (delay > 0 ? delay : 0), fn, arg, out);
 }
 
 int wa_handle_cancel(wa_handle *h) {

@@ -58,7 +58,8 @@ enum { WA__FUTURE = 0x51, WA__TASK = 0x52, WA__COMBINER = 0x53, WA__RETIRED = 0x
 enum {
     WA__LOCK = 0x61, WA__EVENT, WA__CONDITION, WA__SEMAPHORE, WA__BARRIER, WA__QUEUE, WA__CORO,
     WA__HANDLE, WA__TIMEOUT, WA__RESPONSE, WA__SESSION, WA__EXECUTOR,
-    WA__ITERATOR                         /* names an as_completed iterator in messages; it is a combiner */
+    WA__ITERATOR,                        /* names an as_completed iterator in messages; it is a combiner */
+    WA__TASK_GROUP, WA__LOOP
 };
 
 typedef struct wa__object {
@@ -197,6 +198,7 @@ typedef struct wa__retired {
 #define WA__RETIRED_KEEP 1024
 
 typedef struct wa_loop {
+    wa__object obj;                      /* WA__LOOP: a loop handle is type-checked like the others */
     wa__list ready;                      /* runnable handles, FIFO: the next round */
     wa__handle until_done;               /* run_until_complete's done callback: stops the run */
     wa__list round;                      /* what is left of the round being run */
@@ -253,7 +255,14 @@ void wa__retire(wa__loop *loop, wa_future *f);
 void wa__retired_free(wa__loop *loop);
 int wa__gone_error(const char *what);
 int wa__released_error(const char *what, const wa_future *f);
-static inline int wa__gone(const void *handle) { return ((const wa_future *)handle)->kind == WA__RETIRED; }
+/* f is a live future: a plain one, a task's or a combiner's; NULL, a
+ * released one that is gone and an object of another type are not. */
+static inline int wa__is_future(const void *f) {
+    /* WA__FUTURE, WA__TASK and WA__COMBINER are consecutive: one comparison */
+    return __builtin_expect(f && (uint8_t)(((const uint8_t *)f)[WA__KIND_AT] - WA__FUTURE) <= 2, 1);
+}
+/* handle (not NULL) is no live task or future: released and gone, or another type. */
+static inline int wa__gone(const void *handle) { return !wa__is_future(handle); }
 void wa__retire_object(void *obj, size_t size); /* kept in the running loop's window; freed if none runs */
 /* p is a live object of this kind; NULL, freed objects and other types are not. */
 static inline int wa__is(const void *p, int kind) {
@@ -261,8 +270,13 @@ static inline int wa__is(const void *p, int kind) {
 }
 /* WA_EINVAL for an object that is not (wa__is): NULL, freed, or another type,
  * with a message naming fn. An object of the kind, which its caller found
- * given back already (a released handle, a freed session), counts as freed. */
+ * given back already (a released handle, a freed session), counts as freed.
+ * kind WA__FUTURE stands for any future (wa__is_future). */
 int wa__bad_object(const void *p, int kind, const char *fn);
+/* What a function that cannot return an error code (a getter, a
+ * constructor) answers to a bad object: wa_errmsg as wa__bad_object sets
+ * it, and value (0, NULL, ""...). */
+#define WA__BAD(p, kind, fn, value) (wa__bad_object((p), (kind), (fn)), (value))
 
 /* errors.c */
 int wa__error(int code, const char *fmt, ...);  /* sets wa_errmsg, returns code */

@@ -233,6 +233,7 @@ wa_loop *wa_loop_new(void) {
         return NULL;
     }
     loops_alive++;
+    loop->obj.kind = WA__LOOP;
     loop->thread = &loops_alive;
     loop->waker = wa__host_waker();
     loop->debug = (uint8_t)wa__debug_env();
@@ -241,22 +242,26 @@ wa_loop *wa_loop_new(void) {
 
 wa_loop *wa_running_loop(void) { return wa__loop_now; }
 
-int wa_loop_is_running(const wa_loop *loop) { return loop && loop->running; }
+int wa_loop_is_running(const wa_loop *loop) {
+    if (!wa__is(loop, WA__LOOP)) return WA__BAD(loop, WA__LOOP, "wa_loop_is_running", 0);
+    return loop->running;
+}
 
 double wa_loop_time(const wa_loop *loop) {
-    (void)loop;                          /* every loop reads the host's monotonic clock */
+    /* every loop reads the host's monotonic clock; NULL is the running loop */
+    if (loop && !wa__is(loop, WA__LOOP)) return WA__BAD(loop, WA__LOOP, "wa_loop_time", NAN);
     return wa_time();
 }
 
 int wa_loop_stop(wa_loop *loop) {
-    if (!loop) return wa__error(WA_EINVAL, "loop is NULL");
+    if (!wa__is(loop, WA__LOOP)) return wa__bad_object(loop, WA__LOOP, "wa_loop_stop");
     loop->stopping = 1;
     return 0;
 }
 
 /* Makes loop the running one for a drive; fails if it cannot be. */
 static int enter(wa__loop *loop, const char *what) {
-    if (!loop) return wa__error(WA_EINVAL, "%s: loop is NULL", what);
+    if (!wa__is(loop, WA__LOOP)) return wa__bad_object(loop, WA__LOOP, what);
     if (loop->thread != &loops_alive) return wa__error(WA_EINVAL, "%s: the loop belongs to another thread", what);
     if (wa__loop_now) return wa__error(WA_EINVAL, "%s: a loop is already running", what);
     wa__loop_now = loop;
@@ -278,7 +283,9 @@ static void until_done_fired(wa__handle *h) {
 /* As asyncio does, the run stops from a done callback of f: the callbacks
  * added before it run first, and the round they are in is finished. */
 int wa_loop_run_until_complete(wa_loop *loop, wa_future *f) {
-    if (!f) return wa__error(WA_EINVAL, "wa_loop_run_until_complete: future is NULL");
+    if (!wa__is(loop, WA__LOOP)) return wa__bad_object(loop, WA__LOOP, "wa_loop_run_until_complete");
+    if (!wa__is_future(f)) return wa__bad_object(f, WA__FUTURE, "wa_loop_run_until_complete");
+    if (f->loop != loop) return wa__error(WA_EINVAL, "wa_loop_run_until_complete: the future belongs to another loop");
     int rc = enter(loop, "wa_loop_run_until_complete");
     if (rc) return rc;
     wa__future_ref(f);                   /* a callback might release the caller's */
@@ -303,7 +310,7 @@ int wa_loop_run_forever(wa_loop *loop) {
 }
 
 int wa_loop_close(wa_loop *loop) {
-    if (!loop) return wa__error(WA_EINVAL, "wa_loop_close: loop is NULL");
+    if (!wa__is(loop, WA__LOOP)) return wa__bad_object(loop, WA__LOOP, "wa_loop_close");
     if (loop->running) return wa__error(WA_EINVAL, "wa_loop_close: the loop is running");
     if (loop->thread != &loops_alive) return wa__error(WA_EINVAL, "wa_loop_close: the loop belongs to another thread");
     if (wa__loop_now) return wa__error(WA_EINVAL, "wa_loop_close: another loop is running");
@@ -354,7 +361,7 @@ int wa_run(wa_fn main, void *arg) {
 
 int wa_get_stats(wa_stats *out) {
     wa__loop *loop = wa__loop_now;
-    if (!loop || !out) return wa__error(WA_EINVAL, "wa_get_stats needs a running loop and an output");
+    if (!loop || !out) return wa__error(WA_EINVAL, out ? "wa_get_stats: no loop is running" : "wa_get_stats: out is NULL");
     out->tasks_alive = loop->tasks_alive;
     out->tasks_pending = loop->tasks_pending;
     out->futures_alive = loop->futures_alive - loop->tasks_alive;

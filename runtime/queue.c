@@ -49,7 +49,7 @@ wa_queue *wa_lifo_queue_new(size_t maxsize) { return queue_new(LIFO, maxsize, NU
 
 wa_queue *wa_priority_queue_new(size_t maxsize, int (*compare)(intptr_t a, intptr_t b)) {
     if (!compare) {
-        wa__error(WA_EINVAL, "a priority queue needs a compare function");
+        wa__error(WA_EINVAL, "wa_priority_queue_new: the compare function is NULL");
         return NULL;
     }
     return queue_new(PRIORITY, maxsize, compare);

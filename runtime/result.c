@@ -95,8 +95,7 @@ int wa_return_owned(void *ptr, void (*dtor)(void *ptr)) {
 
 /* A plain future that may still be set, or why not. */
 static int settable(wa_future *f, const char *what) {
-    if (!f) return wa__error(WA_EINVAL, "%s: future is NULL", what);
-    if (wa__gone(f)) return wa__gone_error(what);
+    if (!wa__is_future(f)) return wa__bad_object(f, WA__FUTURE, what);
     if (f->kind == WA__TASK) return wa__error(WA_ESTATE, "%s: a task's future is set by the task itself", what);
     if (f->state != WA_PENDING) return wa__error(WA_ESTATE, "%s: future is already done", what);
     return 0;
@@ -130,8 +129,7 @@ int wa_future_set_result_owned(wa_future *f, void *ptr, void (*dtor)(void *ptr))
 
 /* 0 when f holds a result of type vtype to read, else its error. */
 static int readable(const wa_future *f, int vtype, const char *what) {
-    if (!f) return wa__error(WA_EINVAL, "%s: NULL", what);
-    if (wa__gone(f)) return wa__gone_error(what);
+    if (!wa__is_future(f)) return wa__bad_object(f, WA__FUTURE, what);
     int rc = wa__future_outcome(f, NULL);
     if (rc) return rc;
     if (f->vtype == vtype || (vtype == WA__VAL_OWNED && f->vtype == WA__VAL_BORROWED)) return 0;
@@ -164,9 +162,20 @@ static int take(wa_future *f, void **ptr, const char *what) {
     return 0;
 }
 
-int wa_task_result_i64(const wa_task *t, int64_t *value) { return read_i64(t ? &t->fut : NULL, value, "wa_task_result_i64"); }
-int wa_task_result_double(const wa_task *t, double *value) { return read_double(t ? &t->fut : NULL, value, "wa_task_result_double"); }
-int wa_task_take_result(wa_task *t, void **ptr) { return take(t ? &t->fut : NULL, ptr, "wa_task_take_result"); }
+int wa_task_result_i64(const wa_task *t, int64_t *value) {
+    if (!wa__is(t, WA__TASK)) return wa__bad_object(t, WA__TASK, "wa_task_result_i64");
+    return read_i64(&t->fut, value, "wa_task_result_i64");
+}
+
+int wa_task_result_double(const wa_task *t, double *value) {
+    if (!wa__is(t, WA__TASK)) return wa__bad_object(t, WA__TASK, "wa_task_result_double");
+    return read_double(&t->fut, value, "wa_task_result_double");
+}
+
+int wa_task_take_result(wa_task *t, void **ptr) {
+    if (!wa__is(t, WA__TASK)) return wa__bad_object(t, WA__TASK, "wa_task_take_result");
+    return take(&t->fut, ptr, "wa_task_take_result");
+}
 int wa_future_result_i64(const wa_future *f, int64_t *value) { return read_i64(f, value, "wa_future_result_i64"); }
 int wa_future_result_double(const wa_future *f, double *value) { return read_double(f, value, "wa_future_result_double"); }
 int wa_future_take_result(wa_future *f, void **ptr) { return take(f, ptr, "wa_future_take_result"); }

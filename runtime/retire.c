@@ -26,6 +26,7 @@
 
 _Static_assert(offsetof(wa__object, kind) == WA__KIND_AT, "an object's kind must sit where a future's does");
 _Static_assert(KEPT_HEAD > WA__KIND_AT, "the kind must stay readable in a kept record");
+_Static_assert(WA__TASK == WA__FUTURE + 1 && WA__COMBINER == WA__FUTURE + 2, "wa__is_future tests a range");
 
 static size_t poisoned(size_t size) { return size > KEPT_HEAD ? size - KEPT_HEAD : 0; }
 
@@ -65,8 +66,9 @@ void wa__retired_free(wa__loop *loop) {
     loop->retired = NULL;
 }
 
+/* After wa__gone, which also holds for an object of another type. */
 __attribute__((noinline, cold)) int wa__gone_error(const char *what) {
-    return wa__error(WA_EINVAL, "%s: the handle was released and what it named is gone", what);
+    return wa__error(WA_EINVAL, "%s: not a live task or future (released and gone, or another object)", what);
 }
 
 __attribute__((noinline, cold)) int wa__released_error(const char *what, const wa_future *f) {
@@ -94,6 +96,8 @@ static const char *kind_name(int kind) {
     case WA__SESSION: return "a session";
     case WA__EXECUTOR: return "an executor";
     case WA__ITERATOR: return "an as_completed iterator";
+    case WA__TASK_GROUP: return "a task group";
+    case WA__LOOP: return "a loop";
     default: return NULL;
     }
 }
@@ -101,8 +105,11 @@ static const char *kind_name(int kind) {
 __attribute__((noinline, cold)) int wa__bad_object(const void *p, int kind, const char *fn) {
     const char *want = kind_name(kind);
     const char *noun = want + (want[1] == 'n' ? 3 : 2);   /* without its article */
-    /* A handle is given back (wa_handle_release), the others freed. */
-    const char *gone = kind == WA__HANDLE ? "released" : "freed";
+    /* Handles, tasks and futures are given back (released), the others freed;
+     * a released task or future is refused only once it is gone. */
+    const char *gone = kind == WA__HANDLE                       ? "released"
+                       : kind == WA__TASK || kind == WA__FUTURE ? "released and is gone"
+                                                                : "freed";
     if (!p) return wa__error(WA_EINVAL, "%s: the %s is NULL", fn, noun);
     int is = ((const uint8_t *)p)[WA__KIND_AT];
     if (is == WA__RETIRED || is == kind) return wa__error(WA_EINVAL, "%s: the %s was %s", fn, noun, gone);

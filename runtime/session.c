@@ -99,6 +99,7 @@ static char *resolve(const char *base, const char *url) {
 int wa_session_fetch(wa_session *s, const char *url, const wa_fetch_options *opts, wa_response **out) {
     if (!live(s)) return wa__bad_object(s, WA__SESSION, "wa_session_fetch");
     if (!url || !out) return wa__error(WA_EINVAL, "wa_session_fetch: NULL argument");
+    if (!wa__running("wa_session_fetch")) return WA_ENOTASK;   /* before the slot's own check names another call */
     char *full = resolve(s->base_url, url);
     if (!full) return wa__error(WA_ENOMEM, NULL);
     int rc = wa_semaphore_acquire(s->slots);

@@ -289,7 +289,7 @@ struct wa_barrier {
 
 wa_barrier *wa_barrier_new(size_t parties) {
     if (parties == 0) {
-        wa__error(WA_EINVAL, "a barrier needs at least one party");
+        wa__error(WA_EINVAL, "wa_barrier_new: a barrier needs at least one party");
         return NULL;
     }
     wa_barrier *b = alloc(sizeof *b, WA__BARRIER);

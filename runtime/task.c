@@ -88,15 +88,26 @@ wa_task *wa__task_new(wa__loop *loop, wa_fn fn, void *arg) {
     return t;
 }
 
-wa_task *wa_create_task(wa_fn fn, void *arg) { return wa__task_new(wa__loop_now, fn, arg); }
+__attribute__((noinline, cold)) static wa_task *create_error(const char *what, wa_fn fn) {
+    wa__error(WA_EINVAL, fn ? "%s called outside wa_run: no loop is running" : "%s: the task body is NULL", what);
+    return NULL;
+}
+
+wa_task *wa_create_task(wa_fn fn, void *arg) {
+    if (!wa__loop_now || !fn) return create_error("wa_create_task", fn);
+    return wa__task_new(wa__loop_now, fn, arg);
+}
 
 wa_task *wa_loop_create_task(wa_loop *loop, wa_fn fn, void *arg) {
-    return wa__task_new(loop ? loop : wa__loop_now, fn, arg);
+    if (loop && !wa__is(loop, WA__LOOP)) return WA__BAD(loop, WA__LOOP, "wa_loop_create_task", NULL);
+    if (!loop) loop = wa__loop_now;
+    if (!loop || !fn) return create_error("wa_loop_create_task", fn);
+    return wa__task_new(loop, fn, arg);
 }
 
 int wa_task_release(wa_task *t) {
     if (!t) return 0;
-    if (wa__gone(t)) return wa__gone_error("wa_task_release");
+    if (!wa__is(t, WA__TASK)) return wa__bad_object(t, WA__TASK, "wa_task_release");
     if (t->fut.released) return wa__released_error("wa_task_release", &t->fut);
     t->fut.released = 1;
     wa__future_unref(&t->fut);
@@ -135,11 +146,10 @@ __attribute__((noinline, cold)) int wa__suspend_error(wa_task *t, int rc) {
     return wa__error(rc, "task '%s': no memory to keep its stack while suspended", wa_task_name(t));
 }
 
-__attribute__((noinline, cold)) static int await_error(wa_task *t, const wa_future *f) {
+__attribute__((noinline, cold)) static int await_error(const char *what, wa_task *t, const wa_future *f) {
     if (!t) return WA_ENOTASK;
-    if (!f) return wa__error(WA_EINVAL, "awaited NULL");
-    if (wa__gone(f)) return wa__gone_error("wa_await");
-    return wa__error(WA_EINVAL, "task '%s' awaits itself", wa_task_name(t));
+    if (!wa__is_future(f)) return wa__bad_object(f, WA__FUTURE, what);
+    return wa__error(WA_EINVAL, "%s: task '%s' awaits itself", what, wa_task_name(t));
 }
 
 
@@ -204,9 +214,11 @@ __attribute__((noinline, cold)) static int cycle_error(wa_task *t, wa_future *f)
                      wa_task_name(t), on, wa_task_name(t));
 }
 
-int wa_await_future(wa_future *f) {
-    wa_task *t = wa__running("wa_await");
-    if (!t || !f || f == &t->fut || wa__gone(f)) return await_error(t, f);
+/* Inlined into both awaits, so that neither adds a frame to what a
+ * suspended task keeps. */
+static inline __attribute__((always_inline)) int await(const char *what, wa_future *f) {
+    wa_task *t = wa__running(what);
+    if (!t || !wa__is_future(f) || f == &t->fut) return await_error(what, t, f);
     if (f->state == WA_PENDING && closes_cycle(t, f)) return cycle_error(t, f);
     if (f->state == WA_PENDING && wa__task_take_cancel(t)) wa__future_cancel(f, t->fut.msg);
     if (f->state == WA_PENDING) {
@@ -224,10 +236,11 @@ int wa_await_future(wa_future *f) {
     return wa__future_outcome(f, NULL);
 }
 
+int wa_await_future(wa_future *f) { return await("wa_await_future", f); }
+
 int wa_await_task(wa_task *t) {
-    if (!t) return wa__error(WA_EINVAL, "awaited NULL");
-    if (wa__gone(t)) return wa__gone_error("wa_await_task");
-    return wa_await_future(&t->fut);
+    if (!wa__is(t, WA__TASK)) return wa__bad_object(t, WA__TASK, "wa_await_task");
+    return await("wa_await_task", &t->fut);
 }
 
 static void wake_from_sleep(wa__timer *tm) {
@@ -255,7 +268,7 @@ static int sleep_until_ns(wa_task *t, uint64_t deadline) {
 int wa_sleep(double seconds) {
     wa_task *t = wa__running("wa_sleep");
     if (!t) return WA_ENOTASK;
-    if (isnan(seconds)) return wa__error(WA_EINVAL, "sleep of NaN seconds");
+    if (isnan(seconds)) return wa__error(WA_EINVAL, "wa_sleep: the time is NaN");
     if (seconds <= 0) return wa_yield();
     uint64_t now = wa__now(), span = wa__deadline_ns(seconds);
     return sleep_until_ns(t, span > UINT64_MAX - now ? UINT64_MAX : now + span);
@@ -264,7 +277,7 @@ int wa_sleep(double seconds) {
 int wa_sleep_until(double when) {
     wa_task *t = wa__running("wa_sleep_until");
     if (!t) return WA_ENOTASK;
-    if (isnan(when)) return wa__error(WA_EINVAL, "sleep until NaN");
+    if (isnan(when)) return wa__error(WA_EINVAL, "wa_sleep_until: the time is NaN");
     /* A deadline already past still goes through the timers: it fires on the
      * next round, in deadline order with the others. */
     return sleep_until_ns(t, wa__deadline_ns(when));
@@ -283,20 +296,22 @@ int wa_yield(void) {
 }
 
 int wa_task_cancel(wa_task *t) {
-    if (!t) return wa__error(WA_EINVAL, "task is NULL");
-    return wa__gone(t) ? wa__gone_error("wa_task_cancel") : wa__future_cancel(&t->fut, NULL);
+    if (!wa__is(t, WA__TASK)) return wa__bad_object(t, WA__TASK, "wa_task_cancel");
+    return wa__future_cancel(&t->fut, NULL);
 }
 
 int wa_task_cancel_msg(wa_task *t, const char *msg) {
-    if (!t) return wa__error(WA_EINVAL, "task is NULL");
-    return wa__gone(t) ? wa__gone_error("wa_task_cancel_msg") : wa__future_cancel(&t->fut, msg);
+    if (!wa__is(t, WA__TASK)) return wa__bad_object(t, WA__TASK, "wa_task_cancel_msg");
+    return wa__future_cancel(&t->fut, msg);
 }
 
-int wa_task_cancelling(const wa_task *t) { return t->cancel_requests; }
+int wa_task_cancelling(const wa_task *t) {
+    if (!wa__is(t, WA__TASK)) return WA__BAD(t, WA__TASK, "wa_task_cancelling", 0);
+    return t->cancel_requests;
+}
 
 int wa_task_uncancel(wa_task *t) {
-    if (!t) return wa__error(WA_EINVAL, "task is NULL");
-    if (wa__gone(t)) return wa__gone_error("wa_task_uncancel");
+    if (!wa__is(t, WA__TASK)) return wa__bad_object(t, WA__TASK, "wa_task_uncancel");
     if (t->cancel_requests > 0 && --t->cancel_requests == 0) t->must_cancel = 0;
     return t->cancel_requests;
 }
@@ -304,6 +319,7 @@ int wa_task_uncancel(wa_task *t) {
 size_t wa_all_tasks(wa_task **out, size_t cap) {
     wa__loop *loop = wa__loop_now;
     if (!loop) return 0;
+    if (!out && cap) return wa__error(WA_EINVAL, "wa_all_tasks: out is NULL and cap is %zu", cap), 0;
     size_t count = loop->tasks_pending, k = 0;
     /* The loop's list is newest first: fill from the end to list oldest first. */
     for (wa_future *f = loop->all; f; f = f->all_next) {
@@ -314,21 +330,33 @@ size_t wa_all_tasks(wa_task **out, size_t cap) {
     return count;
 }
 
-wa_state wa_task_state(const wa_task *t) { return (wa_state)t->fut.state; }
+wa_state wa_task_state(const wa_task *t) {
+    if (!wa__is(t, WA__TASK)) return WA__BAD(t, WA__TASK, "wa_task_state", WA_PENDING);
+    return (wa_state)t->fut.state;
+}
 
-int wa_task_done(const wa_task *t) { return t->fut.state != WA_PENDING; }
+int wa_task_done(const wa_task *t) {
+    if (!wa__is(t, WA__TASK)) return WA__BAD(t, WA__TASK, "wa_task_done", 0);
+    return t->fut.state != WA_PENDING;
+}
 
 int wa_task_result(const wa_task *t, intptr_t *value) {
-    if (!t) return wa__error(WA_EINVAL, "task is NULL");
-    if (wa__gone(t)) return wa__gone_error("wa_task_result");
+    if (!wa__is(t, WA__TASK)) return wa__bad_object(t, WA__TASK, "wa_task_result");
     return wa__future_outcome(&t->fut, value);
 }
 
-const char *wa_task_errmsg(const wa_task *t) { return t->fut.msg ? t->fut.msg : ""; }
+const char *wa_task_errmsg(const wa_task *t) {
+    if (!wa__is(t, WA__TASK)) return WA__BAD(t, WA__TASK, "wa_task_errmsg", "");
+    return t->fut.msg ? t->fut.msg : "";
+}
 
-wa_future *wa_task_future(wa_task *t) { return t ? &t->fut : NULL; }
+wa_future *wa_task_future(wa_task *t) {
+    if (!wa__is(t, WA__TASK)) return WA__BAD(t, WA__TASK, "wa_task_future", NULL);
+    return &t->fut;
+}
 
 const char *wa_task_name(const wa_task *t) {
+    if (!wa__is(t, WA__TASK)) return WA__BAD(t, WA__TASK, "wa_task_name", "");
     if (!t->name) {
         char buf[24];
         snprintf(buf, sizeof buf, "Task-%u", (unsigned)t->id);
@@ -339,8 +367,8 @@ const char *wa_task_name(const wa_task *t) {
 }
 
 int wa_task_set_name(wa_task *t, const char *name) {
-    if (!t || !name) return wa__error(WA_EINVAL, "task and name must not be NULL");
-    if (wa__gone(t)) return wa__gone_error("wa_task_set_name");
+    if (!wa__is(t, WA__TASK)) return wa__bad_object(t, WA__TASK, "wa_task_set_name");
+    if (!name) return wa__error(WA_EINVAL, "wa_task_set_name: the name is NULL");
     char *copy = wa__strdup(name);
     if (!copy) return wa__error(WA_ENOMEM, NULL);
     free(t->name);

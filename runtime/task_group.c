@@ -14,6 +14,7 @@ typedef struct member {
 } member;
 
 struct wa_task_group {
+    wa__object obj;                      /* WA__TASK_GROUP */
     wa__loop *loop;
     wa_task *parent;                     /* the task that opened the group */
     wa_task_group *outer;                /* the group this one is nested in, or NULL */
@@ -38,7 +39,7 @@ static void group_free(wa_task_group *g) {
     if (!closing) wa__future_unref(g->all_done);
     free(g->members);
     free(g->report);
-    free(g);
+    wa__retire_object(g, sizeof *g);     /* a later exit or create_task with it answers WA_EINVAL */
 }
 
 /* Adds "name: message" to the group's report. */
@@ -92,6 +93,7 @@ int wa_task_group_enter(wa_task_group **out) {
         free(g);
         return WA_ENOMEM;
     }
+    g->obj.kind = WA__TASK_GROUP;
     g->loop = t->fut.loop;
     g->parent = t;
     g->open = 1;
@@ -102,10 +104,14 @@ int wa_task_group_enter(wa_task_group **out) {
 }
 
 wa_task *wa_task_group_create_task(wa_task_group *g, wa_fn fn, void *arg) {
-    if (!g || !g->open || (g->exiting && !g->live) || g->aborting) {
-        wa__error(!g ? WA_EINVAL : WA_ESTATE, !g ? "task group is NULL"
-                                              : g->aborting ? "the task group is shutting down"
-                                                            : "the task group has ended");
+    if (!wa__is(g, WA__TASK_GROUP)) return WA__BAD(g, WA__TASK_GROUP, "wa_task_group_create_task", NULL);
+    if (!fn) {
+        wa__error(WA_EINVAL, "wa_task_group_create_task: the task body is NULL");
+        return NULL;
+    }
+    if (!g->open || (g->exiting && !g->live) || g->aborting) {
+        wa__error(WA_ESTATE, g->aborting ? "wa_task_group_create_task: the task group is shutting down"
+                                         : "wa_task_group_create_task: the task group has ended");
         return NULL;
     }
     if (g->count == g->cap) {
@@ -150,10 +156,11 @@ static void orphan(wa_task_group *g) {
 int wa_task_group_exit(wa_task_group *g, int rc) {
     wa_task *t = wa__running("wa_task_group_exit");
     if (!t) return WA_ENOTASK;
-    if (!g || g->parent != t || t->groups != g || g->exiting)
-        return wa__error(WA_EINVAL, !g ? "task group is NULL"
-                                    : g->parent != t ? "a task group must be exited by the task that opened it"
-                                                     : "task groups must be exited once, innermost first");
+    if (!wa__is(g, WA__TASK_GROUP)) return wa__bad_object(g, WA__TASK_GROUP, "wa_task_group_exit");
+    if (g->parent != t || t->groups != g || g->exiting)
+        return wa__error(WA_EINVAL, "wa_task_group_exit: %s",
+                         g->parent != t ? "a task group must be exited by the task that opened it"
+                                        : "task groups must be exited once, innermost first");
     g->exiting = 1;
     char *body_msg = rc && rc != WA_ECANCELLED ? wa__strdup(wa__message_for(rc)) : NULL;
     int cancelled = rc == WA_ECANCELLED;

@@ -42,10 +42,10 @@ static int arm(wa_timeout *tm, double when) {
     return wa__deadline_arm(tm->task->fut.loop, &tm->deadline, wa__deadline_ns(when));
 }
 
-int wa_timeout_enter_at(double when, wa_timeout **out) {
-    wa_task *t = wa__running("wa_timeout_enter");
+static int enter_at(const char *what, double when, wa_timeout **out) {
+    wa_task *t = wa__running(what);
     if (!t) return WA_ENOTASK;
-    if (!out || isnan(when)) return wa__error(WA_EINVAL, out ? "timeout at NaN" : "wa_timeout_enter: out is NULL");
+    if (!out || isnan(when)) return wa__error(WA_EINVAL, out ? "%s: the time is NaN" : "%s: out is NULL", what);
     wa_timeout *tm = wa__calloc(1, sizeof *tm);
     if (!tm) return wa__error(WA_ENOMEM, NULL);
     tm->obj.kind = WA__TIMEOUT;
@@ -62,10 +62,11 @@ int wa_timeout_enter_at(double when, wa_timeout **out) {
     return 0;
 }
 
+int wa_timeout_enter_at(double when, wa_timeout **out) { return enter_at("wa_timeout_enter_at", when, out); }
+
 int wa_timeout_enter(double delay, wa_timeout **out) {
-    if (isnan(delay)) return wa__error(WA_EINVAL, "timeout of NaN seconds");
     /* A negative delay is a deadline in the past, reported as such by when(). */
-    return wa_timeout_enter_at(delay == WA_FOREVER ? WA_FOREVER : wa_time() + delay, out);
+    return enter_at("wa_timeout_enter", isnan(delay) || delay == WA_FOREVER ? delay : wa_time() + delay, out);
 }
 
 int wa_timeout_reschedule(wa_timeout *tm, double when) {
@@ -132,7 +133,8 @@ void wa__timeouts_drop(wa_task *t) {
 int wa_wait_for(wa_future *aw, double timeout) {
     wa_task *t = wa__running("wa_wait_for");
     if (!t) return WA_ENOTASK;
-    if (!aw || isnan(timeout)) return wa__error(WA_EINVAL, aw ? "wa_wait_for: the timeout is NaN" : "awaited NULL");
+    if (!wa__is_future(aw)) return wa__bad_object(aw, WA__FUTURE, "wa_wait_for");
+    if (isnan(timeout)) return wa__error(WA_EINVAL, "wa_wait_for: the timeout is NaN");
     if (timeout == WA_FOREVER) return wa_await_future(aw);
     wa_timeout *tm;
     int rc = wa_timeout_enter(timeout, &tm);

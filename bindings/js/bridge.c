@@ -20,7 +20,8 @@ _Static_assert(offsetof(wa_js_value, number) == 8 && offsetof(wa_js_value, data)
 /* library_wasyncio.js */
 int wa__js_call(const char *name, const wa_js_value *args, size_t nargs);
 void wa__js_await(int handle, void *token);
-void wa__js_release(int handle);
+int wa__js_release(int handle);         /* 1 if JS held it */
+int wa__js_held(int handle);            /* 1 while JS holds it */
 void wa__js_return(uint32_t call, int code, const wa_js_value *value, const char *msg);
 
 void wa_js_value_free(wa_js_value *v) {
@@ -31,8 +32,15 @@ void wa_js_value_free(wa_js_value *v) {
     v->type = WA_JS_UNDEFINED;
 }
 
+__attribute__((noinline, cold)) static int no_handle(const char *what, wa_js_handle h) {
+    return wa__error(WA_EINVAL, "%s: handle %d was released already, or never made", what, h);
+}
+
 int wa_js_call(const char *name, const wa_js_value *args, size_t nargs, wa_js_handle *out) {
     if (!name || !out || (nargs && !args)) return wa__error(WA_EINVAL, "wa_js_call: NULL argument");
+    for (size_t i = 0; i < nargs; i++)   /* JS would read the bytes at address 0 */
+        if ((unsigned)args[i].type > WA_JS_BYTES || (args[i].type >= WA_JS_STRING && args[i].len && !args[i].data))
+            return wa__error(WA_EINVAL, "wa_js_call: argument %zu is of no known type or has no data", i);
     int handle = wa__js_call(name, args, nargs);
     if (handle <= 0) return wa__error(WA_EJS, "no JavaScript function '%s' was given to the module", name);
     *out = handle;
@@ -40,7 +48,7 @@ int wa_js_call(const char *name, const wa_js_value *args, size_t nargs, wa_js_ha
 }
 
 void wa_js_release(wa_js_handle h) {
-    if (h > 0) wa__js_release(h);
+    if (h != 0 && (h < 0 || !wa__js_release(h))) no_handle("wa_js_release", h);
 }
 
 /* ------------------------------------------------------------ C awaits JS */
@@ -85,7 +93,8 @@ EMSCRIPTEN_KEEPALIVE void wa__js_settle(js_await *a, int ok, int type, double nu
 
 int wa_await_js(wa_js_handle h, wa_js_value *out) {
     if (!wa_current_task()) return wa__error(WA_ENOTASK, "wa_await_js called outside a task");
-    if (h <= 0 || !out) return wa__error(WA_EINVAL, "wa_await_js: bad handle or NULL out");
+    if (!out) return wa__error(WA_EINVAL, "wa_await_js: out is NULL");
+    if (h <= 0 || !wa__js_held(h)) return no_handle("wa_await_js", h);
     js_await *a = calloc(1, sizeof *a);
     wa_future *f = a ? wa_future_new() : NULL;   /* of the running loop */
     if (!f || wa__on_loop_close(forget_loop)) {

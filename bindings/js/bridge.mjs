@@ -100,7 +100,10 @@ export function installBridge(mod, imports = {}) {
       );
     },
     release(handle) {
-      handles.delete(handle);
+      return handles.delete(handle) ? 1 : 0;
+    },
+    held(handle) {
+      return handles.has(handle) ? 1 : 0;
     },
     return(id, code, value, msg) {
       const call = calls.get(id);

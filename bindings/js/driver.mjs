@@ -80,7 +80,7 @@ function explainTrap(e, raw) {
 // suspend with JS beneath it (WA_ENOSUSPEND) and the loop refuses to wait.
 // After each call from JS the Asyncify state must be normal again; if not,
 // C unwound into JS anyway, and we stop with an error saying so.
-const LEAF_IMPORTS = new Set(['wa__js_now', 'wa__js_release', 'emscripten_get_now', 'emscripten_memcpy_big', 'fd_write', 'fd_seek', 'fd_close', 'clock_time_get']);
+const LEAF_IMPORTS = new Set(['wa__js_now', 'wa__js_release', 'wa__js_held', 'emscripten_get_now', 'emscripten_memcpy_big', 'fd_write', 'fd_seek', 'fd_close', 'clock_time_get']);
 const UNGUARDED_EXPORTS = /^(asyncify_|stack|emscripten_stack_|__|malloc$|free$|fflush$|wa__js_(unwound|wait_ms|rewind|foreign_frames)$)/;
 
 function guard(info) {

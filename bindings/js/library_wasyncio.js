@@ -15,7 +15,10 @@ mergeInto(LibraryManager.library, {
     Module['wasyncioBridge'].await(handle, token);
   },
   wa__js_release: function (handle) {
-    Module['wasyncioBridge'].release(handle);
+    return Module['wasyncioBridge'].release(handle);
+  },
+  wa__js_held: function (handle) {
+    return Module['wasyncioBridge'].held(handle);
   },
   wa__js_return: function (id, code, value, msg) {
     Module['wasyncioBridge'].return(id, code, value, msg);
