@@ -263,11 +263,11 @@ static int bench_memory(void *arg)
 
     /* Check they really are suspended, not finished: n waiters plus this task. */
     wa_stats stats;
-    int rc = wa_get_stats(&stats);
+    int rc = wa_loop_get_stats(&stats);
     if (rc != 0)
-        return report("wa_get_stats", rc, wa_errmsg());
+        return report("wa_loop_get_stats", rc, wa_errmsg());
     if (stats.tasks_pending < (size_t)bench.n)
-        return report("wa_get_stats", WA_ESTATE, "fewer tasks pending than were suspended");
+        return report("wa_loop_get_stats", WA_ESTATE, "fewer tasks pending than were suspended");
 
     double growth = heap_growth > linear_growth ? heap_growth : linear_growth;
     emit("bytes_per_task", growth / (double)bench.n);
@@ -276,8 +276,8 @@ static int bench_memory(void *arg)
     rc = wa_await_future(memory.all_done);
     if (rc != 0)
         report("waiters", rc, wa_future_errmsg(memory.all_done));
-    wa_future_free(memory.gate);
-    wa_future_free(memory.all_done);
+    wa_future_release(memory.gate);
+    wa_future_release(memory.all_done);
     return rc;
 }
 
@@ -360,7 +360,7 @@ static int bench_timers(void *arg)
         emit("late_ms_p50", late_ms[(n - 1) / 2]); /* lower median, same index rule in all programs */
         emit("early_count", (double)early);
     }
-    wa_future_free(timers.all_done);
+    wa_future_release(timers.all_done);
     free(timers.sleepers);
     free(late_ms);
     return rc;
@@ -408,10 +408,10 @@ static int combine_setup(void)
     }
     for (long i = 0; i < bench.n; i++)
         combine.index[i] = i;
-    int rc = wa_get_stats(&combine.baseline);
+    int rc = wa_loop_get_stats(&combine.baseline);
     if (rc != 0) {
         combine_free();
-        return report("wa_get_stats", rc, wa_errmsg());
+        return report("wa_loop_get_stats", rc, wa_errmsg());
     }
     return 0;
 }
@@ -422,9 +422,9 @@ static int combine_setup(void)
 static int combine_check_round(int round)
 {
     wa_stats now;
-    int rc = wa_get_stats(&now);
+    int rc = wa_loop_get_stats(&now);
     if (rc != 0)
-        return report("wa_get_stats", rc, wa_errmsg());
+        return report("wa_loop_get_stats", rc, wa_errmsg());
     if (now.tasks_alive != combine.baseline.tasks_alive ||
         now.tasks_pending != combine.baseline.tasks_pending) {
         char detail[128];
@@ -585,7 +585,7 @@ static int wait_first_round(int round)
     }
     for (size_t i = 0; i < created; i++)
         wa_task_release(combine.tasks[i]);
-    wa_future_free(combine.gate);
+    wa_future_release(combine.gate);
     combine.gate = NULL;
     if (rc == 0)
         rc = combine_check_round(round);

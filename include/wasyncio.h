@@ -307,8 +307,8 @@ wa_future *wa_future_new(void);
 /** Gives back the caller's reference. Does not suspend. A future freed while
  *  still pending is cancelled first, so its awaiters wake with WA_ECANCELLED.
  *  Returns 0 (also for NULL), or WA_EINVAL with a message when f is not a
- *  future or was already freed, detected as for wa_task_release. */
-int wa_future_free(wa_future *f);
+ *  future or was already released, detected as for wa_task_release. */
+int wa_future_release(wa_future *f);
 
 /** Resolves f with value and wakes every awaiter (through the loop, never
  *  inline). Does not suspend. Returns 0, WA_ESTATE if f is already resolved
@@ -497,7 +497,7 @@ int wa_wait_for(wa_future *aw, double timeout);
 /** Returns a future that completes with aw's outcome, but whose cancellation
  *  does not cancel aw (asyncio.shield): a task cancelled while awaiting the
  *  shield gets WA_ECANCELLED while aw keeps running. The returned future is
- *  owned by the caller (wa_future_free); aw stays the caller's and may be
+ *  owned by the caller (wa_future_release); aw stays the caller's and may be
  *  released at once: the shield keeps what it needs. Does not suspend. NULL
  *  and wa_errmsg on failure: WA_EINVAL (a bad aw, outside wa_run),
  *  WA_ENOMEM. */
@@ -1053,7 +1053,7 @@ wa_executor *wa_executor_new(size_t threads);
 int wa_executor_free(wa_executor *ex);
 
 /** Runs fn(arg) on ex (NULL: the running loop's default executor) and
- *  returns a future for its outcome, owned by the caller (wa_future_free):
+ *  returns a future for its outcome, owned by the caller (wa_future_release):
  *  the result, or fn's error code. Cancelling the future does not stop the
  *  work (a thread cannot be interrupted); its outcome is then dropped. The
  *  loop waits for work in flight before it closes. Does not suspend. arg
@@ -1412,16 +1412,16 @@ double wa_loop_time(const wa_loop *loop);
  *  call; with NULL the loop frees the call once it ran. arg stays the caller's.
  *  Does not suspend. Returns 0, WA_EINVAL (NULL fn, no loop, a loop of
  *  another type), WA_ENOMEM. */
-int wa_call_soon(wa_loop *loop, wa_callback fn, void *arg, wa_handle **out);
+int wa_loop_call_soon(wa_loop *loop, wa_callback fn, void *arg, wa_handle **out);
 
-/** Same as wa_call_soon, running fn once delay seconds have passed
+/** Same as wa_loop_call_soon, running fn once delay seconds have passed
  *  (loop.call_later); calls due at the same time run in scheduling order.
  *  WA_EINVAL also for a NaN delay. */
-int wa_call_later(wa_loop *loop, double delay, wa_callback fn, void *arg, wa_handle **out);
+int wa_loop_call_later(wa_loop *loop, double delay, wa_callback fn, void *arg, wa_handle **out);
 
-/** Same as wa_call_soon, running fn once the loop clock reaches when
+/** Same as wa_loop_call_soon, running fn once the loop clock reaches when
  *  (loop.call_at). WA_EINVAL also for a NaN when. */
-int wa_call_at(wa_loop *loop, double when, wa_callback fn, void *arg, wa_handle **out);
+int wa_loop_call_at(wa_loop *loop, double when, wa_callback fn, void *arg, wa_handle **out);
 
 /** Cancels the call if it has not run yet. Does not suspend. Returns 1 if
  *  this call cancelled it, 0 if it had already run or been cancelled,
@@ -1473,7 +1473,7 @@ int wa_loop_get_debug(const wa_loop *loop);
  *  in creation order. Does not suspend. Returns a string the caller frees
  *  with free(), or NULL (WA_EINVAL: no loop running, or loop is another
  *  object; WA_ENOMEM). */
-char *wa_dump_tasks(wa_loop *loop);
+char *wa_loop_dump_tasks(wa_loop *loop);
 
 /** Records where the next task or future is created, for debug reports. The
  *  macros below call it; call it yourself from wrappers of your own. file must
@@ -1502,15 +1502,44 @@ typedef struct wa_stats {
                                   and those of gather, wait, shield and timeouts */
 } wa_stats;
 
-/** Fills *out (the caller's) with the running loop's statistics. Does not
- *  suspend. Returns 0, or WA_EINVAL outside wa_run or for a NULL out. */
-int wa_get_stats(wa_stats *out);
+/** Fills *out (the caller's) with loop's statistics (NULL: the running
+ *  loop's). Does not suspend. Returns 0, or WA_EINVAL for a NULL out, no loop
+ *  given outside wa_run, or a loop that is gone or not a loop. */
+int wa_loop_get_stats(const wa_loop *loop, wa_stats *out);
 
 /** The most stack, in bytes, a task may hold while suspended; deeper awaits
  *  fail with WA_ESTACK instead of suspending. */
 #ifndef WA_STACK_LIMIT
 #define WA_STACK_LIMIT (256 * 1024)
 #endif
+
+/* ------------------------------------------------------- deprecated names */
+
+/* Names of the previous release, kept for this one only: each calls its new
+ * name and warns where it is used (see the README's list). */
+#if defined(__cplusplus) && __cplusplus >= 201402L
+#define WA__DEPRECATED(use) [[deprecated("use " use)]]
+#elif defined(__GNUC__) || defined(__clang__)
+#define WA__DEPRECATED(use) __attribute__((deprecated("use " use)))
+#else
+#define WA__DEPRECATED(use)
+#endif
+
+WA__DEPRECATED("wa_future_release") WA__INLINE int wa_future_free(wa_future *f) { return wa_future_release(f); }
+WA__DEPRECATED("wa_loop_get_stats") WA__INLINE int wa_get_stats(wa_stats *out) { return wa_loop_get_stats(NULL, out); }
+WA__DEPRECATED("wa_loop_dump_tasks") WA__INLINE char *wa_dump_tasks(wa_loop *loop) { return wa_loop_dump_tasks(loop); }
+WA__DEPRECATED("wa_loop_call_soon")
+WA__INLINE int wa_call_soon(wa_loop *loop, wa_callback fn, void *arg, wa_handle **out) {
+    return wa_loop_call_soon(loop, fn, arg, out);
+}
+WA__DEPRECATED("wa_loop_call_later")
+WA__INLINE int wa_call_later(wa_loop *loop, double delay, wa_callback fn, void *arg, wa_handle **out) {
+    return wa_loop_call_later(loop, delay, fn, arg, out);
+}
+WA__DEPRECATED("wa_loop_call_at")
+WA__INLINE int wa_call_at(wa_loop *loop, double when, wa_callback fn, void *arg, wa_handle **out) {
+    return wa_loop_call_at(loop, when, fn, arg, out);
+}
 
 #ifdef __cplusplus
 }

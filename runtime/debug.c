@@ -1,7 +1,7 @@
 /* Debug mode and the task dump. In debug mode the loop records where tasks
  * and futures are created and reports on stderr what usually hides a bug:
  * a step or callback that holds the loop over 100 ms, tasks still pending at
- * close, and outcomes nobody read. wa_dump_tasks describes every task as JSON
+ * close, and outcomes nobody read. wa_loop_dump_tasks describes every task as JSON
  * in any mode. */
 #include "internal.h"
 
@@ -255,8 +255,8 @@ static void emit_task(json *j, const wa_task *t) {
     emit(j, "}");
 }
 
-char *wa_dump_tasks(wa_loop *loop) {
-    wa__loop *l = loop_or_running(loop, "wa_dump_tasks");
+char *wa_loop_dump_tasks(wa_loop *loop) {
+    wa__loop *l = loop_or_running(loop, "wa_loop_dump_tasks");
     if (!l) return NULL;
     json j = {wa__malloc(1024), 0, 1024, 0};
     if (!j.buf) j.failed = 1;

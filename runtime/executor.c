@@ -243,7 +243,7 @@ int wa_to_thread(wa_work_fn fn, void *arg, intptr_t *result) {
     if (!f) return wa__last_code();
     int rc = wa_await_future(f);
     if (rc == 0) rc = wa_future_result(f, result);
-    wa_future_free(f);
+    wa_future_release(f);
     return rc;
 }
 

@@ -133,10 +133,10 @@ wa_future *wa_future_new(void) {
     return wa__future_new(wa__loop_now);
 }
 
-int wa_future_free(wa_future *f) {
+int wa_future_release(wa_future *f) {
     if (!f) return 0;
-    if (!wa__is_future(f)) return wa__bad_object(f, WA__FUTURE, "wa_future_free");
-    if (f->released) return wa__released_error("wa_future_free", f);
+    if (!wa__is_future(f)) return wa__bad_object(f, WA__FUTURE, "wa_future_release");
+    if (f->released) return wa__released_error("wa_future_release", f);
     f->released = 1;
     if (f->state == WA_PENDING && f->kind != WA__TASK) wa__future_cancel(f, NULL);
     wa__future_unref(f);

@@ -91,8 +91,8 @@ static int schedule(const char *what, wa__loop *loop, const uint64_t *deadline, 
     return 0;
 }
 
-int wa_call_soon(wa_loop *loop, wa_callback fn, void *arg, wa_handle **out) {
-    return schedule("wa_call_soon", loop, NULL, wa_time(), fn, arg, out);
+int wa_loop_call_soon(wa_loop *loop, wa_callback fn, void *arg, wa_handle **out) {
+    return schedule("wa_loop_call_soon", loop, NULL, wa_time(), fn, arg, out);
 }
 
 static int call_at(const char *what, wa_loop *loop, double when, wa_callback fn, void *arg, wa_handle **out) {
@@ -101,13 +101,13 @@ static int call_at(const char *what, wa_loop *loop, double when, wa_callback fn,
     return schedule(what, loop, &deadline, when, fn, arg, out);
 }
 
-int wa_call_at(wa_loop *loop, double when, wa_callback fn, void *arg, wa_handle **out) {
-    return call_at("wa_call_at", loop, when, fn, arg, out);
+int wa_loop_call_at(wa_loop *loop, double when, wa_callback fn, void *arg, wa_handle **out) {
+    return call_at("wa_loop_call_at", loop, when, fn, arg, out);
 }
 
-int wa_call_later(wa_loop *loop, double delay, wa_callback fn, void *arg, wa_handle **out) {
-    if (isnan(delay)) return wa__error(WA_EINVAL, "wa_call_later: the delay is NaN");
-    return call_at("wa_call_later", loop, wa_time() + (delay > 0 ? delay : 0), fn, arg, out);
+int wa_loop_call_later(wa_loop *loop, double delay, wa_callback fn, void *arg, wa_handle **out) {
+    if (isnan(delay)) return wa__error(WA_EINVAL, "wa_loop_call_later: the delay is NaN");
+    return call_at("wa_loop_call_later", loop, wa_time() + (delay > 0 ? delay : 0), fn, arg, out);
 }
 
 int wa_handle_cancel(wa_handle *h) {

@@ -359,9 +359,10 @@ int wa_run(wa_fn main, void *arg) {
     return rc;
 }
 
-int wa_get_stats(wa_stats *out) {
-    wa__loop *loop = wa__loop_now;
-    if (!loop || !out) return wa__error(WA_EINVAL, out ? "wa_get_stats: no loop is running" : "wa_get_stats: out is NULL");
+int wa_loop_get_stats(const wa_loop *of, wa_stats *out) {
+    if (of && !wa__is(of, WA__LOOP)) return wa__bad_object(of, WA__LOOP, "wa_loop_get_stats");
+    const wa__loop *loop = of ? of : wa__loop_now;
+    if (!loop || !out) return wa__error(WA_EINVAL, out ? "wa_loop_get_stats: no loop given or running" : "wa_loop_get_stats: out is NULL");
     out->tasks_alive = loop->tasks_alive;
     out->tasks_pending = loop->tasks_pending;
     out->futures_alive = loop->futures_alive - loop->tasks_alive;

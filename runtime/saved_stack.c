@@ -1,4 +1,4 @@
-/* The bytes a suspended task keeps: grown as needed, counted for wa_get_stats.
+/* The bytes a suspended task keeps: grown as needed, counted for wa_loop_get_stats.
  * Both switches store their copies here. */
 #include "internal.h"
 

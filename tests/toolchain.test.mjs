@@ -46,7 +46,7 @@ static int amain(void *arg) {
     intptr_t v = 0;
     int rc = wa_await(f);
     if (rc == 0) wa_future_result(f, &v);
-    wa_future_free(f);
+    wa_future_release(f);
     return rc ? rc : v != 7;
 }
 int main(void) { return wa_executor_has_threads() && wa_run(amain, NULL) == 0 ? 3 : 1; }
@@ -226,4 +226,14 @@ test('the include graph runs from the hosts down to the core, never back up', ()
   for (const f of runtimeSources) {
     assert.doesNotMatch(fs.readFileSync(path.join(ROOT, 'runtime', f), 'utf8'), /#\s*if.*(EMSCRIPTEN|__wasi__)/, `${f} has a host #if`);
   }
+});
+
+// The previous release's names compile, warn that they are deprecated and
+// do what the new ones do.
+test('deprecated names compile with a warning and still work', needsTarget('native'), () => {
+  const src = path.join(ROOT, 'tests/deprecated/old_names.c');
+  const out = path.join(tmp, 'old_names');
+  assert.throws(() => build([src], out, 'native', { cflags: ['-Werror'] }), /is deprecated: use wa_loop_get_stats/);
+  build([src], out, 'native', { cflags: ['-Wno-deprecated-declarations'] });
+  assert.equal(execFileSync(out, { encoding: 'utf8' }), 'rc=0\n');
 });

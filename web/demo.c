@@ -5,7 +5,7 @@
  *                     under a gather, a wait_for that times out, a failure
  *   download(origin)  a long streamed download, cancelled by an AbortSignal
  *   crunch(ms)        computes for ms milliseconds, yielding as it goes
- * The page draws the tasks from wa_dump_tasks every frame. */
+ * The page draws the tasks from wa_loop_dump_tasks every frame. */
 #include "wasyncio.h"
 
 #include <stdarg.h>

@@ -30,7 +30,7 @@ const SOURCES = {
 const TARGETS = Object.keys(SOURCES);
 const RUNTIME_WARN = ['-std=c11', '-Wall', '-Wextra', '-Werror'];
 const OPT_LEVELS = new Set(['-O0', '-O1', '-O2', '-O3', '-Os', '-Oz']);
-const JS_EXPORTS = ['_main', '_malloc', '_free', '_fflush', '_wa__js_unwound', '_wa__js_wait_ms', '_wa__js_rewind', '_wa__js_foreign_frames', '_wa_dump_tasks'];
+const JS_EXPORTS = ['_main', '_malloc', '_free', '_fflush', '_wa__js_unwound', '_wa__js_wait_ms', '_wa__js_rewind', '_wa__js_foreign_frames', '_wa_loop_dump_tasks'];
 
 /** What a file is, from its name. */
 export function kindOf(file) {

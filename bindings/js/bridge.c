@@ -98,7 +98,7 @@ int wa_await_js(wa_js_handle h, wa_js_value *out) {
     js_await *a = calloc(1, sizeof *a);
     wa_future *f = a ? wa_future_new() : NULL;   /* of the running loop */
     if (!f || wa__on_loop_close(forget_loop)) {
-        wa_future_free(f);
+        wa_future_release(f);
         free(a);
         wa_js_release(h);
         return wa__error(WA_ENOMEM, NULL);
@@ -112,7 +112,7 @@ int wa_await_js(wa_js_handle h, wa_js_value *out) {
     wa__loop_io_pending(wa__future_loop(f), +1);  /* a settlement will come: no deadlock meanwhile */
     wa__js_await(h, a);                  /* the handle is JS's to release now */
     int rc = wa_await_future(f);
-    wa_future_free(f);                   /* the caller's reference; the settlement has its own */
+    wa_future_release(f);                   /* the caller's reference; the settlement has its own */
     if (rc == 0 && a->ok) {
         *out = a->value;                 /* the caller owns the data now */
         a->value.data = NULL;

@@ -260,9 +260,9 @@ export async function load(coreUrl, { print = console.log, printErr = console.er
       const signal = args.at(-1) instanceof AbortSignal ? args.pop() : undefined;
       return mod.wasyncioRun(name, args, signal);
     },
-    /** Every task of the serving loop: wa_dump_tasks's JSON, parsed. */
+    /** Every task of the serving loop: wa_loop_dump_tasks's JSON, parsed. */
     dumpTasks() {
-      const p = mod._wa_dump_tasks(0);
+      const p = mod._wa_loop_dump_tasks(0);
       if (!p) throw new Error('wasyncio: no memory for the task dump');
       let end = p;
       while (mod.HEAPU8[end]) end++;

@@ -24,7 +24,7 @@ export type WaitsOn =
   | { kind: 'wait_queue' }
   | { kind: 'gather' | 'wait' | 'as_completed' | 'shield'; ids: number[]; futures: number };
 
-/** One task in a dump (wa_dump_tasks). Times are on the loop clock, in seconds. */
+/** One task in a dump (wa_loop_dump_tasks). Times are on the loop clock, in seconds. */
 export interface TaskInfo {
   id: number;
   name: string;

@@ -78,7 +78,7 @@ static int download_images(void *arg) {
     wa_future *future = wa_run_in_executor(NULL, requests_get, d);
     if (!future) return wa_fail(WA_ENOMEM, "cannot submit the work");
     int rc = wa_await(future);          /* response = await future */
-    wa_future_free(future);
+    wa_future_release(future);
     if (rc) return rc;
     const char *dash = strrchr(d->url, '-');   /* url.rsplit('-')[-1] */
     printf("download finished: %s\n", dash ? dash + 1 : d->url);

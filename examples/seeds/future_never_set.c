@@ -28,7 +28,7 @@ static int amain(void *arg) {
     if (!fut) return wa_fail(WA_ENOMEM, "cannot create future");
     int rc = wa_await_future(fut);      /* await fut: never resolved */
     printf("await fut: %s\n", rc == WA_ECANCELLED ? "cancelled" : wa_strerror(rc));
-    wa_future_free(fut);
+    wa_future_release(fut);
     return rc;
 }
 

@@ -54,7 +54,7 @@ static int amain(void *arg) {
     if (!rc) rc = wa_await_future(fut);            /* data = await fut */
     if (!rc) rc = wa_future_result(fut, &data);
     if (!rc) printf("%s\n", (const char *)data);
-    wa_future_free(fut);
+    wa_future_release(fut);
     if (rc) return rc;
 
     /* Added: await the future while it is pending; the setter task wakes us. */
@@ -66,7 +66,7 @@ static int amain(void *arg) {
     if (!rc) printf("awaited while pending: %s\n", (const char *)data);
     if (!rc) rc = wa_await_task(setter);           /* let the setter finish cleanly */
     wa_task_release(setter);
-    wa_future_free(fut);
+    wa_future_release(fut);
     return rc;
 }
 

@@ -75,7 +75,7 @@ static int amain(void *arg) {
     rc = wa_future_result(fut, &value);
     if (rc == 0) printf("fut.result(): %ld\n", (long)value);
     else printf("fut.result(): %s\n", wa_strerror(rc));
-    wa_future_free(fut);
+    wa_future_release(fut);
     return 0;
 }
 

@@ -66,7 +66,7 @@ static int run_func_in(wa_executor *pool, const char **res) {
     intptr_t value = 0;
     int rc = wa_await(fut);
     if (!rc) rc = wa_future_result(fut, &value);
-    wa_future_free(fut);
+    wa_future_release(fut);
     *res = (const char *)value;
     return rc;
 }

@@ -94,7 +94,7 @@ static int amain(void *arg) {
         if (!rc) printf("%ld\n", (long)value);
     }
     wa_executor_free(pool);             /* pool.shutdown(): waits for the work */
-    for (int i = 0; i < NJOBS; i++) wa_future_free(futs[i]);
+    for (int i = 0; i < NJOBS; i++) wa_future_release(futs[i]);
     return rc;
 }
 

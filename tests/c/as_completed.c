@@ -78,7 +78,7 @@ static int finished_just_before_the_timeout(void *arg) {
     wa_task *t[2] = {wa_create_task(returns_at_once, NULL), wa_create_task(child, (void *)5000)};
     wa_as_completed *it = wa_as_completed(t, 2, 0.011);
     hog_until = wa_time() + 0.05;
-    CHECK_INT(wa_call_soon(NULL, hog_loop, &hog_until, NULL), 0);
+    CHECK_INT(wa_loop_call_soon(NULL, hog_loop, &hog_until, NULL), 0);
     size_t index = 9;
     CHECK_INT(wa_as_completed_next(it, &index), 1);
     CHECK_INT(index, 0);
@@ -152,8 +152,8 @@ static int futures_and_misuse(void *arg) {
     CHECK_INT(index, 1);
     wa_as_completed_free(it);             /* f[0] is still pending: nothing happens to it */
     CHECK_INT(wa_future_state(f[0]), WA_PENDING);
-    wa_future_free(f[0]);
-    wa_future_free(f[1]);
+    wa_future_release(f[0]);
+    wa_future_release(f[1]);
     it = wa_as_completed((wa_future **)NULL, 0, WA_FOREVER);
     CHECK(it != NULL);
     CHECK_INT(wa_as_completed_next(it, &index), 0);

@@ -95,7 +95,7 @@ static wa_task *gone_task(void) {
 static wa_future *gone_future(void) {
     wa_future *f = wa_future_new();
     CHECK_INT(wa_future_set_result(f, 1), 0);
-    CHECK_INT(wa_future_free(f), 0);
+    CHECK_INT(wa_future_release(f), 0);
     return f;
 }
 
@@ -194,7 +194,7 @@ static int tasks(void *arg) {
     CHECK_INT(wa_yield(), 0);
     CHECK(wa_time() >= 0);
     CHECK_INT(wa_lock_free(lock), 0);
-    CHECK_INT(wa_future_free(plain), 0);
+    CHECK_INT(wa_future_release(plain), 0);
     return 0;
 }
 
@@ -210,7 +210,7 @@ static int futures(void *arg) {
     void *p = NULL;
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         wa_future *f = bad[i];
-        if (f) EINVAL(wa_future_free(f), "wa_future_free");
+        if (f) EINVAL(wa_future_release(f), "wa_future_release");
         EINVAL(wa_future_set_result(f, 1), "wa_future_set_result");
         EINVAL(wa_future_result(f, &v), "wa_future_result");
         EINVAL(wa_future_set_result_i64(f, 1), "wa_future_set_result_i64");
@@ -230,7 +230,7 @@ static int futures(void *arg) {
         EINVAL(wa_future_remove_done_callback(f, done_callback, NULL), "wa_future_remove_done_callback");
     }
     CHECK(strstr(wa_errmsg(), "not a future (it is a lock)") != NULL);
-    CHECK_INT(wa_future_free(NULL), 0);
+    CHECK_INT(wa_future_release(NULL), 0);
 
     /* NULL arguments beside a good future. */
     wa_future *f = wa_future_new();
@@ -240,13 +240,13 @@ static int futures(void *arg) {
     EINVAL(wa_future_take_result(f, NULL), "wa_future_take_result");
     CHECK_INT(wa_future_set_error(f, WA_EIO, NULL), 0);  /* a NULL message is allowed */
     CHECK_INT(wa_future_result(f, NULL), WA_EIO);        /* and so is a NULL value */
-    CHECK_INT(wa_future_free(f), 0);
+    CHECK_INT(wa_future_release(f), 0);
     f = wa_future_new();
     CHECK_INT(wa_future_cancel_msg(f, NULL), 1);
-    CHECK_INT(wa_future_free(f), 0);
+    CHECK_INT(wa_future_release(f), 0);
     f = wa_future_new();
     CHECK_INT(wa_future_set_result_owned(f, NULL, NULL), 0);
-    CHECK_INT(wa_future_free(f), 0);
+    CHECK_INT(wa_future_release(f), 0);
     EINVAL(wa_await_future(wa_task_future(wa_current_task())), "wa_await_future");
     CHECK(strstr(wa_errmsg(), "awaits itself") != NULL);
     CHECK_INT(wa_lock_free(lock), 0);
@@ -306,10 +306,10 @@ static int combining(void *arg) {
         if (bad_its[i]) EINVAL(wa_as_completed_free(bad_its[i]), "wa_as_completed_free");
     }
     CHECK_INT(wa_as_completed_free(NULL), 0);
-    CHECK_INT(wa_future_free(shield), 0);
+    CHECK_INT(wa_future_release(shield), 0);
     CHECK_INT(wa_await(good), 0);
     CHECK_INT(wa_task_release(good), 0);
-    CHECK_INT(wa_future_free(plain), 0);
+    CHECK_INT(wa_future_release(plain), 0);
     CHECK_INT(wa_lock_free(lock), 0);
     return 0;
 }
@@ -635,12 +635,12 @@ static int loops(void *arg) {
     /* NULL is the running loop for these; another object is refused. */
     CHECK(!isnan(wa_loop_time(NULL)));
     GIVES_NAN(wa_loop_time(AS(wa_loop, other)), "wa_loop_time");
-    EINVAL(wa_call_soon(AS(wa_loop, other), callback, NULL, NULL), "wa_call_soon");
-    EINVAL(wa_call_later(AS(wa_loop, other), 1, callback, NULL, NULL), "wa_call_later");
-    EINVAL(wa_call_at(AS(wa_loop, other), 1, callback, NULL, NULL), "wa_call_at");
+    EINVAL(wa_loop_call_soon(AS(wa_loop, other), callback, NULL, NULL), "wa_loop_call_soon");
+    EINVAL(wa_loop_call_later(AS(wa_loop, other), 1, callback, NULL, NULL), "wa_loop_call_later");
+    EINVAL(wa_loop_call_at(AS(wa_loop, other), 1, callback, NULL, NULL), "wa_loop_call_at");
     EINVAL(wa_loop_set_debug(AS(wa_loop, other), 0), "wa_loop_set_debug");
     GIVES(wa_loop_get_debug(AS(wa_loop, other)), 0, "wa_loop_get_debug");
-    GIVES_NULL(wa_dump_tasks(AS(wa_loop, other)), "wa_dump_tasks");
+    GIVES_NULL(wa_loop_dump_tasks(AS(wa_loop, other)), "wa_loop_dump_tasks");
     EINVAL(wa_lock_acquire(AS(wa_lock, running)), "wa_lock_acquire");
     CHECK(strstr(wa_errmsg(), "not a lock (it is a loop)") != NULL);
 
@@ -651,13 +651,13 @@ static int loops(void *arg) {
     CHECK(strstr(wa_errmsg(), "another loop") != NULL);
     EINVAL(wa_loop_run_until_complete(running, f), "wa_loop_run_until_complete");  /* it runs already */
 
-    EINVAL(wa_call_soon(NULL, NULL, NULL, NULL), "wa_call_soon");
-    EINVAL(wa_call_later(NULL, NAN, callback, NULL, NULL), "wa_call_later");
-    EINVAL(wa_call_later(NULL, 1, NULL, NULL, NULL), "wa_call_later");
-    EINVAL(wa_call_at(NULL, NAN, callback, NULL, NULL), "wa_call_at");
-    EINVAL(wa_call_at(NULL, 1, NULL, NULL, NULL), "wa_call_at");
+    EINVAL(wa_loop_call_soon(NULL, NULL, NULL, NULL), "wa_loop_call_soon");
+    EINVAL(wa_loop_call_later(NULL, NAN, callback, NULL, NULL), "wa_loop_call_later");
+    EINVAL(wa_loop_call_later(NULL, 1, NULL, NULL, NULL), "wa_loop_call_later");
+    EINVAL(wa_loop_call_at(NULL, NAN, callback, NULL, NULL), "wa_loop_call_at");
+    EINVAL(wa_loop_call_at(NULL, 1, NULL, NULL, NULL), "wa_loop_call_at");
     wa_handle *h;
-    CHECK_INT(wa_call_later(NULL, 10, callback, NULL, &h), 0);
+    CHECK_INT(wa_loop_call_later(NULL, 10, callback, NULL, &h), 0);
     CHECK_INT(wa_handle_cancel(h), 1);
     CHECK_INT(wa_handle_release(h), 0);
     wa_handle *bad_handles[] = {NULL, h, AS(wa_handle, other)};
@@ -671,12 +671,12 @@ static int loops(void *arg) {
 
     int debug = wa_loop_get_debug(NULL);
     CHECK_INT(wa_loop_set_debug(NULL, debug), 0);
-    char *json = wa_dump_tasks(NULL);
+    char *json = wa_loop_dump_tasks(NULL);
     CHECK(json != NULL);
     free(json);
     wa_debug_site(NULL, 0);              /* no site for the next object */
-    EINVAL(wa_get_stats(NULL), "wa_get_stats");
-    CHECK_INT(wa_future_free(f), 0);
+    EINVAL(wa_loop_get_stats(NULL, NULL), "wa_loop_get_stats");
+    CHECK_INT(wa_future_release(f), 0);
     CHECK_INT(wa_lock_free(other), 0);
     return 0;
 }
@@ -691,11 +691,11 @@ static int outside_loops(void) {
     GIVES_NULL(wa_as_completed_tasks(NULL, 0, WA_FOREVER), "wa_as_completed_tasks");
     GIVES_NULL(wa_session_new(NULL), "wa_session_new");
     GIVES_NULL(wa_run_in_executor(NULL, work, NULL), "wa_run_in_executor");
-    EINVAL(wa_call_soon(NULL, callback, NULL, NULL), "wa_call_soon");
+    EINVAL(wa_loop_call_soon(NULL, callback, NULL, NULL), "wa_loop_call_soon");
     EINVAL(wa_loop_set_debug(NULL, 1), "wa_loop_set_debug");
     GIVES(wa_loop_get_debug(NULL), 0, "wa_loop_get_debug");
-    GIVES_NULL(wa_dump_tasks(NULL), "wa_dump_tasks");
-    EINVAL(wa_get_stats(&stats), "wa_get_stats");
+    GIVES_NULL(wa_loop_dump_tasks(NULL), "wa_loop_dump_tasks");
+    EINVAL(wa_loop_get_stats(NULL, &stats), "wa_loop_get_stats");
     CHECK(wa_all_tasks(NULL, 0) == 0);
     CHECK(wa_running_loop() == NULL);
     GIVES(wa_task_state(NULL), WA_PENDING, "wa_task_state");

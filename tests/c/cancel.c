@@ -86,7 +86,7 @@ static int cancel_cancels_awaited_future(void *arg) {
     CHECK_INT(wa_await(t), WA_ECANCELLED);
     CHECK_INT(wa_future_state(pending), WA_CANCELLED);
     wa_task_release(t);
-    wa_future_free(pending);
+    wa_future_release(pending);
     return 0;
 }
 
@@ -137,7 +137,7 @@ static int cancel_after_wakeup(void *arg) {
     CHECK_INT(wa_task_cancel(t), 1);
     CHECK_INT(wa_await(t), WA_ECANCELLED);
     wa_task_release(t);
-    wa_future_free(pending);
+    wa_future_release(pending);
     return 0;
 }
 

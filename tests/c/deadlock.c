@@ -9,7 +9,7 @@ static int waits_forever(void *arg) {
     wa_future *never = wa_future_new();
     int rc = wa_await(never);
     main_cleaned = rc == WA_ECANCELLED;
-    wa_future_free(never);
+    wa_future_release(never);
     return rc;
 }
 
@@ -50,7 +50,7 @@ static int timer_is_not_deadlock(void *arg) {
     wa_task *s = wa_create_task(setter, f);
     CHECK_INT(wa_await(f), 0);
     wa_task_release(s);
-    wa_future_free(f);
+    wa_future_release(f);
     return 0;
 }
 

@@ -35,7 +35,7 @@ static int debug_reports(void *arg) {
     CHECK_INT(wa_task_set_name(t, "slowpoke"), 0);
     CHECK_INT(wa_await(t), 0);
     wa_task_release(t);
-    CHECK_INT(wa_call_soon(NULL, slow_callback, NULL, NULL), 0);
+    CHECK_INT(wa_loop_call_soon(NULL, slow_callback, NULL, NULL), 0);
     CHECK_INT(wa_yield(), 0);
     t = wa_create_task(fails_unread, NULL);
     CHECK_INT(wa_task_set_name(t, "unread"), 0);
@@ -44,11 +44,11 @@ static int debug_reports(void *arg) {
     wa_task_release(t);                   /* freed with its error unread: reported */
     wa_future *f = wa_future_new();
     CHECK_INT(wa_future_set_result(f, 1), 0);
-    wa_future_free(f);                    /* never awaited: reported */
+    wa_future_release(f);                    /* never awaited: reported */
     f = wa_future_new();
     CHECK_INT(wa_future_set_result(f, 1), 0);
     CHECK_INT(wa_await(f), 0);            /* awaited: not reported */
-    wa_future_free(f);
+    wa_future_release(f);
     int local = 0;                        /* on this task's stack: warned of, still run */
     t = wa_create_task(fails_unread, &local);
     CHECK(t != NULL);
@@ -104,7 +104,7 @@ static int task_dump(void *arg) {
     CHECK_INT(wa_task_set_name(m, "mid\\dle"), 0);
     CHECK_INT(wa_yield(), 0);
     CHECK_INT(wa_yield(), 0);
-    char *json = wa_dump_tasks(NULL);
+    char *json = wa_loop_dump_tasks(NULL);
     CHECK(json != NULL);
     if (json) {
         CHECK(strncmp(json, "{\"time\":", 8) == 0);
@@ -133,7 +133,7 @@ static int task_dump(void *arg) {
 
 int main(void) {
     check_plan(3);
-    CHECK(wa_dump_tasks(NULL) == NULL);   /* no loop */
+    CHECK(wa_loop_dump_tasks(NULL) == NULL);   /* no loop */
     CHECK_INT(wa_loop_set_debug(NULL, 1), WA_EINVAL);
     run_case("debug mode reports slow steps, slow callbacks, unread outcomes", debug_reports, NULL, 0);
     run_case("debug mode reports tasks pending at close", pending_at_close, NULL, 0);

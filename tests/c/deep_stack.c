@@ -48,7 +48,7 @@ static int locals_survive(void *arg) {
     for (int i = 0; i < 4; i++) t[i] = wa_create_task(moderate, (void *)(intptr_t)(i + 2));
     AWAIT_ALL(t, 4);
     wa_stats st;
-    CHECK_INT(wa_get_stats(&st), 0);
+    CHECK_INT(wa_loop_get_stats(NULL, &st), 0);
     CHECK(st.max_saved_stack > 100 * FRAME_BYTES);   /* the frames really were saved */
     CHECK(st.max_saved_stack <= WA_STACK_LIMIT);
     return 0;

@@ -36,7 +36,7 @@ static int results_and_errors(void *arg) {
     CHECK(strstr(wa_errmsg(), "(42)") != NULL);
     wa_future *f = wa_run_in_executor(NULL, fails, (void *)(intptr_t)WA_EIO);
     CHECK_INT(wa_await(f), WA_EIO);
-    wa_future_free(f);
+    wa_future_release(f);
     CHECK(wa_run_in_executor(NULL, NULL, NULL) == NULL);
     return 0;
 }
@@ -108,7 +108,7 @@ static int pool_size_bounds_concurrency(void *arg) {
     CHECK_INT(wa_gather(f, 9, results, NULL, 0), 0);
     for (int i = 0; i < 9; i++) {
         CHECK_INT(results[i], i);
-        wa_future_free(f[i]);
+        wa_future_release(f[i]);
     }
     int most = atomic_load(&most_at_once);
     printf("  at most %d of 9 ran at once on a pool of 3\n", most);
@@ -123,8 +123,8 @@ static int pool_size_bounds_concurrency(void *arg) {
     CHECK_INT(wa_await(late), 0);
     CHECK_INT(wa_await(later), 0);
     CHECK_INT(atomic_load(&finished), 11);
-    wa_future_free(late);
-    wa_future_free(later);
+    wa_future_release(late);
+    wa_future_release(later);
     return 0;
 }
 

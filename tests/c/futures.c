@@ -30,7 +30,7 @@ static int resolved_by_another_task(void *arg) {
     CHECK_LOG("set 0:99 0:99 0:99");
     CHECK_INT(wa_await(s), 0);
     wa_task_release(s);
-    wa_future_free(shared);
+    wa_future_release(shared);
     return 0;
 }
 
@@ -49,7 +49,7 @@ static int invalid_states(void *arg) {
     CHECK_INT(wa_future_result(f, &v), 0);
     CHECK_INT(v, 1);
     CHECK_INT(wa_await(f), 0);                          /* done: no suspension */
-    wa_future_free(f);
+    wa_future_release(f);
     return 0;
 }
 
@@ -63,7 +63,7 @@ static int errors_and_cancel(void *arg) {
     CHECK(strcmp(wa_errmsg(), "disk on fire") == 0);
     CHECK(strcmp(wa_future_errmsg(shared), "disk on fire") == 0);
     wa_task_release(w);
-    wa_future_free(shared);
+    wa_future_release(shared);
 
     shared = wa_future_new();
     w = wa_create_task(waiter, NULL);
@@ -74,13 +74,13 @@ static int errors_and_cancel(void *arg) {
     CHECK_INT(wa_await(w), WA_ECANCELLED);
     CHECK_INT(wa_task_state(w), WA_CANCELLED);
     wa_task_release(w);
-    wa_future_free(shared);
+    wa_future_release(shared);
 
     /* Freed while pending: its awaiters wake cancelled, nothing dangles. */
     shared = wa_future_new();
     w = wa_create_task(waiter, NULL);
     CHECK_INT(wa_yield(), 0);
-    wa_future_free(shared);
+    wa_future_release(shared);
     CHECK_INT(wa_await(w), WA_ECANCELLED);
     wa_task_release(w);
     CHECK_LOG("-9:0 -1:0 -1:0");
@@ -103,7 +103,7 @@ static int done_future_does_not_suspend(void *arg) {
     CHECK_INT(wa_await(b), 0);
     CHECK_LOG("main B");
     wa_task_release(b);
-    wa_future_free(f);
+    wa_future_release(f);
     return 0;
 }
 

@@ -159,12 +159,12 @@ static int cancelled_child_fails_it(void *arg) {
     CHECK_INT(wa_gather(f, 2, NULL, NULL, 0), WA_ECANCELLED);
     CHECK_LOG("5000!");
     CHECK_INT(wa_future_state(shared), WA_PENDING);  /* the failure left it alone */
-    CHECK_INT(wa_call_soon(NULL, resolve_later, NULL, NULL), 0);
+    CHECK_INT(wa_loop_call_soon(NULL, resolve_later, NULL, NULL), 0);
     CHECK_INT(wa_yield(), 0);             /* so it is set later all the same */
     intptr_t v = 0;
     CHECK_INT(wa_future_result(shared, &v), 0);
     CHECK_INT(v, 42);
-    wa_future_free(shared);
+    wa_future_release(shared);
     wa_task_release(t);
     return 0;
 }
@@ -175,7 +175,7 @@ static int futures_and_duplicates(void *arg) {
     shared = wa_future_new();
     wa_task *t = wa_create_task(child, (void *)2);
     wa_future *f[4] = {shared, wa_task_future(t), shared, wa_task_future(t)};
-    CHECK_INT(wa_call_later(NULL, 0.001, resolve_later, NULL, NULL), 0);
+    CHECK_INT(wa_loop_call_later(NULL, 0.001, resolve_later, NULL, NULL), 0);
     wa_task_release(t);                   /* the gather keeps what it reads */
     intptr_t results[4] = {0};
     CHECK_INT(wa_gather(f, 4, results, NULL, 0), 0);
@@ -184,7 +184,7 @@ static int futures_and_duplicates(void *arg) {
     CHECK_INT(results[2], 42);
     CHECK_INT(results[3], 2);
     CHECK_LOG("2");
-    wa_future_free(shared);
+    wa_future_release(shared);
     return 0;
 }
 
@@ -226,7 +226,7 @@ static void gather_in_callback(void *arg) {
 
 static int outside_a_task(void *arg) {
     (void)arg;
-    CHECK_INT(wa_call_soon(NULL, gather_in_callback, NULL, NULL), 0);
+    CHECK_INT(wa_loop_call_soon(NULL, gather_in_callback, NULL, NULL), 0);
     CHECK_INT(wa_yield(), 0);
     CHECK_LOG("cb=-5");
     return 0;

@@ -280,8 +280,8 @@ static int call_handles(void *arg) {
     (void)arg;
     calls = 0;
     wa_handle *pending, *ran;
-    CHECK_INT(wa_call_later(NULL, 0.001, count_call, NULL, &pending), 0);
-    CHECK_INT(wa_call_soon(NULL, count_call, NULL, &ran), 0);
+    CHECK_INT(wa_loop_call_later(NULL, 0.001, count_call, NULL, &pending), 0);
+    CHECK_INT(wa_loop_call_soon(NULL, count_call, NULL, &ran), 0);
     /* Released while the loop still holds the call: it runs, the handle is
      * the caller's no more. */
     CHECK_INT(wa_handle_release(pending), 0);
@@ -410,7 +410,7 @@ static int executors(void *arg) {
     CHECK_INT(wa_await(f), 0);
     CHECK_INT(wa_future_result(f, &v), 0);
     CHECK_INT(v, 42);
-    CHECK_INT(wa_future_free(f), 0);
+    CHECK_INT(wa_future_release(f), 0);
     return 0;
 }
 
@@ -447,8 +447,8 @@ static int wrong_types(void *arg) {
     CHECK_INT(wa_queue_put_nowait(q, 1), 0);
     CHECK_INT(wa_queue_qsize(q), 1);
     CHECK_INT(wa_future_done(f), 0);
-    CHECK_INT(wa_future_free(shield), 0);
-    CHECK_INT(wa_future_free(f), 0);
+    CHECK_INT(wa_future_release(shield), 0);
+    CHECK_INT(wa_future_release(f), 0);
     CHECK_INT(wa_queue_free(q), 0);
     CHECK_INT(wa_lock_free(l), 0);
     /* NULL is named as such, and freeing NULL stays a no-op. */
@@ -482,13 +482,13 @@ static int window_stays_bounded(void *arg) {
         case 0: CHECK_INT(wa_lock_free(last[0] = wa_lock_new()), 0); break;
         case 1: CHECK_INT(wa_queue_free(last[1] = wa_queue_new(0)), 0); break;
         case 2: CHECK_INT(wa_coro_free(last[2] = wa_coro_new(counter, NULL)), 0); break;
-        default: CHECK_INT(wa_future_free(last[3] = wa_future_new()), 0); break;
+        default: CHECK_INT(wa_future_release(last[3] = wa_future_new()), 0); break;
         }
     }
     CHECK_EINVAL(wa_lock_free(last[0]), "the lock was freed");
     CHECK_EINVAL(wa_queue_free(last[1]), "the queue was freed");
     CHECK_EINVAL(wa_coro_free(last[2]), "the coroutine was freed");
-    CHECK_INT(wa_future_free(last[3]), WA_EINVAL);
+    CHECK_INT(wa_future_release(last[3]), WA_EINVAL);
     return 0;
 }
 

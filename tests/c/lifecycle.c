@@ -38,15 +38,15 @@ static int stats_count_tasks(void *arg) {
     (void)arg;
     wa_stats st;
     wa_task *t = wa_create_task(background, NULL);
-    CHECK_INT(wa_get_stats(&st), 0);
+    CHECK_INT(wa_loop_get_stats(NULL, &st), 0);
     CHECK_INT(st.tasks_alive, 2);
     CHECK_INT(st.tasks_pending, 2);
     CHECK_INT(wa_await(t), 0);
-    CHECK_INT(wa_get_stats(&st), 0);
+    CHECK_INT(wa_loop_get_stats(NULL, &st), 0);
     CHECK_INT(st.tasks_pending, 1);
     CHECK_INT(st.tasks_alive, 2);         /* still referenced */
     wa_task_release(t);
-    CHECK_INT(wa_get_stats(&st), 0);
+    CHECK_INT(wa_loop_get_stats(NULL, &st), 0);
     CHECK_INT(st.tasks_alive, 1);
     CHECK_INT(st.timers_armed, 0);
     return 0;

@@ -51,10 +51,10 @@ static int run_until_complete_in_steps(void) {
     CHECK_INT(wa_loop_run_until_complete(loop, wa_task_future(b)), 0);  /* b went on */
     CHECK_LOG("gated end");
     wa_task_release(b);
-    wa_future_free(step_gate);
+    wa_future_release(step_gate);
     /* A task left pending is cancelled and cleaned up by close. */
     wa_task *c = wa_loop_create_task(loop, job, (void *)5000);
-    CHECK_INT(wa_call_soon(loop, note, "soon", NULL), 0);
+    CHECK_INT(wa_loop_call_soon(loop, note, "soon", NULL), 0);
     CHECK_INT(wa_loop_stop(loop), 0);     /* before running: one round, then stop */
     CHECK_INT(wa_loop_run_forever(loop), 0);
     CHECK_LOG("job5000 start soon");
@@ -71,14 +71,14 @@ static void tick(void *arg) {
     (void)arg;
     LOG("tick%d", ++ticks);
     if (ticks == 3) wa_loop_stop(the_loop);
-    else wa_call_later(the_loop, 0.001, tick, NULL, NULL);
+    else wa_loop_call_later(the_loop, 0.001, tick, NULL, NULL);
 }
 
 static int run_forever_and_stop(void) {
     int before = check_failures;
     the_loop = wa_loop_new();
     ticks = 0;
-    CHECK_INT(wa_call_soon(the_loop, tick, NULL, NULL), 0);
+    CHECK_INT(wa_loop_call_soon(the_loop, tick, NULL, NULL), 0);
     CHECK_INT(wa_loop_run_forever(the_loop), 0);
     CHECK_LOG("tick1 tick2 tick3");
     /* Nothing scheduled and nothing to wake it: asyncio would hang. */
@@ -92,19 +92,19 @@ static int handles(void) {
     wa_loop *loop = wa_loop_new();
     wa_handle *late, *soon, *at;
     double now = wa_loop_time(loop);
-    CHECK_INT(wa_call_later(loop, 0.004, note, "later4", NULL), 0);
-    CHECK_INT(wa_call_later(loop, 0.002, note, "later2", &late), 0);
-    CHECK_INT(wa_call_at(loop, now + 0.003, note, "at3", &at), 0);
-    CHECK_INT(wa_call_soon(loop, note, "soon1", NULL), 0);
-    CHECK_INT(wa_call_soon(loop, note, "soon2", &soon), 0);
-    CHECK_INT(wa_call_soon(loop, note, "soon3", NULL), 0);
+    CHECK_INT(wa_loop_call_later(loop, 0.004, note, "later4", NULL), 0);
+    CHECK_INT(wa_loop_call_later(loop, 0.002, note, "later2", &late), 0);
+    CHECK_INT(wa_loop_call_at(loop, now + 0.003, note, "at3", &at), 0);
+    CHECK_INT(wa_loop_call_soon(loop, note, "soon1", NULL), 0);
+    CHECK_INT(wa_loop_call_soon(loop, note, "soon2", &soon), 0);
+    CHECK_INT(wa_loop_call_soon(loop, note, "soon3", NULL), 0);
     CHECK(wa_handle_when(late) >= now + 0.002);
     CHECK(wa_handle_when(at) == now + 0.003);
     CHECK_INT(wa_handle_cancel(soon), 1);
     CHECK_INT(wa_handle_cancel(soon), 0);
     CHECK(wa_handle_cancelled(soon));
     CHECK_INT(wa_handle_cancel(at), 1);
-    CHECK_INT(wa_call_later(loop, 0.006, stop, loop, NULL), 0);
+    CHECK_INT(wa_loop_call_later(loop, 0.006, stop, loop, NULL), 0);
     CHECK_INT(wa_loop_run_forever(loop), 0);
     CHECK_LOG("soon1 soon3 later2 later4");
     CHECK_INT(wa_handle_cancel(late), 0);  /* it already ran */
@@ -114,7 +114,7 @@ static int handles(void) {
     wa_handle_release(at);
     wa_handle_release(NULL);
     /* A handle kept past close stays valid; a call never run is dropped. */
-    CHECK_INT(wa_call_later(loop, 60, note, "never", &late), 0);
+    CHECK_INT(wa_loop_call_later(loop, 60, note, "never", &late), 0);
     CHECK_INT(wa_loop_close(loop), 0);
     CHECK(wa_handle_cancelled(late));
     CHECK_INT(wa_handle_cancel(late), 0);
@@ -157,10 +157,10 @@ static int futures_and_misuse(void) {
     CHECK_INT(wa_loop_run_forever(NULL), WA_EINVAL);
     CHECK_INT(wa_loop_stop(NULL), WA_EINVAL);
     CHECK_INT(wa_loop_close(NULL), WA_EINVAL);
-    CHECK_INT(wa_call_soon(NULL, note, "x", NULL), WA_EINVAL);  /* no running loop */
-    CHECK_INT(wa_call_soon(loop, NULL, NULL, NULL), WA_EINVAL);
-    CHECK_INT(wa_call_later(loop, NAN, note, "x", NULL), WA_EINVAL);
-    CHECK_INT(wa_call_at(loop, NAN, note, "x", NULL), WA_EINVAL);
+    CHECK_INT(wa_loop_call_soon(NULL, note, "x", NULL), WA_EINVAL);  /* no running loop */
+    CHECK_INT(wa_loop_call_soon(loop, NULL, NULL, NULL), WA_EINVAL);
+    CHECK_INT(wa_loop_call_later(loop, NAN, note, "x", NULL), WA_EINVAL);
+    CHECK_INT(wa_loop_call_at(loop, NAN, note, "x", NULL), WA_EINVAL);
     CHECK(wa_loop_create_task(loop, NULL, NULL) == NULL);
     CHECK_INT(wa_loop_close(loop), 0);
     CHECK_LOG("job1 start job1 end");
@@ -170,20 +170,20 @@ static int futures_and_misuse(void) {
 static void make_gate(void *arg) {
     (void)arg;
     gate = wa_future_new();
-    wa_call_later(NULL, 0.002, open_gate, NULL, NULL);
+    wa_loop_call_later(NULL, 0.002, open_gate, NULL, NULL);
     wa_loop_stop(wa_running_loop());
 }
 
 static int gate_case(void) {
     int before = check_failures;
     wa_loop *loop = wa_loop_new();
-    CHECK_INT(wa_call_soon(loop, make_gate, NULL, NULL), 0);
+    CHECK_INT(wa_loop_call_soon(loop, make_gate, NULL, NULL), 0);
     CHECK_INT(wa_loop_run_forever(loop), 0);
     CHECK_INT(wa_loop_run_until_complete(loop, gate), 0);
     intptr_t v = 0;
     CHECK_INT(wa_future_result(gate, &v), 0);
     CHECK_INT(v, 77);
-    wa_future_free(gate);                 /* freed between runs */
+    wa_future_release(gate);                 /* freed between runs */
     CHECK_INT(wa_loop_close(loop), 0);
     return check_failures == before;
 }
@@ -192,13 +192,13 @@ static int stop_early(void) {
     int before = check_failures;
     wa_loop *loop = wa_loop_new();
     wa_task *t = wa_loop_create_task(loop, gated, NULL);
-    CHECK_INT(wa_call_later(loop, 0.002, stop, loop, NULL), 0);
+    CHECK_INT(wa_loop_call_later(loop, 0.002, stop, loop, NULL), 0);
     CHECK_INT(wa_loop_run_until_complete(loop, wa_task_future(t)), WA_ESTATE);
     CHECK(strstr(wa_errmsg(), "stopped") != NULL);
     CHECK_INT(wa_future_set_result(step_gate, 1), 0);
     CHECK_INT(wa_loop_run_until_complete(loop, wa_task_future(t)), 0);
     wa_task_release(t);
-    wa_future_free(step_gate);
+    wa_future_release(step_gate);
     CHECK_INT(wa_loop_close(loop), 0);
     CHECK_LOG("gated start gated end");
     return check_failures == before;
@@ -222,7 +222,7 @@ static int done_callbacks_run_first(void) {
     wa_loop *loop = wa_loop_new();
     wa_task *t = wa_loop_create_task(loop, returns_42, NULL);
     wa_handle *h;
-    CHECK_INT(wa_call_soon(loop, note, "soon", &h), 0);
+    CHECK_INT(wa_loop_call_soon(loop, note, "soon", &h), 0);
     wa_handle_release(h);
     CHECK_INT(wa_future_add_done_callback(wa_task_future(t), log_result, "cb1"), 0);  /* before it runs */
     CHECK_INT(wa_loop_run_until_complete(loop, wa_task_future(t)), 0);
@@ -245,12 +245,12 @@ static int callbacks_before_return(void) {
     int before = check_failures;
     wa_loop *loop = wa_loop_new();
     watched = wa_loop_create_task(loop, returns_42, NULL);
-    CHECK_INT(wa_call_soon(loop, add_callbacks, NULL, NULL), 0);
+    CHECK_INT(wa_loop_call_soon(loop, add_callbacks, NULL, NULL), 0);
     CHECK_INT(wa_loop_run_until_complete(loop, wa_task_future(watched)), 0);
     LOG("returned");
     CHECK_LOG("cb1:42 cb2:42 returned");
     /* Already done: one round runs, then it returns the outcome. */
-    CHECK_INT(wa_call_soon(loop, note, "round", NULL), 0);
+    CHECK_INT(wa_loop_call_soon(loop, note, "round", NULL), 0);
     CHECK_INT(wa_loop_run_until_complete(loop, wa_task_future(watched)), 0);
     CHECK_LOG("round");
     wa_task_release(watched);

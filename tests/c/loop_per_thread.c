@@ -60,7 +60,7 @@ static int thread_main(void *arg) {
     snprintf(self->errmsg, sizeof self->errmsg, "%s", wa_errmsg());
     wa_task_release(f);
     wa_stats st;
-    wa_get_stats(&st);
+    wa_loop_get_stats(NULL, &st);
     if (st.tasks_alive != 1) self->saw_other_loop = 1;   /* only this thread's main is left */
     wa_queue_free(queue);
     return rc == WA_EIO ? 0 : WA_EIO;

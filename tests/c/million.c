@@ -39,7 +39,7 @@ static int million(void *arg) {
     CHECK_INT(wa_yield(), 0);             /* every task runs and suspends */
     size_t after = heap_bytes();
     wa_stats st;
-    wa_get_stats(&st);
+    wa_loop_get_stats(NULL, &st);
     double per_task = (double)(after - before) / (double)n;
     printf("  %ld tasks suspended: %.0f bytes each (%.0f of saved stack), heap %.1f MiB\n", n,
            per_task, (double)st.saved_stack_bytes / (double)n, after / 1048576.0);
@@ -49,7 +49,7 @@ static int million(void *arg) {
     wa_future_set_result(gate, 1);
     CHECK_INT(wa_yield(), 0);
     CHECK_INT(finished, n);
-    wa_future_free(gate);
+    wa_future_release(gate);
     free(tasks);
     return 0;
 }

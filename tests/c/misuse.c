@@ -21,7 +21,7 @@ static int outside_tasks(void *arg) {
     CHECK_INT(wa_yield(), 0);
     CHECK_INT(from_callback, WA_ENOTASK);
     CHECK(strstr(wa_errmsg(), "outside a task") != NULL);
-    wa_future_free(f);
+    wa_future_release(f);
     return 0;
 }
 
@@ -42,7 +42,7 @@ static int bad_arguments(void *arg) {
     CHECK_INT(wa_sleep(NAN), WA_EINVAL);
     CHECK_INT(wa_future_set_result(NULL, 1), WA_EINVAL);
     CHECK_INT(wa_future_add_done_callback(NULL, NULL, NULL), WA_EINVAL);
-    CHECK_INT(wa_get_stats(NULL), WA_EINVAL);
+    CHECK_INT(wa_loop_get_stats(NULL, NULL), WA_EINVAL);
     int local = 0;               /* on this task's stack: a mistake, but warned of in debug mode only */
     wa_task *on_stack = wa_create_task(noop, &local);
     CHECK(on_stack != NULL);
@@ -53,7 +53,7 @@ static int bad_arguments(void *arg) {
     CHECK_INT(wa_await(ok), 0);
     wa_task_release(ok);
     wa_task_release(NULL);
-    wa_future_free(NULL);
+    wa_future_release(NULL);
     return 0;
 }
 
@@ -115,8 +115,8 @@ static int released_handles(void *arg) {
     CHECK(strstr(wa_errmsg(), "element 1 was released") != NULL);
     CHECK_INT(wa_wait_tasks(both, 2, 1, WA_ALL_COMPLETED, NULL, NULL), WA_EINVAL);
     wa_future *f = wa_future_new();
-    CHECK_INT(wa_future_free(f), 0);
-    CHECK_INT(wa_future_free(f), WA_EINVAL);
+    CHECK_INT(wa_future_release(f), 0);
+    CHECK_INT(wa_future_release(f), WA_EINVAL);
     CHECK_INT(wa_future_set_result(f, 1), WA_EINVAL);
     CHECK_INT(wa_future_cancel(f), WA_EINVAL);
     CHECK_INT(wa_await_future(f), WA_EINVAL);
@@ -125,8 +125,8 @@ static int released_handles(void *arg) {
     wa_future *awaited = wa_future_new();
     wa_task *waiter = wa_create_task(awaits_future, awaited);
     CHECK_INT(wa_yield(), 0);
-    CHECK_INT(wa_future_free(awaited), 0);               /* cancels it: the waiter wakes */
-    CHECK_INT(wa_future_free(awaited), WA_EINVAL);
+    CHECK_INT(wa_future_release(awaited), 0);               /* cancels it: the waiter wakes */
+    CHECK_INT(wa_future_release(awaited), WA_EINVAL);
     CHECK_INT(wa_await(waiter), WA_ECANCELLED);
     CHECK_INT(wa_task_release(waiter), 0);
     CHECK_INT(wa_sleep(0.02), 0);                        /* the released sleeper ends unharmed */

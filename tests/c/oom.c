@@ -67,7 +67,7 @@ static void combine_workload(int *saw_nomem) {
         wa_future *sh = wa_shield(wa_task_future(t[0]));
         if (!sh) *saw_nomem = 1;
         else EXPECT(wa_await(sh), 0);
-        wa_future_free(sh);
+        wa_future_release(sh);
     }
     for (int i = 0; i < made; i++) wa_task_release(t[i]);
     wa_timeout *tm;
@@ -92,11 +92,11 @@ static void combine_workload(int *saw_nomem) {
         else if (rc != 0) CHECK_INT(rc, 5);
     }
     wa_handle *h = NULL;
-    EXPECT(wa_call_later(NULL, 0.0001, noop_callback, NULL, &h), 0);
-    EXPECT(wa_call_soon(NULL, noop_callback, NULL, NULL), 0);
+    EXPECT(wa_loop_call_later(NULL, 0.0001, noop_callback, NULL, &h), 0);
+    EXPECT(wa_loop_call_soon(NULL, noop_callback, NULL, NULL), 0);
     EXPECT(wa_yield(), 0);
     wa_handle_release(h);
-    char *dump = wa_dump_tasks(NULL);
+    char *dump = wa_loop_dump_tasks(NULL);
     if (!dump) *saw_nomem = 1;
     free(dump);
 }
@@ -124,7 +124,7 @@ static int workload(void *arg) {
     }
     if (f) {
         CHECK_INT(wa_yield() == 0 || saw_nomem, 1);
-        wa_future_free(f);
+        wa_future_release(f);
     }
     combine_workload(&saw_nomem);
     return saw_nomem ? WA_ENOMEM : 0;

@@ -96,7 +96,7 @@ static int callbacks_through_loop(void *arg) {
     LOG("added");
     CHECK_INT(wa_yield(), 0);
     CHECK_LOG("set cb1=7 cb2=7 added cb3=7");
-    wa_future_free(f);
+    wa_future_release(f);
     return 0;
 }
 
@@ -117,7 +117,7 @@ static int waiters_fifo(void *arg) {
     wa_future_set_result(f, 1);
     AWAIT_ALL(t, 4);
     CHECK_LOG("w2 w3 w4 w5");
-    wa_future_free(f);
+    wa_future_release(f);
     return 0;
 }
 

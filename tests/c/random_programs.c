@@ -156,7 +156,7 @@ static int step_once(int self) {
         if (!s) break;
         n_awaits++;
         rc = expected(wa_await(s), "await(shield)");
-        CHECK_INT(wa_future_free(s), 0);
+        CHECK_INT(wa_future_release(s), 0);
         break;
     }
     case 11: {
@@ -224,13 +224,13 @@ static int program(void *arg) {
         for (int i = 0; i < N_FUTURES; i++) {
             if (late && wa_future_state(futures[i]) == WA_PENDING) wa_future_set_result(futures[i], 1);
             if (!late && wa_future_state(futures[i]) != WA_PENDING) {
-                CHECK_INT(wa_future_free(futures[i]), 0);
+                CHECK_INT(wa_future_release(futures[i]), 0);
                 futures[i] = wa_future_new();
             }
         }
         if (++rounds > 20000) {
             printf("  %d of %d tasks never finished\n", n_recs - n_finished, n_recs);
-            char *dump = wa_dump_tasks(NULL);
+            char *dump = wa_loop_dump_tasks(NULL);
             printf("  %s\n", dump ? dump : wa_errmsg());
             free(dump);
             CHECK(0);
@@ -241,10 +241,10 @@ static int program(void *arg) {
     check_accounts();
     for (int i = 0; i < n_recs; i++)
         if (recs[i].t) CHECK_INT(wa_task_release(recs[i].t), 0);
-    for (int i = 0; i < N_FUTURES; i++) CHECK_INT(wa_future_free(futures[i]), 0);
+    for (int i = 0; i < N_FUTURES; i++) CHECK_INT(wa_future_release(futures[i]), 0);
     CHECK_INT(wa_sleep(0), 0);
     wa_stats st;
-    CHECK_INT(wa_get_stats(&st), 0);
+    CHECK_INT(wa_loop_get_stats(NULL, &st), 0);
     CHECK_INT(st.tasks_alive, 1);        /* only this one */
     CHECK_INT(st.tasks_pending, 1);
     CHECK_INT(st.futures_alive, 0);

@@ -111,15 +111,15 @@ static int wide_results(void *arg) {
     CHECK_INT(wa_await(f), 0);
     CHECK_INT(wa_future_result_i64(f, &i), 0);
     CHECK(i == INT64_MIN);
-    wa_future_free(f);
+    wa_future_release(f);
     f = wa_future_new();
     CHECK_INT(wa_future_set_result_double(f, -0.125), 0);
     wa_future *shield = wa_shield(f);                   /* a shield copies the result */
     CHECK_INT(wa_await(shield), 0);
     CHECK_INT(wa_future_result_double(shield, &d), 0);
     CHECK(d == -0.125);
-    wa_future_free(shield);
-    wa_future_free(f);
+    wa_future_release(shield);
+    wa_future_release(f);
     return 0;
 }
 
@@ -178,14 +178,14 @@ static int owned_results(void *arg) {
     wa_future *shield = wa_shield(f);
     CHECK_INT(wa_await(shield), 0);
     CHECK_INT(wa_future_take_result(shield, &mine), WA_ESTATE);  /* borrowed */
-    wa_future_free(shield);
+    wa_future_release(shield);
     CHECK_INT(destroyed, 4);
-    wa_future_free(f);
+    wa_future_release(f);
     CHECK_INT(destroyed, 5);
     f = wa_future_new();
     CHECK_INT(wa_future_set_result_owned(f, malloc(8), destroy), 0);
     CHECK_INT(wa_future_take_result(f, &mine), 0);
-    wa_future_free(f);
+    wa_future_release(f);
     free(mine);
     CHECK_INT(destroyed, 5);
     wa_create_task(returns_owned, (void *)4);           /* never released: wa_run's close frees it */

@@ -20,7 +20,7 @@ static int shielded_await(void *arg) {
     wa_future *outer = wa_shield(wa_task_future(inner));
     int rc = wa_await(outer);
     LOG("outer=%d", rc);
-    wa_future_free(outer);
+    wa_future_release(outer);
     return rc;
 }
 
@@ -51,14 +51,14 @@ static int passes_outcomes_through(void *arg) {
     intptr_t v = 0;
     CHECK_INT(wa_future_result(outer, &v), 0);
     CHECK_INT(v, 2);
-    wa_future_free(outer);
+    wa_future_release(outer);
 
     inner = wa_create_task(work, (void *)3);
     outer = wa_shield(wa_task_future(inner));
     CHECK_INT(wa_await(outer), WA_EIO);
     CHECK(strcmp(wa_errmsg(), "work failed") == 0);
     CHECK_INT(wa_future_cancel(outer), 0);
-    wa_future_free(outer);
+    wa_future_release(outer);
     wa_task_release(inner);
 
     /* The inner one cancelled: so is the shield. */
@@ -68,7 +68,7 @@ static int passes_outcomes_through(void *arg) {
     CHECK_INT(wa_task_cancel(inner), 1);
     CHECK_INT(wa_await(outer), WA_ECANCELLED);
     CHECK_INT(wa_future_state(outer), WA_CANCELLED);
-    wa_future_free(outer);
+    wa_future_release(outer);
     wa_task_release(inner);
 
     /* Already done: the shield is done at once. */
@@ -78,16 +78,16 @@ static int passes_outcomes_through(void *arg) {
     CHECK(wa_future_done(outer));
     CHECK_INT(wa_future_result(outer, &v), 0);
     CHECK_INT(v, 8);
-    wa_future_free(outer);
-    wa_future_free(f);
+    wa_future_release(outer);
+    wa_future_release(f);
 
     /* Freeing a pending shield cancels the shield only. */
     f = wa_future_new();
     outer = wa_shield(f);
-    wa_future_free(outer);
+    wa_future_release(outer);
     CHECK_INT(wa_future_state(f), WA_PENDING);
     CHECK_INT(wa_future_set_result(f, 1), 0);
-    wa_future_free(f);
+    wa_future_release(f);
     CHECK(wa_shield(NULL) == NULL);
     CHECK_LOG("work=0 work=0 work=-1");
     return 0;

@@ -291,7 +291,7 @@ static int misuse(void *arg) {
     CHECK_INT(wa_barrier_wait(NULL, NULL), WA_EINVAL);
     CHECK_INT(wa_condition_wait_for(NULL, has_item, NULL), WA_EINVAL);
     lock = wa_lock_new();
-    CHECK_INT(wa_call_soon(NULL, in_callback, NULL, NULL), 0);
+    CHECK_INT(wa_loop_call_soon(NULL, in_callback, NULL, NULL), 0);
     CHECK_INT(wa_yield(), 0);
     CHECK_LOG("-5");                      /* a callback cannot take a lock */
     wa_lock_free(lock);

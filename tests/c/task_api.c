@@ -79,7 +79,7 @@ static int cancel_with_message(void *arg) {
     CHECK(strcmp(wa_future_errmsg(f), "no longer wanted") == 0);
     CHECK_INT(wa_future_cancel_msg(f, "again"), 0);
     CHECK_INT(wa_future_cancel_msg(NULL, "x"), WA_EINVAL);
-    wa_future_free(f);
+    wa_future_release(f);
     return 0;
 }
 
@@ -146,7 +146,7 @@ static int names_and_current(void *arg) {
     CHECK_INT(wa_await(t), 0);
     CHECK(seen_current == t);
     CHECK(strcmp(wa_task_name(wa_current_task()), "Task-1") == 0);  /* main is the first */
-    CHECK_INT(wa_call_soon(NULL, current_in_callback, NULL, NULL), 0);
+    CHECK_INT(wa_loop_call_soon(NULL, current_in_callback, NULL, NULL), 0);
     CHECK_INT(wa_yield(), 0);
     CHECK_LOG("callback current=none");
     wa_task_release(t);

@@ -78,24 +78,24 @@ static int wait_for_futures(void *arg) {
     gate = wa_future_new();
     CHECK_INT(wa_wait_for(gate, 0.005), WA_ETIMEDOUT);
     CHECK_INT(wa_future_state(gate), WA_CANCELLED);
-    wa_future_free(gate);
+    wa_future_release(gate);
 
     gate = wa_future_new();
     CHECK_INT(wa_future_set_result(gate, 3), 0);
     CHECK_INT(wa_wait_for(gate, 0), 0);  /* already done: a zero timeout still returns it */
     CHECK_INT(wa_wait_for(gate, -1), 0);
-    wa_future_free(gate);
+    wa_future_release(gate);
 
     gate = wa_future_new();
     CHECK_INT(wa_wait_for(gate, 0), WA_ETIMEDOUT);
-    wa_future_free(gate);
+    wa_future_release(gate);
 
     gate = wa_future_new();
-    CHECK_INT(wa_call_later(NULL, 0.002, open_gate, NULL, NULL), 0);
+    CHECK_INT(wa_loop_call_later(NULL, 0.002, open_gate, NULL, NULL), 0);
     CHECK_INT(wa_wait_for(gate, WA_FOREVER), 0);
     CHECK_INT(wa_wait_for(NULL, 1), WA_EINVAL);
     CHECK_INT(wa_wait_for(gate, NAN), WA_EINVAL);
-    wa_future_free(gate);
+    wa_future_release(gate);
     return 0;
 }
 
@@ -113,21 +113,21 @@ static int completion_racing_the_deadline(void *arg) {
     static double hog_until;
     gate = wa_future_new();
     hog_until = wa_time() + 0.1;
-    CHECK_INT(wa_call_soon(NULL, open_gate, NULL, NULL), 0);
-    CHECK_INT(wa_call_soon(NULL, hog_loop, &hog_until, NULL), 0);
+    CHECK_INT(wa_loop_call_soon(NULL, open_gate, NULL, NULL), 0);
+    CHECK_INT(wa_loop_call_soon(NULL, hog_loop, &hog_until, NULL), 0);
     CHECK_INT(wa_wait_for(gate, 0.05), 0);
-    wa_future_free(gate);
+    wa_future_release(gate);
 
     gate = wa_future_new();
     hog_until = wa_time() + 0.03;
     wa_handle *late;
-    CHECK_INT(wa_call_soon(NULL, hog_loop, &hog_until, NULL), 0);
-    CHECK_INT(wa_call_later(NULL, 0.01, open_gate, NULL, &late), 0);
+    CHECK_INT(wa_loop_call_soon(NULL, hog_loop, &hog_until, NULL), 0);
+    CHECK_INT(wa_loop_call_later(NULL, 0.01, open_gate, NULL, &late), 0);
     CHECK_INT(wa_wait_for(gate, 0.008), WA_ETIMEDOUT);
     CHECK_INT(wa_future_state(gate), WA_CANCELLED);
     wa_handle_cancel(late);               /* it would set the gate after it is freed */
     wa_handle_release(late);
-    wa_future_free(gate);
+    wa_future_release(gate);
     return 0;
 }
 

@@ -126,10 +126,10 @@ static int completion_racing_timeout(void *arg) {
     gate = wa_future_new();
     wa_future *f[1] = {gate};
     hog_until = wa_time() + 0.03;
-    CHECK_INT(wa_call_later(NULL, 0.005, open_gate, NULL, NULL), 0);
-    CHECK_INT(wa_call_later(NULL, 0.005, hog_loop, &hog_until, NULL), 0);
+    CHECK_INT(wa_loop_call_later(NULL, 0.005, open_gate, NULL, NULL), 0);
+    CHECK_INT(wa_loop_call_later(NULL, 0.005, hog_loop, &hog_until, NULL), 0);
     CHECK_INT(wa_wait(f, 1, 0.01, WA_ALL_COMPLETED, NULL, NULL), 1);
-    wa_future_free(gate);
+    wa_future_release(gate);
     return 0;
 }
 
@@ -152,7 +152,7 @@ static int timeout_in_deadline_order(void *arg) {
     (void)arg;
     static const double hold = 0.03;
     wa_task *s[1] = {wa_create_task(sleeps_110ms, NULL)};
-    CHECK_INT(wa_call_later(NULL, 0.002, block_loop, (void *)&hold, NULL), 0);
+    CHECK_INT(wa_loop_call_later(NULL, 0.002, block_loop, (void *)&hold, NULL), 0);
     int done = wa_wait(s, 1, 0.01, WA_ALL_COMPLETED, NULL, NULL);
     LOG("wait=%d", done);
     CHECK_INT(wa_await(s[0]), 0);
@@ -206,7 +206,7 @@ static int futures_and_misuse(void *arg) {
     wa_future *self[1] = {wa_task_future(wa_current_task())};
     CHECK_INT(wa_wait(self, 1, WA_FOREVER, WA_ALL_COMPLETED, NULL, NULL), WA_EINVAL);
     CHECK_LOG("1");
-    wa_future_free(gate);
+    wa_future_release(gate);
     wa_task_release(t);
     return 0;
 }
