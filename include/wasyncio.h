@@ -1508,7 +1508,11 @@ typedef struct wa_stats {
 int wa_loop_get_stats(const wa_loop *loop, wa_stats *out);
 
 /** The most stack, in bytes, a task may hold while suspended; deeper awaits
- *  fail with WA_ESTACK instead of suspending. */
+ *  fail with WA_ESTACK instead of suspending. A constant of the runtime as it
+ *  was compiled: wa-cc compiles the runtime with the program's -D flags, so
+ *  -DWA_STACK_LIMIT=n on its command line (or in CMake's definitions for the
+ *  library) changes it; a #define in a source file changes only what that
+ *  file reads, not the limit. */
 #ifndef WA_STACK_LIMIT
 #define WA_STACK_LIMIT (256 * 1024)
 #endif
