@@ -54,7 +54,7 @@ int wa_coro_free(wa_coro *co) {
 }
 
 wa_coro_state wa_coro_status(const wa_coro *co) {
-    if (!wa__is(co, WA__CORO)) return wa__bad_object(co, WA__CORO, "wa_coro_status"), WA_CORO_DEAD;
+    if (!wa__is(co, WA__CORO)) return WA__BAD(co, WA__CORO, "wa_coro_status", WA_CORO_DEAD);
     return (wa_coro_state)co->status;
 }
 

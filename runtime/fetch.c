@@ -118,17 +118,17 @@ static int index_headers(wa_response *r, char *block, size_t count) {
 }
 
 int wa_response_status(const wa_response *r) {
-    if (!wa__is(r, WA__RESPONSE)) return wa__bad_object(r, WA__RESPONSE, "wa_response_status"), 0;
+    if (!wa__is(r, WA__RESPONSE)) return WA__BAD(r, WA__RESPONSE, "wa_response_status", 0);
     return r->status;
 }
 
 const char *wa_response_url(const wa_response *r) {
-    if (!wa__is(r, WA__RESPONSE)) return wa__bad_object(r, WA__RESPONSE, "wa_response_url"), NULL;
+    if (!wa__is(r, WA__RESPONSE)) return WA__BAD(r, WA__RESPONSE, "wa_response_url", NULL);
     return r->url;
 }
 
 size_t wa_response_header_count(const wa_response *r) {
-    if (!wa__is(r, WA__RESPONSE)) return wa__bad_object(r, WA__RESPONSE, "wa_response_header_count"), 0;
+    if (!wa__is(r, WA__RESPONSE)) return WA__BAD(r, WA__RESPONSE, "wa_response_header_count", 0);
     return r->count;
 }
 
@@ -147,7 +147,7 @@ static int same_name(const char *lower, const char *name) {
 }
 
 const char *wa_response_header(const wa_response *r, const char *name) {
-    if (!wa__is(r, WA__RESPONSE)) return wa__bad_object(r, WA__RESPONSE, "wa_response_header"), NULL;
+    if (!wa__is(r, WA__RESPONSE)) return WA__BAD(r, WA__RESPONSE, "wa_response_header", NULL);
     if (!name) return wa__error(WA_EINVAL, "wa_response_header: the name is NULL"), NULL;
     const char *first = NULL;
     size_t total = 0, matches = 0;

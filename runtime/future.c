@@ -143,23 +143,26 @@ int wa_future_release(wa_future *f) {
     return 0;
 }
 
-static int resolve(wa_future *f, int code, const char *msg, intptr_t value) {
-    if (f->state != WA_PENDING) return wa__error(WA_ESTATE, "future is already done");
-    if (f->kind == WA__TASK) return wa__error(WA_ESTATE, "a task's future is set by the task itself");
-    if (msg && !(f->msg = wa__strdup(msg))) return wa__error(WA_ENOMEM, NULL);
-    wa__future_complete(f, WA_DONE, code, value);
+int wa__future_settable(wa_future *f, const char *fn) {
+    if (!wa__is_future(f)) return wa__bad_object(f, WA__FUTURE, fn);
+    if (f->kind == WA__TASK) return wa__error(WA_ESTATE, "%s: a task's future is set by the task itself", fn);
+    if (f->state != WA_PENDING) return wa__error(WA_ESTATE, "%s: future is already done", fn);
     return 0;
 }
 
 int wa_future_set_result(wa_future *f, intptr_t value) {
-    if (!wa__is_future(f)) return wa__bad_object(f, WA__FUTURE, "wa_future_set_result");
-    return resolve(f, 0, NULL, value);
+    int rc = wa__future_settable(f, "wa_future_set_result");
+    if (!rc) wa__future_complete(f, WA_DONE, 0, value);
+    return rc;
 }
 
 int wa_future_set_error(wa_future *f, int code, const char *msg) {
-    if (!wa__is_future(f)) return wa__bad_object(f, WA__FUTURE, "wa_future_set_error");
+    int rc = wa__future_settable(f, "wa_future_set_error");
+    if (rc) return rc;
     if (code == 0) return wa__error(WA_EINVAL, "wa_future_set_error: error code 0 is success");
-    return resolve(f, code, msg, 0);
+    if (msg && !(f->msg = wa__strdup(msg))) return wa__error(WA_ENOMEM, NULL);
+    wa__future_complete(f, WA_DONE, code, 0);
+    return 0;
 }
 
 int wa_future_cancel(wa_future *f) {

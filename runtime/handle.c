@@ -123,12 +123,12 @@ int wa_handle_cancel(wa_handle *h) {
 }
 
 int wa_handle_cancelled(const wa_handle *h) {
-    if (!usable(h)) return wa__bad_object(h, WA__HANDLE, "wa_handle_cancelled"), 0;
+    if (!usable(h)) return WA__BAD(h, WA__HANDLE, "wa_handle_cancelled", 0);
     return h->state == CANCELLED;
 }
 
 double wa_handle_when(const wa_handle *h) {
-    if (!usable(h)) return wa__bad_object(h, WA__HANDLE, "wa_handle_when"), NAN;
+    if (!usable(h)) return WA__BAD(h, WA__HANDLE, "wa_handle_when", NAN);
     return h->when;
 }
 

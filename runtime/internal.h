@@ -253,7 +253,6 @@ int wa__fault(void);                     /* 1 when this allocation must fail */
 /* retire.c: records outlive their last reference for a while, marked */
 void wa__retire(wa__loop *loop, wa_future *f);
 void wa__retired_free(wa__loop *loop);
-int wa__gone_error(const char *what);
 int wa__released_error(const char *what, const wa_future *f);
 /* f is a live future: a plain one, a task's or a combiner's; NULL, a
  * released one that is gone and an object of another type are not. */
@@ -261,8 +260,6 @@ static inline int wa__is_future(const void *f) {
     /* WA__FUTURE, WA__TASK and WA__COMBINER are consecutive: one comparison */
     return __builtin_expect(f && (uint8_t)(((const uint8_t *)f)[WA__KIND_AT] - WA__FUTURE) <= 2, 1);
 }
-/* handle (not NULL) is no live task or future: released and gone, or another type. */
-static inline int wa__gone(const void *handle) { return !wa__is_future(handle); }
 void wa__retire_object(void *obj, size_t size); /* kept in the running loop's window; freed if none runs */
 /* p is a live object of this kind; NULL, freed objects and other types are not. */
 static inline int wa__is(const void *p, int kind) {
@@ -278,8 +275,7 @@ int wa__bad_object(const void *p, int kind, const char *fn);
  * it, and value (0, NULL, ""...). */
 #define WA__BAD(p, kind, fn, value) (wa__bad_object((p), (kind), (fn)), (value))
 
-/* errors.c */
-int wa__error(int code, const char *fmt, ...);  /* sets wa_errmsg, returns code */
+/* errors.c (and wa__error, in host.h) */
 char *wa__strdup(const char *s);
 const char *wa__message_for(int code);  /* the last message if it is code's, else its name */
 int wa__last_code(void);                 /* the code the last message belongs to */
@@ -296,11 +292,10 @@ wa__timer *wa__heap_top(const wa__heap *hp);
 void wa__heap_free(wa__heap *hp);
 
 /* future.c */
-void wa__future_link(wa__loop *loop, wa_future *f);
-void wa__future_ref(wa_future *f);
-void wa__future_unref(wa_future *f);
+void wa__future_link(wa__loop *loop, wa_future *f);   /* wa__future_ref/unref: in host.h */
 void wa__future_complete(wa_future *f, wa_state state, int code, intptr_t value);
 void wa__future_settle(wa_future *f, wa_state state, int code); /* complete, keeping the value set */
+int wa__future_settable(wa_future *f, const char *fn); /* 0, or why a user may not set f (named fn) */
 
 /* result.c */
 void wa__value_drop(wa_future *f);       /* runs an owned result's destructor; leaves 0 */

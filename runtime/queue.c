@@ -254,27 +254,27 @@ int wa_queue_shutdown(wa_queue *q, int immediate) {
 }
 
 size_t wa_queue_qsize(const wa_queue *q) {
-    if (!wa__is(q, WA__QUEUE)) return wa__bad_object(q, WA__QUEUE, "wa_queue_qsize"), 0;
+    if (!wa__is(q, WA__QUEUE)) return WA__BAD(q, WA__QUEUE, "wa_queue_qsize", 0);
     return q->count;
 }
 
 size_t wa_queue_maxsize(const wa_queue *q) {
-    if (!wa__is(q, WA__QUEUE)) return wa__bad_object(q, WA__QUEUE, "wa_queue_maxsize"), 0;
+    if (!wa__is(q, WA__QUEUE)) return WA__BAD(q, WA__QUEUE, "wa_queue_maxsize", 0);
     return q->maxsize;
 }
 
 /* A freed queue is empty, not full, and shut down: nothing more comes of it. */
 int wa_queue_empty(const wa_queue *q) {
-    if (!wa__is(q, WA__QUEUE)) return wa__bad_object(q, WA__QUEUE, "wa_queue_empty"), 1;
+    if (!wa__is(q, WA__QUEUE)) return WA__BAD(q, WA__QUEUE, "wa_queue_empty", 1);
     return q->count == 0;
 }
 
 int wa_queue_full(const wa_queue *q) {
-    if (!wa__is(q, WA__QUEUE)) return wa__bad_object(q, WA__QUEUE, "wa_queue_full"), 0;
+    if (!wa__is(q, WA__QUEUE)) return WA__BAD(q, WA__QUEUE, "wa_queue_full", 0);
     return full(q);
 }
 
 int wa_queue_is_shut_down(const wa_queue *q) {
-    if (!wa__is(q, WA__QUEUE)) return wa__bad_object(q, WA__QUEUE, "wa_queue_is_shut_down"), 1;
+    if (!wa__is(q, WA__QUEUE)) return WA__BAD(q, WA__QUEUE, "wa_queue_is_shut_down", 1);
     return q->shut_down;
 }

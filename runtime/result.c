@@ -93,16 +93,8 @@ int wa_return_owned(void *ptr, void (*dtor)(void *ptr)) {
     return set_owned(&t->fut, ptr, dtor);
 }
 
-/* A plain future that may still be set, or why not. */
-static int settable(wa_future *f, const char *what) {
-    if (!wa__is_future(f)) return wa__bad_object(f, WA__FUTURE, what);
-    if (f->kind == WA__TASK) return wa__error(WA_ESTATE, "%s: a task's future is set by the task itself", what);
-    if (f->state != WA_PENDING) return wa__error(WA_ESTATE, "%s: future is already done", what);
-    return 0;
-}
-
 int wa_future_set_result_i64(wa_future *f, int64_t value) {
-    int rc = settable(f, "wa_future_set_result_i64");
+    int rc = wa__future_settable(f, "wa_future_set_result_i64");
     if (rc) return rc;
     set_int(f, value);
     wa__future_settle(f, WA_DONE, 0);
@@ -110,7 +102,7 @@ int wa_future_set_result_i64(wa_future *f, int64_t value) {
 }
 
 int wa_future_set_result_double(wa_future *f, double value) {
-    int rc = settable(f, "wa_future_set_result_double");
+    int rc = wa__future_settable(f, "wa_future_set_result_double");
     if (rc) return rc;
     set_double(f, value);
     wa__future_settle(f, WA_DONE, 0);
@@ -118,7 +110,7 @@ int wa_future_set_result_double(wa_future *f, double value) {
 }
 
 int wa_future_set_result_owned(wa_future *f, void *ptr, void (*dtor)(void *ptr)) {
-    int rc = settable(f, "wa_future_set_result_owned");
+    int rc = wa__future_settable(f, "wa_future_set_result_owned");
     if (!rc) rc = set_owned(f, ptr, dtor);
     if (rc) return rc;
     wa__future_settle(f, WA_DONE, 0);

@@ -66,11 +66,6 @@ void wa__retired_free(wa__loop *loop) {
     loop->retired = NULL;
 }
 
-/* After wa__gone, which also holds for an object of another type. */
-__attribute__((noinline, cold)) int wa__gone_error(const char *what) {
-    return wa__error(WA_EINVAL, "%s: not a live task or future (released and gone, or another object)", what);
-}
-
 __attribute__((noinline, cold)) int wa__released_error(const char *what, const wa_future *f) {
     if (f->kind == WA__TASK)
         return wa__error(WA_EINVAL, "%s: task '%s' was already released", what, wa_task_name((const wa_task *)f));

@@ -70,7 +70,7 @@ int wa_lock_release(wa_lock *l) {
 }
 
 int wa_lock_locked(const wa_lock *l) {
-    if (!wa__is(l, WA__LOCK)) return wa__bad_object(l, WA__LOCK, "wa_lock_locked"), 0;
+    if (!wa__is(l, WA__LOCK)) return WA__BAD(l, WA__LOCK, "wa_lock_locked", 0);
     return l->locked;
 }
 
@@ -115,7 +115,7 @@ int wa_event_clear(wa_event *e) {
 }
 
 int wa_event_is_set(const wa_event *e) {
-    if (!wa__is(e, WA__EVENT)) return wa__bad_object(e, WA__EVENT, "wa_event_is_set"), 0;
+    if (!wa__is(e, WA__EVENT)) return WA__BAD(e, WA__EVENT, "wa_event_is_set", 0);
     return e->set;
 }
 
@@ -154,7 +154,7 @@ int wa_condition_free(wa_condition *c) {
 }
 
 wa_lock *wa_condition_lock(wa_condition *c) {
-    if (!wa__is(c, WA__CONDITION)) return wa__bad_object(c, WA__CONDITION, "wa_condition_lock"), NULL;
+    if (!wa__is(c, WA__CONDITION)) return WA__BAD(c, WA__CONDITION, "wa_condition_lock", NULL);
     return c->lock;
 }
 
@@ -261,12 +261,12 @@ int wa_semaphore_release(wa_semaphore *s) {
 }
 
 int wa_semaphore_locked(const wa_semaphore *s) {
-    if (!wa__is(s, WA__SEMAPHORE)) return wa__bad_object(s, WA__SEMAPHORE, "wa_semaphore_locked"), 0;
+    if (!wa__is(s, WA__SEMAPHORE)) return WA__BAD(s, WA__SEMAPHORE, "wa_semaphore_locked", 0);
     return s->value == 0;
 }
 
 size_t wa_semaphore_value(const wa_semaphore *s) {
-    if (!wa__is(s, WA__SEMAPHORE)) return wa__bad_object(s, WA__SEMAPHORE, "wa_semaphore_value"), 0;
+    if (!wa__is(s, WA__SEMAPHORE)) return WA__BAD(s, WA__SEMAPHORE, "wa_semaphore_value", 0);
     return s->value;
 }
 
@@ -372,16 +372,16 @@ int wa_barrier_abort(wa_barrier *b) {
 }
 
 size_t wa_barrier_parties(const wa_barrier *b) {
-    if (!wa__is(b, WA__BARRIER)) return wa__bad_object(b, WA__BARRIER, "wa_barrier_parties"), 0;
+    if (!wa__is(b, WA__BARRIER)) return WA__BAD(b, WA__BARRIER, "wa_barrier_parties", 0);
     return b->parties;
 }
 
 size_t wa_barrier_n_waiting(const wa_barrier *b) {
-    if (!wa__is(b, WA__BARRIER)) return wa__bad_object(b, WA__BARRIER, "wa_barrier_n_waiting"), 0;
+    if (!wa__is(b, WA__BARRIER)) return WA__BAD(b, WA__BARRIER, "wa_barrier_n_waiting", 0);
     return b->state == FILLING ? b->inside : 0;
 }
 
 int wa_barrier_broken(const wa_barrier *b) {
-    if (!wa__is(b, WA__BARRIER)) return wa__bad_object(b, WA__BARRIER, "wa_barrier_broken"), 0;
+    if (!wa__is(b, WA__BARRIER)) return WA__BAD(b, WA__BARRIER, "wa_barrier_broken", 0);
     return b->state == BROKEN;
 }

@@ -78,12 +78,12 @@ int wa_timeout_reschedule(wa_timeout *tm, double when) {
 }
 
 double wa_timeout_when(const wa_timeout *tm) {
-    if (!wa__is(tm, WA__TIMEOUT)) return wa__bad_object(tm, WA__TIMEOUT, "wa_timeout_when"), NAN;
+    if (!wa__is(tm, WA__TIMEOUT)) return WA__BAD(tm, WA__TIMEOUT, "wa_timeout_when", NAN);
     return tm->when;
 }
 
 int wa_timeout_expired(const wa_timeout *tm) {
-    if (!wa__is(tm, WA__TIMEOUT)) return wa__bad_object(tm, WA__TIMEOUT, "wa_timeout_expired"), 0;
+    if (!wa__is(tm, WA__TIMEOUT)) return WA__BAD(tm, WA__TIMEOUT, "wa_timeout_expired", 0);
     return tm->expired;
 }
 

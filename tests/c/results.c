@@ -188,6 +188,22 @@ static int owned_results(void *arg) {
     wa_future_release(f);
     free(mine);
     CHECK_INT(destroyed, 5);
+    /* A refused owned result stays the caller's: nothing runs its destructor. */
+    void *kept = malloc(8);
+    f = wa_future_new();
+    CHECK_INT(wa_future_set_result(f, 1), 0);
+    CHECK_INT(wa_future_set_result_owned(f, kept, destroy), WA_ESTATE);
+    CHECK(strstr(wa_errmsg(), "already done") != NULL);
+    t = wa_create_task(returns_owned, (void *)0);
+    CHECK_INT(wa_future_set_result_owned(wa_task_future(t), kept, destroy), WA_ESTATE);
+    CHECK(strstr(wa_errmsg(), "set by the task itself") != NULL);
+    CHECK_INT(wa_await(t), 0);
+    CHECK_INT(wa_task_take_result(t, &mine), 0);
+    wa_task_release(t);
+    wa_future_release(f);
+    free(mine);
+    free(kept);
+    CHECK_INT(destroyed, 5);
     wa_create_task(returns_owned, (void *)4);           /* never released: wa_run's close frees it */
     t = wa_create_task(returns_owned, (void *)0);        /* done, unreleased: the close frees it too */
     CHECK_INT(wa_await(t), 0);

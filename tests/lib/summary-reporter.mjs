@@ -36,8 +36,7 @@ export default async function* summary(source) {
     } else if (type === 'test:pass' || type === 'test:fail') {
       const [key, build] = split(f.names.slice(0, data.nesting + 1));
       // A program's test on a build is one build (its cases are its subtests).
-      if (build && data.nesting === 1 && f.names[0] === build) builds.add(`${build} > ${data.name}`);
-      if (build && data.nesting === 1 && /^seeds on /.test(f.names[0])) builds.add(`${f.names[0]} > ${data.name}`);
+      if (build && data.nesting === 1) builds.add(`${f.names[0]} > ${data.name}`);
       if (f.parents[data.nesting]) continue;        // not a leaf: its subtests count
       if (data.skip) {
         skipped++;
