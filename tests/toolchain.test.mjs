@@ -203,7 +203,7 @@ test('CMake builds the native library, tests and examples, and ctest passes', ne
   };
   sh('cmake', ['-S', '.', '-B', dir, '-DCMAKE_BUILD_TYPE=Debug']);
   sh('cmake', ['--build', dir, '-j2']);
-  assert.match(sh('ctest', ['--test-dir', dir]), /100% tests passed/);
+  assert.match(sh('ctest', ['--test-dir', dir, '-j2']), /100% tests passed/);
   assert.ok(fs.existsSync(path.join(dir, 'example_demo')));
 });
 

@@ -171,15 +171,51 @@ function compileOnly(tc, inputs, output, o) {
   return { output: files[0], files, instrumented: [] };
 }
 
+// Compiles the sources among inputs into work; returns inputs with each
+// source replaced by its object. Sources of one language whose names differ
+// compile in one compiler call (emcc starts Python anew on each), which
+// writes its objects into the current directory: work, with the paths in
+// the flags made absolute.
+function compileSources(tc, inputs, work) {
+  const objects = [...inputs];
+  const groups = new Map();
+  inputs.forEach((f, i) => {
+    const lang = kindOf(f);
+    if (lang === 'object' || lang === 'archive') return;
+    if (!groups.has(lang)) groups.set(lang, []);
+    groups.get(lang).push(i);
+  });
+  for (const [lang, group] of groups) {
+    const names = group.map((i) => path.basename(inputs[i]).replace(/\.[^.]+$/, '.o'));
+    if (group.length > 1 && new Set(names).size === names.length) {
+      run(tc.compile(lang), [...absolutePaths(tc.lang[lang]), '-c', ...group.map((i) => path.resolve(inputs[i]))], tc.env, work);
+      group.forEach((i, k) => (objects[i] = path.join(work, names[k])));
+    } else {
+      for (const i of group) {
+        objects[i] = path.join(work, `${i}-${path.basename(inputs[i])}.o`);
+        compileSource(tc, inputs[i], objects[i]);
+      }
+    }
+  }
+  return objects;
+}
+
+// Flags with the directories and files they name made absolute.
+function absolutePaths(flags) {
+  const out = [];
+  for (let i = 0; i < flags.length; i++) {
+    const f = flags[i];
+    if (['-I', '-isystem', '-iquote', '-include', '-idirafter'].includes(f) && i + 1 < flags.length) out.push(f, path.resolve(flags[++i]));
+    else if (/^-I./.test(f)) out.push(`-I${path.resolve(f.slice(2))}`);
+    else out.push(f);
+  }
+  return out;
+}
+
 function link(tc, inputs, output, target, o) {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'wa-cc-'));
   try {
-    const objects = inputs.map((f, i) => {
-      if (kindOf(f) === 'object' || kindOf(f) === 'archive') return f;
-      const obj = path.join(work, `${i}-${path.basename(f)}.o`);
-      compileSource(tc, f, obj);
-      return obj;
-    });
+    const objects = compileSources(tc, inputs, work);
     const cxxLink = inputs.some((f) => kindOf(f) === 'c++') || o.ldflags.some((f) => /^-l(stdc|c)\+\+$/.test(f));
     const runtime = runtimeObjects(tc, target);
     if (target === 'native') {

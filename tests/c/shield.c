@@ -14,6 +14,16 @@ static int work(void *arg) {
 }
 
 static wa_task *inner;
+static wa_future *gate;                  /* holds the shielded work until the test opens it */
+
+static int gated_work(void *arg) {
+    (void)arg;
+    int rc = wa_await_future(gate);
+    LOG("work=%d", rc);
+    if (rc) return rc;
+    finished_work = 1;
+    return 0;
+}
 
 static int shielded_await(void *arg) {
     (void)arg;
@@ -27,18 +37,21 @@ static int shielded_await(void *arg) {
 static int survives_cancellation(void *arg) {
     (void)arg;
     finished_work = 0;
-    inner = wa_create_task(work, (void *)10);
+    gate = wa_future_new();
+    inner = wa_create_task(gated_work, NULL);
     wa_task *t = wa_create_task(shielded_await, NULL);
     CHECK_INT(wa_yield(), 0);
     CHECK_INT(wa_task_cancel(t), 1);
     CHECK_INT(wa_await(t), WA_ECANCELLED);
     CHECK_LOG("outer=-1");
     CHECK_INT(wa_task_state(inner), WA_PENDING);  /* the work goes on */
+    wa_future_set_result(gate, 0);
     CHECK_INT(wa_await(inner), 0);
     CHECK(finished_work);
     CHECK_LOG("work=0");
     wa_task_release(inner);
     wa_task_release(t);
+    wa_future_release(gate);
     return 0;
 }
 

@@ -46,6 +46,71 @@ export function buildFor(src, variant, cflags = []) {
   return output;
 }
 
+/**
+ * Builds many test programs into one executable, name, for variant, which runs the
+ * one its first argument names with the arguments after it (each program's
+ * main, renamed, sees that name as argv[0]). One link and one Asyncify pass
+ * for the lot instead of one per program: most of a build's time. Returns
+ * the output path.
+ */
+export function buildProgramsFor(name, sources, variant) {
+  const dir = path.join(OUT, variant.name.replace(/[^\w-]+/g, '_'));
+  const gen = path.join(dir, `${name}-src`);
+  fs.mkdirSync(gen, { recursive: true });
+  const names = sources.map((src) => path.basename(src).replace(/\.\w+$/, ''));
+  const wrappers = sources.map((src, i) => {
+    const file = path.join(gen, `${names[i]}${path.extname(src)}`);
+    writeIfChanged(file, `#define main wa_test_main_${names[i]}\n#include "${src}"\n`);
+    return file;
+  });
+  // A program's main takes (void) or (argc, argv): it is called as declared.
+  const takesArgs = sources.map((src) => /\bint\s+main\s*\(\s*int\b/.test(fs.readFileSync(src, 'utf8')));
+  const dispatch = path.join(gen, 'programs_main.c');
+  writeIfChanged(dispatch, `#include <stdio.h>
+#include <string.h>
+${names.map((n, i) => `int wa_test_main_${n}(${takesArgs[i] ? 'int argc, char **argv' : 'void'});`).join('\n')}
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s PROGRAM [ARG...]\\nprograms: ${names.join(' ')}\\n", argv[0]);
+        return 2;
+    }
+${names.map((n, i) => `    if (!strcmp(argv[1], "${n}")) return wa_test_main_${n}(${takesArgs[i] ? 'argc - 1, argv + 1' : ''});`).join('\n')}
+    fprintf(stderr, "%s: no program %s\\n", argv[0], argv[1]);
+    return 2;
+}
+`);
+  const ext = variant.target === 'wasi' ? '.wasm' : variant.target === 'node' ? '.mjs' : '';
+  const output = path.join(dir, `${name}${ext}`);
+  const cross = variant.cross === 'aarch64' ? { cc: tools.aarch64Cc(), cxx: tools.aarch64Cc() } : {};
+  build([...wrappers, dispatch], output, variant.target, {
+    ...variant, ...cross, cflags: ['-Wall', '-Wextra', '-Werror', ...(variant.extraFlags ?? [])],
+  });
+  return output;
+}
+
+/** buildProgramsFor, made the first time the returned function is called
+ *  (by the first test that needs it); later calls return the same output or
+ *  throw the same error. */
+export function sharedBuild(name, sources, variant) {
+  let made;
+  return () => {
+    if (!made) {
+      try {
+        made = { output: buildProgramsFor(name, sources, variant) };
+      } catch (error) {
+        made = { error };
+      }
+    }
+    if (made.error) throw made.error;
+    return made.output;
+  };
+}
+
+// Leaves an unchanged file's time alone.
+function writeIfChanged(file, text) {
+  if (!fs.existsSync(file) || fs.readFileSync(file, 'utf8') !== text) fs.writeFileSync(file, text);
+}
+
 /** Runs a built program; resolves { code, stdout, stderr }. */
 /** input: [[delay in ms, text], ...] written to stdin in turn, then stdin is closed.
  *  inputAfter: a text the program prints on stdout when it starts to read; the
