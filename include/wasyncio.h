@@ -1086,6 +1086,171 @@ int wa_executor_has_threads(void);
  *  is poll_oneoff; natively poll. */
 int wa_read(int fd, void *buf, size_t cap, size_t *got);
 
+/* ------------------------------------------------------------------ streams
+ *
+ * asyncio's streams over TCP: one wa_stream is a connection's StreamReader
+ * and StreamWriter at once. Bytes that arrive are read into the stream's
+ * buffer and reads take them from there, suspending while it holds less than
+ * they need; a read that fails or is cancelled leaves every byte already
+ * received in the buffer for the next one. Writes never suspend: what the
+ * socket does not take at once waits in the stream's write buffer, which the
+ * loop sends in the background; wa_stream_drain suspends while that buffer
+ * is over its high-water mark, so a peer that does not read holds the writer
+ * back and memory stays bounded. Natively the sockets are non-blocking
+ * descriptors the loop polls (IPv4 and IPv6). On WASI a program serves on
+ * sockets its runner preopens (`wasmtime run --tcplisten`, `wa-run
+ * --tcplisten`) and cannot connect out (preview1 has no connect:
+ * WA_ENOTSUP). JS hosts answer WA_ENOTSUP for now. */
+
+/** A TCP connection: reader and writer. */
+typedef struct wa_stream wa_stream;
+/** A listening socket whose connections each run a handler task. */
+typedef struct wa_server wa_server;
+
+/** Default limit of wa_stream_readline and wa_stream_readuntil (asyncio's). */
+#define WA_STREAM_LIMIT (64 * 1024)
+/** Default write-buffer marks: drain waits above HIGH until at or below LOW. */
+#define WA_STREAM_HIGH_WATER (64 * 1024)
+#define WA_STREAM_LOW_WATER (16 * 1024)
+
+/** `asyncio.open_connection(host, port)`: connects to host:port (a name or
+ *  a numeric IPv4 or IPv6 address) and sets *out to the connected stream,
+ *  owned by the caller (wa_stream_free). timeout > 0 bounds the connect, in
+ *  seconds. May suspend. Returns 0, WA_ECONNECT (refused, unreachable,
+ *  unknown name; wa_errmsg says which), WA_ETIMEDOUT, WA_ECANCELLED,
+ *  WA_ENOTSUP (WASI, JS hosts), WA_EINVAL (NULL host or out, port outside
+ *  0-65535), WA_ENOMEM, WA_ENOTASK. *out is NULL on failure. */
+int wa_open_connection(const char *host, int port, double timeout, wa_stream **out);
+
+/** `reader.read(n)`: reads at most cap bytes into buf, suspending until at
+ *  least one byte is there or the peer has ended. May suspend. Returns 0 with
+ *  *got bytes (0 only at the end of the stream), WA_ERESET (the connection
+ *  was lost), WA_ECANCELLED, WA_ESTATE (the stream is closed), WA_EINVAL,
+ *  WA_ENOMEM, WA_ENOTASK. buf and got stay the caller's. */
+int wa_stream_read(wa_stream *s, void *buf, size_t cap, size_t *got);
+
+/** `reader.readexactly(n)`: reads exactly n bytes into buf. May suspend.
+ *  Returns 0; WA_ETRUNCATED (IncompleteReadError) when the stream ends
+ *  first: the bytes that did come stay in the buffer (wa_stream_buffered,
+ *  then wa_stream_read takes them); or the errors of wa_stream_read. */
+int wa_stream_readexactly(wa_stream *s, void *buf, size_t n);
+
+/** `reader.readuntil(separator)`: reads up to and including the first
+ *  sep_len-byte separator sep into buf and sets *got. The line may be at most
+ *  cap bytes and at most the stream's limit (WA_STREAM_LIMIT unless set).
+ *  May suspend. Returns 0; WA_ETOOBIG (LimitOverrunError) when no separator
+ *  comes within the limit, WA_ETRUNCATED (IncompleteReadError) when the
+ *  stream ends before one: in both cases the bytes stay in the buffer; or
+ *  the errors of wa_stream_read. */
+int wa_stream_readuntil(wa_stream *s, const void *sep, size_t sep_len, void *buf, size_t cap, size_t *got);
+
+/** `reader.readline()`: wa_stream_readuntil with "\n", except that at the
+ *  end of the stream it returns what is left (*got 0 once nothing is). */
+int wa_stream_readline(wa_stream *s, void *buf, size_t cap, size_t *got);
+
+/** Bytes received and not yet read. Does not suspend. 0 for a bad s. */
+size_t wa_stream_buffered(const wa_stream *s);
+
+/** `reader.at_eof()`: nonzero when the peer has ended and every byte has
+ *  been read. Does not suspend. 0 for a bad s. */
+int wa_stream_at_eof(const wa_stream *s);
+
+/** `writer.write(data)`: sends len bytes of data, what the socket does not
+ *  take at once later, in order, from the stream's buffer (the bytes are
+ *  copied: data stays the caller's). Does not suspend. Returns 0, WA_ERESET
+ *  (the connection was lost: nothing more will go), WA_ESTATE (after
+ *  wa_stream_write_eof or wa_stream_close), WA_EINVAL, WA_ENOMEM. */
+int wa_stream_write(wa_stream *s, const void *data, size_t len);
+
+/** Bytes written and not yet taken by the socket. Does not suspend. */
+size_t wa_stream_write_buffered(const wa_stream *s);
+
+/** `await writer.drain()`: suspends while the write buffer holds more than
+ *  the high-water mark, until it is at or below the low one. May suspend.
+ *  Returns 0, WA_ERESET (the connection was lost), WA_ECANCELLED (nothing
+ *  written is lost: it still goes), WA_EINVAL, WA_ENOMEM, WA_ENOTASK. */
+int wa_stream_drain(wa_stream *s);
+
+/** Sets the limit of readline/readuntil and the write-buffer marks (0 keeps
+ *  one; low must not exceed high). Does not suspend. Returns 0 or WA_EINVAL. */
+int wa_stream_set_limits(wa_stream *s, size_t read_limit, size_t high_water, size_t low_water);
+
+/** `writer.write_eof()`: once the write buffer is sent, ends this side of
+ *  the connection; the peer reads its end, and this side can still read.
+ *  Does not suspend. Returns 0, WA_ESTATE (already ended or closed),
+ *  WA_ERESET, WA_EINVAL. */
+int wa_stream_write_eof(wa_stream *s);
+
+/** `writer.close()`: closes the stream once its write buffer is sent (or
+ *  the connection is lost); reads and writes after it are WA_ESTATE, and a
+ *  task waiting to read resumes with WA_ESTATE. Does not suspend. Returns 0
+ *  (also when already closing) or WA_EINVAL. */
+int wa_stream_close(wa_stream *s);
+
+/** `await writer.wait_closed()`: suspends until the stream is closed, its
+ *  buffer sent. Closes it first if wa_stream_close was not called. May
+ *  suspend. Returns 0, WA_ERESET (the connection was lost before the buffer
+ *  went), WA_ECANCELLED, WA_EINVAL, WA_ENOTASK. */
+int wa_stream_wait_closed(wa_stream *s);
+
+/** Frees s, closing the socket at once if it is still open (unsent bytes
+ *  are dropped: wa_stream_wait_closed first to send them). Not for a stream
+ *  a server handed to its handler: the server frees those. Does not
+ *  suspend. Returns 0, or WA_EINVAL (already freed, another object, a
+ *  server's stream, a task still waiting on it). NULL is 0. */
+int wa_stream_free(wa_stream *s);
+
+/** `writer.get_extra_info("peername"/"sockname")`: the peer's (peer != 0)
+ *  or the local address of s as text into buf (cap bytes; 46 hold any) and
+ *  its port into *port (port may be NULL). Does not suspend. Returns 0,
+ *  WA_ERESET (no peer any more), WA_ENOTSUP (WASI knows no addresses),
+ *  WA_EINVAL (a bad s, NULL buf, buf too small). */
+int wa_stream_address(const wa_stream *s, int peer, char *buf, size_t cap, int *port);
+
+/** A server's handler: runs as a task for each connection with its stream,
+ *  which the server closes (sending what is left of it) and frees once the
+ *  handler returns. Its return value is the task's: an error code fails the
+ *  task (debug mode reports it) and the server goes on. */
+typedef int (*wa_stream_fn)(wa_stream *s, void *arg);
+
+/** `asyncio.start_server(handler, host, port, backlog=backlog)`: listens
+ *  on host:port (NULL or "": every local address; port 0: any free port,
+ *  wa_server_port tells which) and runs handler(stream, arg) as a task for
+ *  each connection. backlog <= 0 means 100. Sets *out to the server, owned
+ *  by the caller (wa_server_free). On WASI it serves on the next socket the
+ *  runner preopened, whatever host and port say. Does not suspend. Returns
+ *  0, WA_ECONNECT (the address is taken or unknown), WA_ENOTSUP (JS hosts),
+ *  WA_EINVAL (NULL handler or out, port outside 0-65535, no running loop),
+ *  WA_ENOMEM. arg stays the caller's and must outlive the server. */
+int wa_start_server(wa_stream_fn handler, void *arg, const char *host, int port, int backlog, wa_server **out);
+
+/** The port srv listens on. Does not suspend. 0 for a bad srv (and on WASI,
+ *  where the runner chose it). */
+int wa_server_port(const wa_server *srv);
+
+/** Connections srv's handlers are serving now. Does not suspend. */
+size_t wa_server_connections(const wa_server *srv);
+
+/** `server.close()`: stops listening; handlers already running go on.
+ *  Does not suspend. Returns 0 (also when already closed) or WA_EINVAL. */
+int wa_server_close(wa_server *srv);
+
+/** `await server.wait_closed()`: closes srv if it is not, then suspends
+ *  until every handler has returned and its stream is closed. May suspend.
+ *  Returns 0, WA_ECANCELLED, WA_EINVAL, WA_ENOTASK. */
+int wa_server_wait_closed(wa_server *srv);
+
+/** `await server.serve_forever()`: suspends until the calling task is
+ *  cancelled, then closes srv and returns WA_ECANCELLED (handlers go on:
+ *  wa_server_wait_closed waits for them). May suspend. Returns WA_ECANCELLED,
+ *  WA_EINVAL, WA_ENOTASK. */
+int wa_server_serve_forever(wa_server *srv);
+
+/** Frees srv: closes it if it is not, cancels the handlers still running
+ *  and frees their streams as they end. Does not suspend. Returns 0, or
+ *  WA_EINVAL (already freed, another object). NULL is 0. */
+int wa_server_free(wa_server *srv);
+
 /* --------------------------------------------------------------- HTTP client
  *
  * fetch from C, on the host's HTTP stack: node's (undici, keep-alive) or the

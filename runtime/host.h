@@ -15,11 +15,14 @@
 /* Monotonic clock in nanoseconds. */
 uint64_t wa__host_now(void);
 
-/* A descriptor a task waits to read (wa_read): the host's wait also ends
- * when it is readable (or at its end, or failed) and sets ready. */
+/* A descriptor the loop waits on (wa_read, streams, servers): the host's
+ * wait also ends when it is ready for one of events (WA__FD_READ: readable,
+ * at its end or failed; WA__FD_WRITE: writable or failed) and sets ready. */
+enum { WA__FD_READ = 1, WA__FD_WRITE = 2 };
 typedef struct wa__fd_watch {
     int fd;
-    int ready;
+    uint8_t events;
+    uint8_t ready;
 } wa__fd_watch;
 
 /* Waits until timeout_ns has passed (-1: no deadline), a host event arrives
@@ -72,6 +75,32 @@ size_t wa__host_fetch_read(wa_response *r, void *buf, size_t cap);
 void wa__host_fetch_abort(wa_response *r);
 int wa__host_session_new(size_t max_connections); /* a keep-alive pool's id, or 0 */
 void wa__host_session_free(int session);
+
+/* TCP, on hosts whose sockets are descriptors the wait can watch (native;
+ * WASI, whose preview1 can accept on sockets the runner preopens but cannot
+ * connect). Sockets are non-blocking. Each returns 0, WA__AGAIN where the
+ * operation would block (wait for the descriptor, then try again), or an
+ * error code with wa_errmsg set (WA_ENOTSUP where the host has no TCP).
+ *   connect   starts a connection to host:port; *fd is ready once writable,
+ *             and connected then tells how it went (0 or WA_ECONNECT).
+ *   listen    binds host:port (port 0: any free one) and listens; *port is
+ *             the port bound. WASI takes the next preopened listening socket.
+ *   accept    takes a connection waiting on a listening socket.
+ *   recv      reads up to cap bytes: *got is 0 at the end of the stream.
+ *   send      writes up to len bytes: *sent of them went.
+ *   shutdown  ends the sending side (the peer reads its end).
+ *   address   the local or (peer) remote address as text, and its port.
+ *   close     closes the descriptor. */
+enum { WA__AGAIN = 1 };
+int wa__host_tcp_connect(const char *host, int port, int *fd);
+int wa__host_tcp_connected(int fd);
+int wa__host_tcp_listen(const char *host, int port, int backlog, int *fd, int *bound_port);
+int wa__host_tcp_accept(int fd, int *conn);
+int wa__host_tcp_recv(int fd, void *buf, size_t cap, size_t *got);
+int wa__host_tcp_send(int fd, const void *buf, size_t len, size_t *sent);
+int wa__host_tcp_shutdown(int fd);
+int wa__host_tcp_address(int fd, int peer, char *buf, size_t cap, int *port);
+void wa__host_tcp_close(int fd);
 
 /* ------------------------------------------- what the runtime offers hosts */
 

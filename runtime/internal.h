@@ -59,7 +59,7 @@ enum {
     WA__LOCK = 0x61, WA__EVENT, WA__CONDITION, WA__SEMAPHORE, WA__BARRIER, WA__QUEUE, WA__CORO,
     WA__HANDLE, WA__TIMEOUT, WA__RESPONSE, WA__SESSION, WA__EXECUTOR,
     WA__ITERATOR,                        /* names an as_completed iterator in messages; it is a combiner */
-    WA__TASK_GROUP, WA__LOOP
+    WA__TASK_GROUP, WA__LOOP, WA__STREAM, WA__SERVER
 };
 
 typedef struct wa__object {
@@ -228,8 +228,8 @@ typedef struct wa_loop {
     size_t cancel_count, cancel_cap;
     wa_future **walk_items;              /* task.c's cycle check: futures still to look at */
     size_t walk_count, walk_cap;
-    wa__fd_watch *fd_watches;            /* fdio.c: what the host's wait watches for readers */
-    wa_future **fd_readers;              /* fd_readers[i] is resolved when fd_watches[i] is ready */
+    wa__fd_watch *fd_watches;            /* fdio.c: what the host's wait watches */
+    struct wa__fd_waiter *fd_waiters;    /* fd_waiters[i] wakes when fd_watches[i] is ready */
     size_t fd_count, fd_cap;
     const void *thread;                  /* the thread it belongs to: a thread-local's address there */
     void *waker;                         /* the host's wake-up for that thread (executor threads use it) */
@@ -354,8 +354,22 @@ void wa__coro_entry(void *ctx);          /* coro.c: runs the body */
 int wa__in_coroutine(void);
 
 /* fdio.c */
-void wa__fd_wake_ready(wa__loop *loop); /* resolves the reads whose descriptors are ready */
+/* fdio.c: who waits on a watched descriptor: a future (a task waiting) or a
+ * callback of the runtime's, called from the loop, once. */
+typedef struct wa__fd_waiter {
+    wa_future *f;
+    void (*cb)(void *ctx);
+    void *ctx;
+} wa__fd_waiter;
+void wa__fd_wake_ready(wa__loop *loop); /* wakes the waiters whose descriptors are ready */
 void wa__fd_free(wa__loop *loop);        /* the watch arrays (loop close) */
+/* Suspends t (the running task) until fd is ready for events (WA__FD_READ,
+ * WA__FD_WRITE): 0, WA_ECANCELLED, WA_ENOMEM, or the code wa__fd_forget gave. */
+int wa__fd_wait(wa_task *t, int fd, int events);
+/* Calls cb(ctx) from the loop once fd is ready for events: 0 or WA_ENOMEM. */
+int wa__fd_arm(wa__loop *loop, int fd, int events, void (*cb)(void *ctx), void *ctx);
+/* Before fd closes: its waiting tasks resume with code, its callbacks are dropped. */
+void wa__fd_forget(wa__loop *loop, int fd, int code);
 
 /* fetch.c */
 void wa__fetch_close_loop(wa__loop *loop); /* aborts the exchanges the host still holds */

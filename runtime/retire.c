@@ -93,6 +93,8 @@ static const char *kind_name(int kind) {
     case WA__ITERATOR: return "an as_completed iterator";
     case WA__TASK_GROUP: return "a task group";
     case WA__LOOP: return "a loop";
+    case WA__STREAM: return "a stream";
+    case WA__SERVER: return "a server";
     default: return NULL;
     }
 }

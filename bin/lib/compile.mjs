@@ -18,12 +18,12 @@ import { ToolError, tools } from './tools.mjs';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const R = (p) => path.join(ROOT, p);
 
-const CORE = ['errors', 'timer_heap', 'future', 'result', 'cancel', 'retire', 'task', 'loop', 'saved_stack', 'handle', 'combine', 'timeout', 'task_group', 'debug', 'waitq', 'sync', 'queue', 'coro', 'executor', 'fetch', 'session', 'fdio', 'protocols'].map((n) => R(`runtime/${n}.c`));
+const CORE = ['errors', 'timer_heap', 'future', 'result', 'cancel', 'retire', 'task', 'loop', 'saved_stack', 'handle', 'combine', 'timeout', 'task_group', 'debug', 'waitq', 'sync', 'queue', 'coro', 'executor', 'fetch', 'session', 'fdio', 'stream', 'server', 'protocols'].map((n) => R(`runtime/${n}.c`));
 const WASM_CORE = [...CORE, R('runtime/switch_asyncify.c'), R('runtime/wasm_stack_pointer.s')];
-const JS_HOST = [R('bindings/js/host_js.c'), R('bindings/js/bridge.c'), R('bindings/js/fetch_js.c')];
+const JS_HOST = [R('bindings/js/host_js.c'), R('bindings/js/bridge.c'), R('bindings/js/fetch_js.c'), R('bindings/no_tcp.c')];
 const SOURCES = {
-  native: [...CORE, R('runtime/switch_native.c'), R('bindings/native/host_native.c'), R('bindings/no_http.c')],
-  wasi: [...WASM_CORE, R('bindings/wasi/host_wasi.c'), R('bindings/no_http.c')],
+  native: [...CORE, R('runtime/switch_native.c'), R('bindings/native/host_native.c'), R('bindings/native/tcp_native.c'), R('bindings/no_http.c')],
+  wasi: [...WASM_CORE, R('bindings/wasi/host_wasi.c'), R('bindings/wasi/tcp_wasi.c'), R('bindings/no_http.c')],
   node: [...WASM_CORE, ...JS_HOST],
   web: [...WASM_CORE, ...JS_HOST],
 };

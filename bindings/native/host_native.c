@@ -1,6 +1,6 @@
 /* Native host: the POSIX monotonic clock, and a poll until the next timer,
- * until a descriptor a task reads (wa_read) is ready, or until executor
- * work finishing on another thread writes to the wake pipe. */
+ * until a descriptor the loop watches (wa_read, sockets) is ready, or until
+ * executor work finishing on another thread writes to the wake pipe. */
 #define _GNU_SOURCE 1                    /* ppoll: waits in nanoseconds, not whole milliseconds */
 #include "../../runtime/host.h"
 
@@ -66,7 +66,10 @@ int wa__host_wait(int64_t timeout_ns, wa__fd_watch *watches, size_t count) {
     struct pollfd small[SMALL], *fds = n <= SMALL ? small : calloc(n, sizeof *fds);
     if (!fds) return 0;                    /* out of memory: a zero wait, the loop comes back */
     fds[0] = (struct pollfd){w ? w->fd[0] : -1, POLLIN, 0};  /* a negative fd is skipped */
-    for (size_t i = 0; i < count; i++) fds[i + 1] = (struct pollfd){watches[i].fd, POLLIN, 0};
+    for (size_t i = 0; i < count; i++) {
+        short events = (short)((watches[i].events & WA__FD_READ ? POLLIN : 0) | (watches[i].events & WA__FD_WRITE ? POLLOUT : 0));
+        fds[i + 1] = (struct pollfd){watches[i].fd, events, 0};
+    }
     struct timespec ts = {(time_t)(timeout_ns / 1000000000), (long)(timeout_ns % 1000000000)};
     int rc = ppoll(fds, n, timeout_ns < 0 ? NULL : &ts, NULL);
     if (rc > 0) {
@@ -76,7 +79,7 @@ int wa__host_wait(int64_t timeout_ns, wa__fd_watch *watches, size_t count) {
             }
         }
         for (size_t i = 0; i < count; i++)
-            if (fds[i + 1].revents) watches[i].ready = 1;  /* readable, at its end, or failed */
+            if (fds[i + 1].revents) watches[i].ready = 1;  /* ready, at its end, or failed */
     }
     if (fds != small) free(fds);
     return 0;

@@ -1,5 +1,5 @@
 /* WASI host: clock_time_get, and poll_oneoff blocking until the next
- * deadline or until a descriptor a task reads (wa_read) is ready. */
+ * deadline or until a descriptor the loop watches (wa_read, sockets) is ready. */
 #include "../../runtime/host.h"
 
 #include <stdlib.h>
@@ -33,7 +33,8 @@ int wa__host_wait(int64_t timeout_ns, wa__fd_watch *watches, size_t count) {
     for (size_t i = 0; i < count; i++) {
         subs[i] = (__wasi_subscription_t){0};
         subs[i].userdata = i;
-        subs[i].u.tag = __WASI_EVENTTYPE_FD_READ;
+        /* One subscription per watch: a stream waits to read or to write, not both. */
+        subs[i].u.tag = watches[i].events & WA__FD_READ ? __WASI_EVENTTYPE_FD_READ : __WASI_EVENTTYPE_FD_WRITE;
         subs[i].u.u.fd_read.file_descriptor = (__wasi_fd_t)watches[i].fd;
     }
     if (timeout_ns >= 0) {
@@ -50,8 +51,8 @@ int wa__host_wait(int64_t timeout_ns, wa__fd_watch *watches, size_t count) {
      * clock itself, which is correct if wasteful. */
     if (__wasi_poll_oneoff(subs, events, n, &happened) == 0) {
         for (__wasi_size_t i = 0; i < happened; i++)
-            if (events[i].type == __WASI_EVENTTYPE_FD_READ && events[i].userdata < count)
-                watches[events[i].userdata].ready = 1;  /* readable, at its end, or failed */
+            if (events[i].type != __WASI_EVENTTYPE_CLOCK && events[i].userdata < count)
+                watches[events[i].userdata].ready = 1;  /* ready, at its end, or failed */
     }
     if (subs != small_subs) free(subs);
     if (events != small_events) free(events);

@@ -741,8 +741,64 @@ static int js_bridge(void *arg) {
 #define JS_CASES 0
 #endif
 
+static int echo(wa_stream *s, void *arg) {
+    (void)s, (void)arg;
+    return 0;
+}
+
+static int streams(void *arg) {
+    (void)arg;
+    wa_lock *other = wa_lock_new();
+    wa_stream *bad_streams[] = {NULL, AS(wa_stream, other)};
+    char buf[8], addr[64];
+    size_t got;
+    int port;
+    for (size_t i = 0; i < 2; i++) {
+        wa_stream *s = bad_streams[i];
+        EINVAL(wa_stream_read(s, buf, sizeof buf, &got), "wa_stream_read");
+        EINVAL(wa_stream_readexactly(s, buf, 1), "wa_stream_readexactly");
+        EINVAL(wa_stream_readuntil(s, "\n", 1, buf, sizeof buf, &got), "wa_stream_readuntil");
+        EINVAL(wa_stream_readline(s, buf, sizeof buf, &got), "wa_stream_readline");
+        GIVES(wa_stream_buffered(s), 0, "wa_stream_buffered");
+        GIVES(wa_stream_at_eof(s), 0, "wa_stream_at_eof");
+        EINVAL(wa_stream_write(s, "x", 1), "wa_stream_write");
+        GIVES(wa_stream_write_buffered(s), 0, "wa_stream_write_buffered");
+        EINVAL(wa_stream_drain(s), "wa_stream_drain");
+        EINVAL(wa_stream_set_limits(s, 1, 2, 1), "wa_stream_set_limits");
+        EINVAL(wa_stream_write_eof(s), "wa_stream_write_eof");
+        EINVAL(wa_stream_close(s), "wa_stream_close");
+        EINVAL(wa_stream_wait_closed(s), "wa_stream_wait_closed");
+        EINVAL(wa_stream_address(s, 1, addr, sizeof addr, &port), "wa_stream_address");
+    }
+    CHECK_INT(wa_stream_free(NULL), 0);
+    EINVAL(wa_stream_free(AS(wa_stream, other)), "wa_stream_free");
+    wa_stream *s = AS(wa_stream, other);
+    EINVAL(wa_open_connection(NULL, 80, 0, &s), "wa_open_connection");
+    CHECK(s == NULL);                    /* *out is NULL on failure */
+    EINVAL(wa_open_connection("127.0.0.1", -1, 0, &s), "wa_open_connection");
+    EINVAL(wa_open_connection("127.0.0.1", 80, 0, NULL), "wa_open_connection");
+
+    wa_server *bad_servers[] = {NULL, AS(wa_server, other)};
+    for (size_t i = 0; i < 2; i++) {
+        GIVES(wa_server_port(bad_servers[i]), 0, "wa_server_port");
+        GIVES(wa_server_connections(bad_servers[i]), 0, "wa_server_connections");
+        EINVAL(wa_server_close(bad_servers[i]), "wa_server_close");
+        EINVAL(wa_server_wait_closed(bad_servers[i]), "wa_server_wait_closed");
+        EINVAL(wa_server_serve_forever(bad_servers[i]), "wa_server_serve_forever");
+    }
+    CHECK_INT(wa_server_free(NULL), 0);
+    EINVAL(wa_server_free(AS(wa_server, other)), "wa_server_free");
+    wa_server *srv = AS(wa_server, other);
+    EINVAL(wa_start_server(NULL, NULL, "127.0.0.1", 0, 0, &srv), "wa_start_server");
+    CHECK(srv == NULL);
+    EINVAL(wa_start_server(echo, NULL, "127.0.0.1", 65536, 0, &srv), "wa_start_server");
+    EINVAL(wa_start_server(echo, NULL, "127.0.0.1", 0, 0, NULL), "wa_start_server");
+    wa_lock_free(other);
+    return 0;
+}
+
 int main(void) {
-    check_plan(11 + JS_CASES);
+    check_plan(12 + JS_CASES);
     run_case("tasks: NULL, released and foreign handles", tasks, NULL, 0);
     run_case("futures: NULL, released and foreign handles", futures, NULL, 0);
     run_case("gather, wait, wait_for, shield, as_completed", combining, NULL, 0);
@@ -753,6 +809,7 @@ int main(void) {
     run_case("executors, wa_read, fetch, responses, sessions", io, NULL, 0);
     run_case("async iterators and context managers", protocols, NULL, 0);
     run_case("loops, call handles, debug, stats", loops, NULL, 0);
+    run_case("streams and servers", streams, NULL, 0);
     CHECK_INT(wa_loop_close(spare), 0);
     CASE("calls that need a loop, outside one", outside_loops);
 #ifdef __EMSCRIPTEN__

@@ -29,7 +29,7 @@ const PROGRAMS = [
 ];
 // Threads running loops of their own: native only (WASI has no threads, and
 // JS hosts run loops on the main thread).
-const NATIVE_PROGRAMS = ['loop_per_thread'];
+const NATIVE_PROGRAMS = ['loop_per_thread', 'streams'];
 // fdio reads stdin as the test writes it, in chunks far enough apart to arrive apart,
 // counted from when it says it reads (after a read it cancels while nothing has come).
 const STDIN = [[150, 'abc\n'], [150, 'defg\n'], [150, 'hi\n']];

@@ -1,0 +1,195 @@
+/* Servers: a task accepts connections on a listening socket while the server
+ * listens, and each connection runs the user's handler as a task of its own
+ * with a stream the server closes and frees once the handler returns. */
+#include "stream.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+typedef struct conn {
+    struct wa_server *srv;
+    wa_stream *stream;
+    wa_task *task;
+    struct conn *prev, *next;            /* the server's connections */
+} conn;
+
+struct wa_server {
+    wa__object obj;                      /* WA__SERVER; WA__RETIRED once freed by its owner */
+    uint8_t listening;
+    uint8_t freed;                       /* freed by its owner: goes with the last connection */
+    int fd, port;
+    wa__loop *loop;
+    wa_stream_fn handler;
+    void *arg;
+    wa_task *acceptor;                   /* accepts while listening */
+    conn *conns;                         /* the handlers running */
+    size_t connections;
+    wa_future *idle;                     /* wait_closed: set once closed and no handler runs */
+    wa_future *serving;                  /* serve_forever: cancelled by close */
+};
+
+static void settle(wa_future **slot, wa_state state) {
+    if (!*slot) return;
+    wa_future *f = *slot;
+    *slot = NULL;
+    if (f->state == WA_PENDING) wa__future_complete(f, state, 0, 0);
+    wa__future_unref(f);
+}
+
+static void release(wa_server *srv) {
+    settle(&srv->idle, WA_DONE);
+    settle(&srv->serving, WA_CANCELLED);
+    wa__retire_object(srv, sizeof *srv);
+}
+
+static int handle(void *arg) {
+    conn *c = arg;
+    int rc = c->srv->handler(c->stream, c->srv->arg);
+    int closed = wa_stream_wait_closed(c->stream);  /* what the handler wrote still goes */
+    (void)closed;                        /* a peer gone by now is no failure of the handler's */
+    return rc;
+}
+
+static void handled(wa_future *f, void *arg) {
+    (void)f;
+    conn *c = arg;
+    wa_server *srv = c->srv;
+    if (c->prev) c->prev->next = c->next;
+    else srv->conns = c->next;
+    if (c->next) c->next->prev = c->prev;
+    srv->connections--;
+    c->stream->server = NULL;
+    wa__stream_destroy(c->stream);
+    wa_task_release(c->task);
+    free(c);
+    if (srv->connections) return;
+    if (srv->freed) release(srv);
+    else if (!srv->listening) settle(&srv->idle, WA_DONE);
+}
+
+static int serve(wa_server *srv, int fd) {
+    conn *c = wa__calloc(1, sizeof *c);
+    wa_stream *s = c ? wa__stream_new(srv->loop, fd) : NULL;
+    wa_task *t = s ? wa_create_task(handle, c) : NULL;
+    if (!t || wa_future_add_done_callback(wa_task_future(t), handled, c) != 0) {
+        if (t) wa_task_cancel(t), wa_task_release(t);  /* not started yet: it never runs */
+        if (s) wa__stream_destroy(s);
+        else wa__host_tcp_close(fd);
+        free(c);
+        return WA_ENOMEM;
+    }
+    s->server = srv;
+    *c = (conn){srv, s, t, NULL, srv->conns};
+    if (srv->conns) srv->conns->prev = c;
+    srv->conns = c;
+    srv->connections++;
+    return 0;
+}
+
+static int accept_connections(void *arg) {
+    wa_server *srv = arg;
+    wa_task *self = wa_current_task();
+    while (srv->listening) {
+        int fd = -1;
+        int rc = wa__host_tcp_accept(srv->fd, &fd);
+        if (rc == 0) rc = serve(srv, fd);
+        else if (rc == WA__AGAIN) rc = wa__fd_wait(self, srv->fd, WA__FD_READ);
+        if (rc == WA_ECANCELLED || rc == WA_ESTATE) return 0;  /* the server closed */
+        if (rc) wa_sleep(0.1);           /* out of descriptors or memory: try again soon */
+    }
+    return 0;
+}
+
+int wa_start_server(wa_stream_fn handler, void *arg, const char *host, int port, int backlog, wa_server **out) {
+    if (out) *out = NULL;
+    wa__loop *loop = wa__loop_now;
+    if (!handler || !out || port < 0 || port > 65535 || !loop)
+        return wa__error(WA_EINVAL, "wa_start_server: NULL handler or out, a bad port, or no running loop");
+    wa_server *srv = wa__calloc(1, sizeof *srv);
+    if (!srv) return wa__error(WA_ENOMEM, NULL);
+    int rc = wa__host_tcp_listen(host, port, backlog, &srv->fd, &srv->port);
+    if (rc) {
+        free(srv);
+        if (rc == WA_ENOMEM || rc == WA_ENOTSUP) return rc;
+        char why[200];
+        snprintf(why, sizeof why, "%s", wa_errmsg());
+        return wa__error(rc, "cannot listen on %s port %d: %s", host && *host ? host : "*", port, why);
+    }
+    srv->obj.kind = WA__SERVER;
+    srv->loop = loop;
+    srv->handler = handler;
+    srv->arg = arg;
+    srv->listening = 1;
+    if (!(srv->acceptor = wa_create_task(accept_connections, srv))) {
+        wa__host_tcp_close(srv->fd);
+        free(srv);
+        return WA_ENOMEM;
+    }
+    wa_task_set_name(srv->acceptor, "server");
+    *out = srv;
+    return 0;
+}
+
+int wa_server_port(const wa_server *srv) {
+    return wa__is(srv, WA__SERVER) ? srv->port : WA__BAD(srv, WA__SERVER, "wa_server_port", 0);
+}
+
+size_t wa_server_connections(const wa_server *srv) {
+    return wa__is(srv, WA__SERVER) ? srv->connections : WA__BAD(srv, WA__SERVER, "wa_server_connections", 0);
+}
+
+int wa_server_close(wa_server *srv) {
+    if (!wa__is(srv, WA__SERVER)) return wa__bad_object(srv, WA__SERVER, "wa_server_close");
+    if (!srv->listening) return 0;
+    srv->listening = 0;
+    wa__fd_forget(srv->loop, srv->fd, WA_ESTATE);  /* the acceptor resumes and ends, */
+    wa_task_cancel(srv->acceptor);       /* also from a pause after a failed accept */
+    wa__host_tcp_close(srv->fd);
+    srv->fd = -1;
+    wa_task_release(srv->acceptor);
+    srv->acceptor = NULL;
+    settle(&srv->serving, WA_CANCELLED);
+    if (!srv->connections) settle(&srv->idle, WA_DONE);
+    return 0;
+}
+
+/* Waits on *slot (made if needed) while the server stays alive. */
+static int wait_on(wa_server *srv, wa_future **slot) {
+    if (!*slot && !(*slot = wa__future_new(srv->loop))) return WA_ENOMEM;
+    wa_future *f = *slot;
+    wa__future_ref(f);
+    int rc = wa_await_future(f);
+    wa__future_unref(f);
+    return rc;
+}
+
+int wa_server_wait_closed(wa_server *srv) {
+    if (!wa__running("wa_server_wait_closed")) return WA_ENOTASK;
+    if (!wa__is(srv, WA__SERVER)) return wa__bad_object(srv, WA__SERVER, "wa_server_wait_closed");
+    int rc = wa_server_close(srv);
+    if (rc || !srv->connections) return rc;
+    return wait_on(srv, &srv->idle);
+}
+
+int wa_server_serve_forever(wa_server *srv) {
+    if (!wa__running("wa_server_serve_forever")) return WA_ENOTASK;
+    if (!wa__is(srv, WA__SERVER)) return wa__bad_object(srv, WA__SERVER, "wa_server_serve_forever");
+    if (!srv->listening) return wa__error(WA_ECANCELLED, "wa_server_serve_forever: the server is closed");
+    int rc = wait_on(srv, &srv->serving);
+    if (rc == WA_ECANCELLED) wa_server_close(srv);
+    return rc ? rc : WA_ECANCELLED;
+}
+
+int wa_server_free(wa_server *srv) {
+    if (!srv) return 0;
+    if (!wa__is(srv, WA__SERVER)) return wa__bad_object(srv, WA__SERVER, "wa_server_free");
+    wa_server_close(srv);
+    if (!srv->connections) {
+        release(srv);
+        return 0;
+    }
+    srv->freed = 1;
+    srv->obj.kind = WA__RETIRED;         /* the owner's handle is stale from here */
+    for (conn *c = srv->conns; c; c = c->next) wa_task_cancel(c->task);
+    return 0;
+}
