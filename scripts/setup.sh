@@ -3,7 +3,8 @@
 # is still missing where it cannot:
 #   - the toolchain (Emscripten, Binaryen, clang with WASI's libc and libc++,
 #     a C/C++ compiler, CMake, Chromium for the browser tests, an AArch64
-#     cross compiler and qemu to test that switch): with apt-get
+#     cross compiler and qemu to test that switch, redis-server for the Redis
+#     client's tests): with apt-get
 #     on Debian and Ubuntu, as root or with sudo that needs no password;
 #   - npm dependencies (undici, playwright-core), when absent.
 # Elsewhere it names each missing tool and the command for Debian/Ubuntu,
@@ -15,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DEBIAN_PACKAGES="emscripten binaryen wasi-libc clang-16 lld-16 libclang-rt-16-dev-wasm32 libc++-16-dev-wasm32
-  libc++abi-16-dev-wasm32 python3 gcc g++ cmake chromium gcc-aarch64-linux-gnu qemu-user"
+  libc++abi-16-dev-wasm32 python3 gcc g++ cmake chromium gcc-aarch64-linux-gnu qemu-user redis-server redis-tools"
 
 missing="$(node scripts/missing-tools.mjs)"
 if [ -n "$missing" ] && command -v apt-get >/dev/null 2>&1; then

@@ -22,6 +22,7 @@ export const INSTALL = {
   chromium: { debian: 'chromium', fedora: 'chromium', brew: '--cask chromium' },
   cmake: { debian: 'cmake', fedora: 'cmake', brew: 'cmake' },
   aarch64: { debian: 'gcc-aarch64-linux-gnu qemu-user', fedora: 'gcc-aarch64-linux-gnu qemu-user', brew: '(an arm64 Mac runs these tests natively)' },
+  redis: { debian: 'redis-server redis-tools', fedora: 'redis', brew: 'redis' },
 };
 
 export function installHint(tool) {
@@ -91,6 +92,8 @@ export const tools = {
   /** A cross compiler and an emulator, to test the AArch64 switch on other machines. */
   aarch64Cc: () => need('WA_AARCH64_CC', ['aarch64-linux-gnu-gcc'], 'aarch64'),
   qemuAarch64: () => need('WA_QEMU_AARCH64', ['qemu-aarch64', 'qemu-aarch64-static'], 'aarch64'),
+  /** A Redis server, for the tests of the Redis client and seed ports. */
+  redisServer: () => need('WA_REDIS_SERVER', ['redis-server'], 'redis'),
   /** The WASI sysroot: { root, cflags (includes for C), cxxflags (and for C++), ldflags }. */
   wasiSysroot: () => once('wasi-sysroot', () => {
     const clangVersion = (() => {
