@@ -1235,9 +1235,10 @@ size_t wa_server_connections(const wa_server *srv);
  *  Does not suspend. Returns 0 (also when already closed) or WA_EINVAL. */
 int wa_server_close(wa_server *srv);
 
-/** `await server.wait_closed()`: closes srv if it is not, then suspends
- *  until every handler has returned and its stream is closed. May suspend.
- *  Returns 0, WA_ECANCELLED, WA_EINVAL, WA_ENOTASK. */
+/** `await server.wait_closed()`: suspends until srv is closed (by
+ *  wa_server_close, or serve_forever cancelled) and every handler has returned
+ *  and its stream is closed. May suspend. Returns 0, WA_ECANCELLED (also when
+ *  srv is freed meanwhile), WA_EINVAL, WA_ENOTASK. */
 int wa_server_wait_closed(wa_server *srv);
 
 /** `await server.serve_forever()`: suspends until the calling task is

@@ -24,22 +24,12 @@ struct wa_server {
     wa_task *acceptor;                   /* accepts while listening */
     conn *conns;                         /* the handlers running */
     size_t connections;
-    wa_future *idle;                     /* wait_closed: set once closed and no handler runs */
-    wa_future *serving;                  /* serve_forever: cancelled by close */
+    wa__waitq closers;                   /* wait_closed: until closed with no handler running */
+    wa__waitq servers;                   /* serve_forever: until closed */
 };
 
-static void settle(wa_future **slot, wa_state state) {
-    if (!*slot) return;
-    wa_future *f = *slot;
-    *slot = NULL;
-    if (f->state == WA_PENDING) wa__future_complete(f, state, 0, 0);
-    wa__future_unref(f);
-}
-
 static void release(wa_server *srv) {
-    settle(&srv->idle, WA_DONE);
-    settle(&srv->serving, WA_CANCELLED);
-    wa__retire_object(srv, sizeof *srv);
+    wa__retire_object(srv, sizeof *srv); /* nobody waits: closers go before the last handler ends */
 }
 
 static int handle(void *arg) {
@@ -64,7 +54,7 @@ static void handled(wa_future *f, void *arg) {
     free(c);
     if (srv->connections) return;
     if (srv->freed) release(srv);
-    else if (!srv->listening) settle(&srv->idle, WA_DONE);
+    else if (!srv->listening) wa__waitq_wake_all(&srv->closers, 0);
 }
 
 static int serve(wa_server *srv, int fd) {
@@ -148,36 +138,27 @@ int wa_server_close(wa_server *srv) {
     srv->fd = -1;
     wa_task_release(srv->acceptor);
     srv->acceptor = NULL;
-    settle(&srv->serving, WA_CANCELLED);
-    if (!srv->connections) settle(&srv->idle, WA_DONE);
+    wa__waitq_wake_all(&srv->servers, WA_ECANCELLED);
+    if (!srv->connections) wa__waitq_wake_all(&srv->closers, 0);
     return 0;
 }
 
-/* Waits on *slot (made if needed) while the server stays alive. */
-static int wait_on(wa_server *srv, wa_future **slot) {
-    if (!*slot && !(*slot = wa__future_new(srv->loop))) return WA_ENOMEM;
-    wa_future *f = *slot;
-    wa__future_ref(f);
-    int rc = wa_await_future(f);
-    wa__future_unref(f);
-    return rc;
-}
-
 int wa_server_wait_closed(wa_server *srv) {
-    if (!wa__running("wa_server_wait_closed")) return WA_ENOTASK;
+    wa_task *t = wa__running("wa_server_wait_closed");
+    if (!t) return WA_ENOTASK;
     if (!wa__is(srv, WA__SERVER)) return wa__bad_object(srv, WA__SERVER, "wa_server_wait_closed");
-    int rc = wa_server_close(srv);
-    if (rc || !srv->connections) return rc;
-    return wait_on(srv, &srv->idle);
+    if (!srv->listening && !srv->connections) return 0;
+    return wa__waitq_wait(&srv->closers, t);
 }
 
 int wa_server_serve_forever(wa_server *srv) {
-    if (!wa__running("wa_server_serve_forever")) return WA_ENOTASK;
+    wa_task *t = wa__running("wa_server_serve_forever");
+    if (!t) return WA_ENOTASK;
     if (!wa__is(srv, WA__SERVER)) return wa__bad_object(srv, WA__SERVER, "wa_server_serve_forever");
     if (!srv->listening) return wa__error(WA_ECANCELLED, "wa_server_serve_forever: the server is closed");
-    int rc = wait_on(srv, &srv->serving);
-    if (rc == WA_ECANCELLED) wa_server_close(srv);
-    return rc ? rc : WA_ECANCELLED;
+    int rc = wa__waitq_wait(&srv->servers, t);
+    if (rc == WA_ECANCELLED && wa__is(srv, WA__SERVER)) wa_server_close(srv);
+    return WA_ECANCELLED;
 }
 
 int wa_server_free(wa_server *srv) {
@@ -190,6 +171,7 @@ int wa_server_free(wa_server *srv) {
     }
     srv->freed = 1;
     srv->obj.kind = WA__RETIRED;         /* the owner's handle is stale from here */
+    wa__waitq_wake_all(&srv->closers, WA_ECANCELLED);  /* freed while a task waited: it ends */
     for (conn *c = srv->conns; c; c = c->next) wa_task_cancel(c->task);
     return 0;
 }

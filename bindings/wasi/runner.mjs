@@ -2,6 +2,7 @@
 // bin/wa-run is a thin command line over runWasi; tests and embedders call it directly.
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { SocketHost } from './sockets.mjs';
 import { WasiHost } from './wasi.mjs';
 
 /** The module could not be loaded: unreadable file, not wasm, foreign imports, not a command. */
@@ -65,17 +66,30 @@ async function checkPreopens(preopens) {
  * (from proc_exit, or main's return value). args are the arguments after argv[0],
  * which is the file's basename unless argv0 is given. env holds the whole
  * environment (nothing is inherited); preopens maps guest paths to host
- * directories. stdin/stdout/stderr are file descriptors of this process.
+ * directories. listen: [{ host, port }] sockets to listen on, preopened after the
+ * directories for the program to accept on (onListening(host, port) tells the
+ * port bound). stdin/stdout/stderr are file descriptors of this process.
  * Throws WasiLoadError before running, WasiTrap if the program traps.
  */
 export async function runWasi(
   wasmPathOrBytes,
-  { args = [], argv0, env = {}, preopens = {}, stdin = 0, stdout = 1, stderr = 2 } = {},
+  { args = [], argv0, env = {}, preopens = {}, listen = [], onListening = () => {}, stdin = 0, stdout = 1, stderr = 2 } = {},
 ) {
   const name = argv0 ?? (typeof wasmPathOrBytes === 'string' ? basename(wasmPathOrBytes) : 'main.wasm');
   const module = await compile(wasmPathOrBytes, name);
   await checkPreopens(preopens);
-  const wasi = new WasiHost({ args: [name, ...args], env, preopens, stdin, stdout, stderr });
+  const sockets = listen.length ? new SocketHost() : null;
+  const listeners = listen.map(({ host, port }) => {
+    try {
+      const l = sockets.listen(host, port);
+      onListening(host, l.port);
+      return l.id;
+    } catch (err) {
+      sockets.stop();
+      throw new WasiLoadError(err.message);
+    }
+  });
+  const wasi = new WasiHost({ args: [name, ...args], env, preopens, stdin, stdout, stderr, sockets, listeners });
   try {
     const instance = await WebAssembly.instantiate(module, { wasi_snapshot_preview1: wasi.imports });
     return { code: wasi.start(instance) };
@@ -83,5 +97,7 @@ export async function runWasi(
     if (isTrap(err)) throw new WasiTrap(err.message, { cause: err });
     if (err instanceof WebAssembly.LinkError) throw new WasiLoadError(`${name}: ${err.message}`);
     throw err;
+  } finally {
+    sockets?.stop();
   }
 }

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { isatty } from 'node:tty';
+import { AGAIN, RESET } from './sockets.mjs';
 import { StreamPump } from './stream-pump.mjs';
 
 // WASI errno names in witx order, so a name's index is its value. Node's err.code uses
@@ -48,6 +49,7 @@ function blocking(io) {
   }
 }
 
+const SDFLAGS_WR = 2;
 const FILETYPE = { UNKNOWN: 0, BLOCK: 1, CHAR: 2, DIR: 3, FILE: 4, SOCKET_STREAM: 6, SYMLINK: 7 };
 
 // For an fs.Stats or fs.Dirent. A pipe has no WASI type of its own: UNKNOWN, as in wasmtime.
@@ -131,20 +133,33 @@ export class FileSystem {
   #fds = new Map();
   #memory;
 
-  /** stdio: host fds for 0, 1, 2; preopens: { guest path: host dir }; memory: a GuestMemory. */
-  constructor({ stdio, preopens, memory }) {
+  #sockets;
+
+  /** stdio: host fds for 0, 1, 2; preopens: { guest path: host dir }; memory: a
+   *  GuestMemory; sockets: a SocketHost (sockets.mjs) and listeners: the ids of
+   *  its listening sockets, preopened after the directories (libc stops looking
+   *  for preopened directories at the first descriptor that is not one). */
+  constructor({ stdio, preopens, memory, sockets = null, listeners = [] }) {
     this.#memory = memory;
+    this.#sockets = sockets;
     stdio.forEach((fd, i) => this.#fds.set(i, { kind: 'stream', fd }));
     for (const [guest, host] of Object.entries(preopens)) {
       const path = fs.realpathSync(host);
       this.#add({ kind: 'dir', path, root: path, preopen: Buffer.from(guest) });
     }
+    for (const id of listeners) this.#add({ kind: 'socket', id, listening: true });
+  }
+
+  /** Waits up to ms for one of [id, writing] to be ready; the indices of the ready ones. */
+  pollSockets(items, ms) {
+    return this.#sockets.poll(items, ms);
   }
 
   /** Closes the host fds the guest opened and left open. */
   closeAll() {
     for (const [fd, entry] of this.#fds) {
       if (entry.kind === 'file') fs.closeSync(entry.fd);
+      if (entry.kind === 'socket') this.#sockets.close(entry.id);
       this.#fds.delete(fd);
     }
   }
@@ -155,6 +170,10 @@ export class FileSystem {
     const entry = this.#fds.get(fd);
     const always = { ready: () => true, wait: () => {} };
     if (!entry) return { error: ERRNO.BADF, nbytes: 0n, ...always };
+    if (entry.kind === 'socket') {
+      let marked = false;                // by the poll that found it ready
+      return { error: ERRNO.SUCCESS, nbytes: 0n, socket: [entry.id, !reading], ready: () => marked, mark: () => (marked = true), wait: () => {} };
+    }
     if (!reading || entry.kind === 'dir') return { error: ERRNO.SUCCESS, nbytes: 0n, ...always };
     if (entry.kind === 'file') {
       return { error: ERRNO.SUCCESS, nbytes: BigInt(Math.max(0, fs.fstatSync(entry.fd).size - entry.pos)), ...always };
@@ -192,7 +211,68 @@ export class FileSystem {
   #io(fd) {
     const entry = this.#get(fd);
     if (entry.kind === 'dir') throw new WasiError(ERRNO.ISDIR);
+    if (entry.kind === 'socket') throw new WasiError(ERRNO.NOTSUP);  // sock_recv and sock_send
     return entry;
+  }
+
+  // A connected socket's entry.
+  #connection(fd) {
+    const entry = this.#get(fd);
+    if (entry.kind !== 'socket') throw new WasiError(ERRNO.NOTSOCK);
+    if (entry.listening) throw new WasiError(ERRNO.NOTCONN);
+    return entry;
+  }
+
+  // A socket call's answer as an errno (AGAIN, RESET and GONE are sockets.mjs's).
+  static #socketErrno(n) {
+    return n === AGAIN ? ERRNO.AGAIN : n === RESET ? ERRNO.CONNRESET : ERRNO.BADF;
+  }
+
+  sock_accept(fd, flags, fdPtr) {
+    const entry = this.#get(fd);
+    if (entry.kind !== 'socket') throw new WasiError(ERRNO.NOTSOCK);
+    if (!entry.listening) throw new WasiError(ERRNO.INVAL);
+    const id = this.#sockets.accept(entry.id);
+    if (id < 0) throw new WasiError(FileSystem.#socketErrno(id));
+    this.#memory.view.setUint32(fdPtr, this.#add({ kind: 'socket', id }), true);
+  }
+
+  sock_recv(fd, iovs, count, flags, nreadPtr, roflagsPtr) {
+    const entry = this.#connection(fd);
+    let total = 0;
+    for (const buffer of this.#iovecs(iovs, count)) {
+      if (!buffer.length) continue;
+      const n = this.#sockets.recv(entry.id, buffer);
+      if (n < 0 && total === 0) throw new WasiError(FileSystem.#socketErrno(n));
+      if (n <= 0) break;
+      total += n;
+      if (n < buffer.length) break;
+    }
+    this.#memory.view.setUint32(nreadPtr, total, true);
+    this.#memory.view.setUint16(roflagsPtr, 0, true);
+  }
+
+  sock_send(fd, iovs, count, flags, nwrittenPtr) {
+    const entry = this.#connection(fd);
+    let total = 0;
+    for (const buffer of this.#iovecs(iovs, count)) {
+      for (let off = 0; off < buffer.length;) {
+        const n = this.#sockets.send(entry.id, buffer.subarray(off));
+        if (n < 0) {
+          if (total === 0) throw new WasiError(FileSystem.#socketErrno(n));
+          this.#memory.view.setUint32(nwrittenPtr, total, true);
+          return;
+        }
+        off += n;
+        total += n;
+      }
+    }
+    this.#memory.view.setUint32(nwrittenPtr, total, true);
+  }
+
+  sock_shutdown(fd, how) {
+    const entry = this.#connection(fd);
+    if (how & SDFLAGS_WR) this.#sockets.shutdown(entry.id);
   }
 
   // An entry that can seek: stdio cannot, as node offers no lseek on fds it did not open.
@@ -303,16 +383,19 @@ export class FileSystem {
   fd_close(fd) {
     const entry = this.#get(fd);
     if (entry.kind === 'file') fs.closeSync(entry.fd);
+    if (entry.kind === 'socket') this.#sockets.close(entry.id);
     this.#fds.delete(fd);
   }
 
   fd_sync(fd) {
     const entry = this.#get(fd);
+    if (entry.kind === 'socket') throw new WasiError(ERRNO.INVAL);
     if (entry.kind !== 'dir') fs.fsyncSync(entry.fd);
   }
 
   fd_datasync(fd) {
     const entry = this.#get(fd);
+    if (entry.kind === 'socket') throw new WasiError(ERRNO.INVAL);
     if (entry.kind !== 'dir') fs.fdatasyncSync(entry.fd);
   }
 
@@ -322,7 +405,7 @@ export class FileSystem {
   fd_fdstat_get(fd, ptr) {
     const entry = this.#get(fd);
     const view = this.#memory.view;
-    const type = entry.kind === 'dir' ? FILETYPE.DIR : filetype(fs.fstatSync(entry.fd));
+    const type = entry.kind === 'dir' ? FILETYPE.DIR : entry.kind === 'socket' ? FILETYPE.SOCKET_STREAM : filetype(fs.fstatSync(entry.fd));
     let rights = RIGHTS.ALL;
     if (entry.kind === 'file') rights = entry.rights;
     if (entry.kind === 'stream' && isatty(entry.fd)) rights &= ~(RIGHTS.FD_SEEK | RIGHTS.FD_TELL);
@@ -340,6 +423,7 @@ export class FileSystem {
 
   fd_filestat_get(fd, ptr) {
     const entry = this.#get(fd);
+    if (entry.kind === 'socket') throw new WasiError(ERRNO.NOTSUP);
     const bigint = { bigint: true };
     const stat = entry.kind === 'dir' ? fs.statSync(entry.path, bigint) : fs.fstatSync(entry.fd, bigint);
     this.#writeFilestat(ptr, stat);

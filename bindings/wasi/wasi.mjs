@@ -23,7 +23,6 @@ const EVENT_SIZE = 32;
 const UNSUPPORTED = [
   'fd_advise', 'fd_allocate', 'fd_fdstat_set_rights', 'fd_filestat_set_times', 'fd_renumber',
   'path_filestat_set_times', 'path_link', 'proc_raise',
-  'sock_accept', 'sock_recv', 'sock_send', 'sock_shutdown',
 ];
 
 /**
@@ -121,12 +120,12 @@ export class WasiHost {
   #args;
   #env;
 
-  constructor({ args = [], env = {}, preopens = {}, stdin = 0, stdout = 1, stderr = 2 } = {}) {
+  constructor({ args = [], env = {}, preopens = {}, stdin = 0, stdout = 1, stderr = 2, sockets = null, listeners = [] } = {}) {
     this.#args = args.map(encode);
     this.#env = Object.entries(env).map(([name, value]) => encode(`${name}=${value}`));
-    this.#fs = new FileSystem({ stdio: [stdin, stdout, stderr], preopens, memory: this.#memory });
+    this.#fs = new FileSystem({ stdio: [stdin, stdout, stderr], preopens, memory: this.#memory, sockets, listeners });
     const fsCalls = Object.getOwnPropertyNames(FileSystem.prototype)
-      .filter((name) => /^(fd|path)_/.test(name))
+      .filter((name) => /^(fd|path|sock)_/.test(name))
       .map((name) => [name, this.#fs[name].bind(this.#fs)]);
     const calls = {
       ...Object.fromEntries(UNSUPPORTED.map((name) => [name, () => { throw new WasiError(ERRNO.NOSYS); }])),
@@ -217,12 +216,20 @@ export class WasiHost {
       }
     }
     const earliest = clocks.reduce((min, c) => (min === null || c.deadline < min ? c.deadline : min), null);
+    // Sockets wait together, in one call to the thread that owns them; mixed
+    // with other streams they wait in slices of 10 ms, taking turns.
+    const sockets = fds.filter((f) => f.state.socket);
     for (;;) {
       if (fds.some((f) => f.state.ready())) break;
       const left = earliest === null ? Infinity : Number(earliest - process.hrtime.bigint()) / 1e6;
       if (left <= 0) break;
-      const waiting = fds.find((f) => !f.state.ready());
-      if (waiting) waiting.state.wait(left); // ends early when data arrives
+      if (sockets.length) {
+        const ready = this.#fs.pollSockets(sockets.map((f) => f.state.socket), sockets.length < fds.length ? Math.min(left, 10) : left);
+        for (const i of ready) sockets[i].state.mark();
+        if (ready.length || sockets.length === fds.length) continue;
+      }
+      const waiting = fds.find((f) => !f.state.socket && !f.state.ready());
+      if (waiting) waiting.state.wait(sockets.length ? Math.min(left, 10) : left); // ends early when data arrives
       else sleep(left);
     }
     const time = process.hrtime.bigint();

@@ -75,6 +75,7 @@ static int echoes(void *arg) {
     CHECK_INT(wa_stream_wait_closed(s), 0);
     CHECK_INT(wa_stream_read(s, buf, sizeof buf, &got), WA_ESTATE);
     CHECK_INT(wa_stream_free(s), 0);
+    wa_server_close(srv);
     CHECK_INT(wa_server_wait_closed(srv), 0);
     CHECK_INT(wa_server_connections(srv), 0);
     CHECK_INT(wa_server_free(srv), 0);
@@ -123,6 +124,7 @@ static int reads_in_shapes(void *arg) {
     CHECK_INT(got, 0);
     CHECK(wa_stream_at_eof(s));
     CHECK_INT(wa_stream_free(s), 0);
+    wa_server_close(srv);
     CHECK_INT(wa_server_wait_closed(srv), 0);
     wa_server_free(srv);
     return 0;
@@ -154,6 +156,7 @@ static int half_close(void *arg) {
     CHECK(buf[0] == '5');
     CHECK_INT(wa_stream_wait_closed(s), 0);
     wa_stream_free(s);
+    wa_server_close(srv);
     CHECK_INT(wa_server_wait_closed(srv), 0);
     wa_server_free(srv);
     return 0;
@@ -202,6 +205,7 @@ static int drain_blocks(void *arg) {
     buf[got] = 0;
     CHECK_INT(strtoull(buf, NULL, 10), written);     /* every byte arrived */
     wa_stream_free(s);
+    wa_server_close(srv);
     CHECK_INT(wa_server_wait_closed(srv), 0);
     wa_server_free(srv);
     wa_event_free(gate);
@@ -270,6 +274,7 @@ static int cancelled_read_loses_nothing(void *arg) {
     CHECK_INT(wa_stream_readexactly(s, buf, 4), 0);
     CHECK(memcmp(buf, "abcd", 4) == 0);
     wa_stream_free(s);
+    wa_server_close(srv);
     CHECK_INT(wa_server_wait_closed(srv), 0);
     wa_server_free(srv);
     wa_event_free(gate);
@@ -305,6 +310,7 @@ static int faults(void *arg) {
     CHECK_INT(got, 3);
     wa_stream_free(first);
     wa_stream_free(second);
+    wa_server_close(srv);
     CHECK_INT(wa_server_wait_closed(srv), 0);
     wa_server_free(srv);
 
@@ -321,6 +327,7 @@ static int faults(void *arg) {
     }
     CHECK_INT(rc, WA_ERESET);
     wa_stream_free(s);
+    wa_server_close(srv);
     CHECK_INT(wa_server_wait_closed(srv), 0);
     wa_server_free(srv);
     return 0;
@@ -347,6 +354,7 @@ static int close_and_serve_forever(void *arg) {
     wa_stream *refused = NULL;
     CHECK_INT(wa_open_connection("127.0.0.1", wa_server_port(srv), 5.0, &refused), WA_ECONNECT);
     CHECK_INT(wa_server_connections(srv), 1);
+    wa_server_close(srv);
     CHECK_INT(wa_server_wait_closed(srv), 0);        /* waits for the handler */
     CHECK_INT(wa_server_connections(srv), 0);
     char buf[8];
@@ -442,6 +450,7 @@ static int thousands(void *arg) {
     CHECK_INT(most, many);                           /* every connection open at once */
     printf("  %zu connections open at once\n", most);
     while (wa_server_connections(srv)) wa_sleep(0.01);  /* the clients pinged and closed */
+    wa_server_close(srv);
     CHECK_INT(wa_server_wait_closed(srv), 0);
     wa_server_free(srv);
     return 0;
