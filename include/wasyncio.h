@@ -1118,7 +1118,7 @@ typedef struct wa_server wa_server;
  *  owned by the caller (wa_stream_free). timeout > 0 bounds the connect, in
  *  seconds. May suspend. Returns 0, WA_ECONNECT (refused, unreachable,
  *  unknown name; wa_errmsg says which), WA_ETIMEDOUT, WA_ECANCELLED,
- *  WA_ENOTSUP (WASI, JS hosts), WA_EINVAL (NULL host or out, port outside
+ *  WA_ENOTSUP (WASI, browsers), WA_EINVAL (NULL host or out, port outside
  *  0-65535), WA_ENOMEM, WA_ENOTASK. *out is NULL on failure. */
 int wa_open_connection(const char *host, int port, double timeout, wa_stream **out);
 
@@ -1218,10 +1218,13 @@ typedef int (*wa_stream_fn)(wa_stream *s, void *arg);
  *  wa_server_port tells which) and runs handler(stream, arg) as a task for
  *  each connection. backlog <= 0 means 100. Sets *out to the server, owned
  *  by the caller (wa_server_free). On WASI it serves on the next socket the
- *  runner preopened, whatever host and port say. Does not suspend. Returns
- *  0, WA_ECONNECT (the address is taken or unknown), WA_ENOTSUP (JS hosts),
- *  WA_EINVAL (NULL handler or out, port outside 0-65535, no running loop),
- *  WA_ENOMEM. arg stays the caller's and must outlive the server. */
+ *  runner preopened, whatever host and port say. Natively and on WASI it
+ *  does not suspend; in node it suspends until the socket is bound (node
+ *  binds asynchronously), so there it must be called from a task
+ *  (WA_ENOTASK otherwise). Returns 0, WA_ECONNECT (the address is taken or
+ *  unknown), WA_ENOTSUP (browsers), WA_EINVAL (NULL handler or out, port
+ *  outside 0-65535, no running loop), WA_ENOMEM. arg stays the caller's and
+ *  must outlive the server. */
 int wa_start_server(wa_stream_fn handler, void *arg, const char *host, int port, int backlog, wa_server **out);
 
 /** The port srv listens on. Does not suspend. 0 for a bad srv (and on WASI,

@@ -90,6 +90,18 @@ static int accept_connections(void *arg) {
     return 0;
 }
 
+/* Waits until the host has bound srv's socket (or failed to), as asyncio's
+ * start_server does: it needs the running task. */
+static int bound(wa_server *srv) {
+    wa_task *t = wa__running("wa_start_server");
+    int rc = t ? wa__fd_wait(t, srv->fd, WA__FD_WRITE) : WA_ENOTASK;
+    if (rc == 0) rc = wa__host_tcp_connected(srv->fd);
+    char unused[64];
+    if (rc == 0) rc = wa__host_tcp_address(srv->fd, 0, unused, sizeof unused, &srv->port);
+    if (rc) wa__host_tcp_close(srv->fd);
+    return rc;
+}
+
 int wa_start_server(wa_stream_fn handler, void *arg, const char *host, int port, int backlog, wa_server **out) {
     if (out) *out = NULL;
     wa__loop *loop = wa__loop_now;
@@ -98,6 +110,7 @@ int wa_start_server(wa_stream_fn handler, void *arg, const char *host, int port,
     wa_server *srv = wa__calloc(1, sizeof *srv);
     if (!srv) return wa__error(WA_ENOMEM, NULL);
     int rc = wa__host_tcp_listen(host, port, backlog, &srv->fd, &srv->port);
+    if (rc == WA__AGAIN) rc = bound(srv);  /* JS hosts bind asynchronously */
     if (rc) {
         free(srv);
         if (rc == WA_ENOMEM || rc == WA_ENOTSUP) return rc;

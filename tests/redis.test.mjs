@@ -1,7 +1,7 @@
 // The Redis client (examples/redis) and the Redis seed ports against a real
 // redis-server, which this file starts on 127.0.0.1 with a random port and a
-// password, and stops. Natively: WASI preview1 cannot connect out and JS
-// hosts have no TCP streams yet, so there the client's parser runs alone.
+// password, and stops. Natively and in node; WASI preview1 cannot connect
+// out, so there the client's parser runs alone.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -65,8 +65,8 @@ describe('Redis, against a real redis-server', needs('redisServer', 'cc'), () =>
   });
   after(() => server?.kill('SIGTERM'));
 
-  for (const name of ['native -O0', 'native -O2', 'native ASan+UBSan']) {
-    test(`the client on ${name}`, async (t) => {
+  for (const name of ['native -O0', 'native -O2', 'native ASan+UBSan', 'node -O0', 'node -O2']) {
+    test(`the client on ${name}`, name.startsWith('node') ? needs('emcc', 'wasmOpt') : {}, async (t) => {
       const v = variant(name);
       const out = buildWithClient(path.join(ROOT, 'tests', 'redis', 'client.c'), v);
       const { code, stdout, stderr } = await runBuilt(out, v, { args: [String(port), PASSWORD] });
@@ -76,8 +76,8 @@ describe('Redis, against a real redis-server', needs('redisServer', 'cc'), () =>
     });
   }
 
-  for (const name of ['wasi -O2', 'node -O2']) {
-    test(`the client's parser on ${name}`, needs(...(name.startsWith('wasi') ? ['clang', 'wasiSysroot'] : ['emcc']), 'wasmOpt'), async (t) => {
+  for (const name of ['wasi -O2']) {
+    test(`the client's parser on ${name}`, needs('clang', 'wasiSysroot', 'wasmOpt'), async (t) => {
       const v = variant(name);
       const out = buildWithClient(path.join(ROOT, 'tests', 'redis', 'client.c'), v);
       const { code, stdout, stderr } = await runBuilt(out, v);
@@ -87,9 +87,9 @@ describe('Redis, against a real redis-server', needs('redisServer', 'cc'), () =>
   }
 
   const seeds = fs.readdirSync(PORTS_DIR).filter((f) => f.endsWith('.c')).map((f) => f.slice(0, -2));
-  for (const seed of seeds) {
-    test(`seed port ${seed} on native -O2 prints what the seed prints`, async () => {
-      const v = variant('native -O2');
+  for (const [seed, name] of seeds.flatMap((s) => [[s, 'native -O2'], [s, 'node -O2']])) {
+    test(`seed port ${seed} on ${name} prints what the seed prints`, async () => {
+      const v = variant(name);
       const out = buildWithClient(path.join(PORTS_DIR, `${seed}.c`), v);
       const { code, stdout, stderr } = await runBuilt(out, v, { args: [`redis://127.0.0.1:${port}`], env: { WA_REDIS_PASSWORD: PASSWORD } });
       assert.equal(stdout.replaceAll(`:${port}`, ':PORT'), fs.readFileSync(path.join(PORTS_DIR, `${seed}.expected`), 'utf8'));

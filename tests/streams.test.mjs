@@ -1,5 +1,5 @@
-// A wasyncio TCP server (tests/streams/echo_server.c) natively and on WASI
-// (bin/wa-run --tcplisten, which preopens the listening socket), driven by
+// A wasyncio TCP server (tests/streams/echo_server.c) natively, in node (net)
+// and on WASI (bin/wa-run --tcplisten, which preopens the listening socket), driven by
 // node's net as the client: many connections at once, a large answer read
 // slowly (the server's drain holds it back), a half-close, and a clean end.
 import assert from 'node:assert/strict';
@@ -57,7 +57,7 @@ function exchange(port, text, { want = null, endAfter = false, pauseMs = 0 } = {
   });
 }
 
-for (const name of ['native -O2', 'wasi -O0', 'wasi -O2']) {
+for (const name of ['native -O2', 'wasi -O0', 'wasi -O2', 'node -O0', 'node -O2']) {
   const variant = VARIANTS.find((v) => v.name === name);
   describe(`a TCP server on ${name}`, needsTarget(variant.target), () => {
     test('echoes many connections at once, answers a slow reader in full, half-closes, ends cleanly', async () => {

@@ -20,7 +20,7 @@ const R = (p) => path.join(ROOT, p);
 
 const CORE = ['errors', 'timer_heap', 'future', 'result', 'cancel', 'retire', 'task', 'loop', 'saved_stack', 'handle', 'combine', 'timeout', 'task_group', 'debug', 'waitq', 'sync', 'queue', 'coro', 'executor', 'fetch', 'session', 'fdio', 'stream', 'server', 'protocols'].map((n) => R(`runtime/${n}.c`));
 const WASM_CORE = [...CORE, R('runtime/switch_asyncify.c'), R('runtime/wasm_stack_pointer.s')];
-const JS_HOST = [R('bindings/js/host_js.c'), R('bindings/js/bridge.c'), R('bindings/js/fetch_js.c'), R('bindings/no_tcp.c')];
+const JS_HOST = [R('bindings/js/host_js.c'), R('bindings/js/bridge.c'), R('bindings/js/fetch_js.c'), R('bindings/js/tcp_js.c')];
 const SOURCES = {
   native: [...CORE, R('runtime/switch_native.c'), R('bindings/native/host_native.c'), R('bindings/native/tcp_native.c'), R('bindings/no_http.c')],
   wasi: [...WASM_CORE, R('bindings/wasi/host_wasi.c'), R('bindings/wasi/tcp_wasi.c'), R('bindings/no_http.c')],
@@ -286,7 +286,7 @@ function cacheDir() {
 // The files a node or web build writes beside OUT.
 function jsFiles(output, threads) {
   const base = output.replace(/\.(mjs|js)$/, '');
-  return [output, ...['core.mjs', 'core.wasm', 'driver.mjs', 'bridge.mjs', 'fetch.mjs', ...(threads ? ['core.worker.js'] : [])].map((s) => `${base}.${s}`)];
+  return [output, ...['core.mjs', 'core.wasm', 'driver.mjs', 'bridge.mjs', 'fetch.mjs', 'net.mjs', ...(threads ? ['core.worker.js'] : [])].map((s) => `${base}.${s}`)];
 }
 
 // Threads builds: shared memory, a worker script beside the core, and a pool
@@ -326,7 +326,7 @@ function linkJs(tc, objects, output, target, o, cxxLink) {
   const instrumented = asyncify(wasm, opt, o, threads ? THREADS_FEATURES : []);
   const driver = `${base}.driver.mjs`;
   fs.copyFileSync(R('bindings/js/driver.mjs'), driver);
-  const beside = ['bridge', 'fetch'].map((name) => { // the driver loads them from beside itself
+  const beside = ['bridge', 'fetch', 'net'].map((name) => { // the driver loads them from beside itself
     const file = `${base}.${name}.mjs`;
     fs.writeFileSync(file, fs.readFileSync(R(`bindings/js/${name}.mjs`), 'utf8').replace("const UNDICI = 'undici';", `const UNDICI = '${undiciUrl()}';`));
     return file;

@@ -176,9 +176,9 @@ async function instantiate(coreUrl, options, imports) {
   const mod = await Promise.race([factory(options), instantiateFailed]);
   mod.wasyncioExports = raw;
   const beside = (name) => import(import.meta.url.replace(/driver\.mjs$/, name));
-  const [{ installBridge }, { installFetch }] = await Promise.all([beside('bridge.mjs'), beside('fetch.mjs')]);
+  const [{ installBridge }, { installFetch }, { installNet }] = await Promise.all([beside('bridge.mjs'), beside('fetch.mjs'), beside('net.mjs')]);
   mod.wasyncioRun = installBridge(mod, imports);
-  await installFetch(mod);
+  await Promise.all([installFetch(mod), installNet(mod)]);
   return mod;
 }
 

@@ -51,17 +51,30 @@ EMSCRIPTEN_KEEPALIVE int *wa__js_foreign_frames(void) { return &wa__host_foreign
 
 uint64_t wa__host_now(void) { return (uint64_t)(wa__js_now() * 1e6); }
 
-/* The descriptors are never watched here (wa__host_watches_fds is 0). */
+int wa__js_tcp_ready(int id, int events); /* library_wasyncio.js: net.mjs's sockets */
+
+/* Marks the watched sockets that are ready; nonzero if one is. */
+static int mark_ready(wa__fd_watch *watches, size_t count) {
+    int any = 0;
+    for (size_t i = 0; i < count; i++)
+        if (wa__js_tcp_ready(watches[i].fd, watches[i].events)) any = watches[i].ready = 1;
+    return any;
+}
+
+/* The watches are net.mjs's socket ids (files are read with fetch here:
+ * wa__host_watches_fds is 0); any socket event ends a wait, which then
+ * marks the ready ones. */
 int wa__host_wait(int64_t timeout_ns, wa__fd_watch *watches, size_t count) {
-    (void)watches, (void)count;
     if (outer.state == REWINDING) {
         wa__stop_rewind();
         outer.state = RUNNING;
 #ifdef __EMSCRIPTEN_PTHREADS__
         (void)atomic_exchange(&wake_pending, 0);  /* acquires what wakers pushed: the loop reads it next */
 #endif
+        mark_ready(watches, count);
         return 0;
     }
+    if (mark_ready(watches, count)) return 0;
 #ifdef __EMSCRIPTEN_PTHREADS__
     if (timeout_ns != 0 && atomic_exchange(&wake_pending, 0)) return 0;  /* a yield (0) still yields */
 #endif

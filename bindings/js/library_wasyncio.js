@@ -38,4 +38,34 @@ mergeInto(LibraryManager.library, {
   wa__js_session_free: function (id) {
     Module['wasyncioFetch'].sessionFree(id);
   },
+  wa__js_tcp_connect: function (host, port) {
+    return Module['wasyncioNet'].connect(host, port);
+  },
+  wa__js_tcp_status: function (id) {
+    return Module['wasyncioNet'].status(id);
+  },
+  wa__js_tcp_listen: function (host, port, backlog) {
+    return Module['wasyncioNet'].listen(host, port, backlog);
+  },
+  wa__js_tcp_accept: function (id) {
+    return Module['wasyncioNet'].accept(id);
+  },
+  wa__js_tcp_recv: function (id, buf, cap) {
+    return Module['wasyncioNet'].recv(id, buf, cap);
+  },
+  wa__js_tcp_send: function (id, buf, len) {
+    return Module['wasyncioNet'].send(id, buf, len);
+  },
+  wa__js_tcp_shutdown: function (id) {
+    return Module['wasyncioNet'].shutdown(id);
+  },
+  wa__js_tcp_address: function (id, peer, buf, cap) {
+    return Module['wasyncioNet'].address(id, peer, buf, cap);
+  },
+  wa__js_tcp_close: function (id) {
+    Module['wasyncioNet'].close(id);
+  },
+  wa__js_tcp_ready: function (id, events) {
+    return Module['wasyncioNet'].ready(id, events) ? 1 : 0;
+  },
 });
