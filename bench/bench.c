@@ -52,6 +52,7 @@ static struct {
     const char *name;  /* workload name, for error lines */
     long n;            /* N from argv[2] or the workload's default */
     const char *url;   /* argv[3]: the HTTP workloads' server */
+    int port;          /* argv[3]: echo_client's server */
     int reported;      /* an error line was already printed */
 } bench;
 
@@ -263,7 +264,7 @@ static int bench_memory(void *arg)
 
     /* Check they really are suspended, not finished: n waiters plus this task. */
     wa_stats stats;
-    int rc = wa_loop_get_stats(&stats);
+    int rc = wa_loop_get_stats(NULL, &stats);
     if (rc != 0)
         return report("wa_loop_get_stats", rc, wa_errmsg());
     if (stats.tasks_pending < (size_t)bench.n)
@@ -408,7 +409,7 @@ static int combine_setup(void)
     }
     for (long i = 0; i < bench.n; i++)
         combine.index[i] = i;
-    int rc = wa_loop_get_stats(&combine.baseline);
+    int rc = wa_loop_get_stats(NULL, &combine.baseline);
     if (rc != 0) {
         combine_free();
         return report("wa_loop_get_stats", rc, wa_errmsg());
@@ -422,7 +423,7 @@ static int combine_setup(void)
 static int combine_check_round(int round)
 {
     wa_stats now;
-    int rc = wa_loop_get_stats(&now);
+    int rc = wa_loop_get_stats(NULL, &now);
     if (rc != 0)
         return report("wa_loop_get_stats", rc, wa_errmsg());
     if (now.tasks_alive != combine.baseline.tasks_alive ||
@@ -853,13 +854,70 @@ static int bench_stream(void *arg)
     return 0;
 }
 
+/* ------------------------------------------------------------------ echo */
+
+#define ECHO_BYTES 64           /* one message; same in the .py and .mjs */
+
+/* The echo server: each connection's messages come back as they are. */
+static int echo_back(wa_stream *s, void *arg)
+{
+    (void)arg;
+    char message[ECHO_BYTES];
+    int rc;
+    while ((rc = wa_stream_readexactly(s, message, sizeof message)) == 0)
+        if ((rc = wa_stream_write(s, message, sizeof message)) != 0)
+            return rc;
+    return rc == WA_ETRUNCATED ? 0 : rc;   /* the client went */
+}
+
+static int bench_echo_server(void *arg)
+{
+    (void)arg;
+    wa_server *srv = NULL;
+    int rc = wa_start_server(echo_back, NULL, "127.0.0.1", 0, 0, &srv);
+    if (rc != 0)
+        return report("wa_start_server", rc, wa_errmsg());
+    printf("listening %d\n", wa_server_port(srv));   /* 0 on WASI: the runner says */
+    fflush(stdout);
+    return wa_server_serve_forever(srv);
+}
+
+/* The client every server is measured with (built natively): N round trips
+ * of one message over one connection, each waiting for its echo. */
+static int bench_echo_client(void *arg)
+{
+    (void)arg;
+    wa_stream *s = NULL;
+    int rc = wa_open_connection("127.0.0.1", bench.port, 10.0, &s);
+    if (rc != 0)
+        return report("wa_open_connection", rc, wa_errmsg());
+    char message[ECHO_BYTES], echo[ECHO_BYTES];
+    for (size_t i = 0; i < sizeof message; i++)
+        message[i] = (char)(i % PATTERN_PERIOD);
+    double start = 0;
+    for (long i = -1000; i < bench.n && rc == 0; i++) {   /* 1,000 untimed first */
+        if (i == 0)
+            start = wa_time();
+        if ((rc = wa_stream_write(s, message, sizeof message)) == 0)
+            rc = wa_stream_readexactly(s, echo, sizeof echo);
+        if (rc == 0 && memcmp(echo, message, sizeof echo) != 0)
+            rc = report("echo", WA_EIO, "the echo differs from the message");
+    }
+    double elapsed = wa_time() - start;
+    wa_stream_free(s);
+    if (rc != 0)
+        return report("echo round trip", rc, wa_errmsg());
+    emit("echo_rtt_s", (double)bench.n / elapsed);
+    return 0;
+}
+
 /* ------------------------------------------------------------------ main */
 
 static const struct {
     const char *name;   /* argv[1] */
     wa_fn main;         /* runs as the loop's first task */
     long default_n;     /* N when argv[2] is absent */
-    int needs_url;      /* argv[3] is the server's URL */
+    int needs_url;      /* argv[3] is the server's URL (1) or port (2) */
 } workloads[] = {
     {"yield", bench_yield, 1000000, 0},
     {"spawn", bench_spawn, 1000000, 0},
@@ -871,6 +929,8 @@ static const struct {
     {"lock", bench_lock, 10000000, 0},
     {"http_get", bench_http_get, 100000, 1},
     {"stream", bench_stream, 1024, 1},
+    {"echo_server", bench_echo_server, 1, 0},
+    {"echo_client", bench_echo_client, 100000, 2},
 };
 
 #define WORKLOAD_COUNT (sizeof workloads / sizeof workloads[0])
@@ -882,7 +942,8 @@ int main(int argc, char **argv)
         w++;
     if (argc < 2 || w == WORKLOAD_COUNT) {
         fprintf(stderr, "usage: bench <yield|spawn|memory|timers|gather|wait_first|handoff|lock> [N]\n"
-                        "       bench <http_get|stream> N URL\n");
+                        "       bench <http_get|stream> N URL\n"
+                        "       bench echo_server | bench echo_client N PORT\n");
         return 2;
     }
     bench.name = workloads[w].name;
@@ -895,7 +956,13 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (workloads[w].needs_url) {
+    if (workloads[w].needs_url == 2) {
+        bench.port = argc > 3 ? atoi(argv[3]) : 0;
+        if (bench.port <= 0) {
+            fprintf(stderr, "bench %s: needs the echo server's port\n", bench.name);
+            return 2;
+        }
+    } else if (workloads[w].needs_url) {
         if (argc < 4 || strncmp(argv[3], "http", 4) != 0) {
             fprintf(stderr, "bench %s: needs the server's URL (node bench/http_server.mjs prints it)\n",
                     bench.name);

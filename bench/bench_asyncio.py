@@ -338,6 +338,23 @@ async def bench_stream(n, base):
     emit("stream_rss_growth_mib", (peak_rss_bytes() - rss0) / MIB)
 
 
+ECHO_BYTES = 64  # one message; same in the .c and .mjs
+
+
+async def bench_echo_server(n):
+    async def handle(reader, writer):
+        try:
+            while True:
+                writer.write(await reader.readexactly(ECHO_BYTES))
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    print(f"listening {server.sockets[0].getsockname()[1]}", flush=True)
+    await server.serve_forever()
+
+
 WORKLOADS = {
     "yield": (bench_yield, 200_000),
     "spawn": (bench_spawn, 200_000),
@@ -349,6 +366,7 @@ WORKLOADS = {
     "lock": (bench_lock, 1_000_000),
     "http_get": (bench_http_get, 100_000),
     "stream": (bench_stream, 1024),
+    "echo_server": (bench_echo_server, 1),
 }
 NEEDS_SERVER = {"http_get", "stream"}
 

@@ -356,6 +356,21 @@ async function benchStream(n, base) {
   emit('stream_rss_growth_mib', (process.resourceUsage().maxRSS * 1024 - rss0) / MIB);
 }
 
+
+// node's net echoes each chunk as it comes: the client sends one 64-byte
+// message at a time (ECHO_BYTES in the .c and .py).
+async function benchEchoServer() {
+  const net = await import('node:net');
+  const server = net.createServer((socket) => {
+    socket.setNoDelay(true);
+    socket.on('data', (d) => socket.write(d));
+    socket.on('error', () => {});
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  process.stdout.write(`listening ${server.address().port}\n`);
+  await new Promise(() => {}); // serves until killed
+}
+
 const WORKLOADS = {
   yield: [benchYield, 1_000_000],
   spawn: [benchSpawn, 1_000_000],
@@ -367,6 +382,7 @@ const WORKLOADS = {
   lock: [benchLock, 10_000_000],
   http_get: [benchHttpGet, 100_000],
   stream: [benchStream, 1024],
+  echo_server: [benchEchoServer, 1],
 };
 const NEEDS_SERVER = new Set(['http_get', 'stream']);
 

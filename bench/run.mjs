@@ -113,10 +113,11 @@ const FORMAT = {
 // Each metric: key (the JSON "metric"), label (table row), keep ('min' or 'max':
 // which of the REPS runs counts), format, optional columns(column) (false: the
 // metric has no meaning there, no line is expected), and an optional goal
-// checked on the columns it names. goal.pass(value, peer) gets the cell's value and peer(id),
+// checked on the columns it names. goal.pass(value, peer, column) gets the cell's value and peer(id),
 // the same metric's kept value in column `id` of this run (undefined if that
 // cell failed); it returns true, false, or undefined for "cannot tell" (shown ?).
 const wasyncioOnly = (c) => c.wasyncio;
+const ECHO_BYTES = 64;      // the echo workload's message: the same constant in the three programs
 const COMBINE_REPEATS = 11;   // rounds per process in gather and wait_first: the same constant in the three programs
 // A goal relative to another column of the same run: at least `factor` times
 // less time than it. Relative, because the reference's speed depends on the machine.
@@ -276,6 +277,27 @@ const WORKLOADS = [
       },
       {
         key: 'stream_rss_growth_mib', label: 'stream: peak RSS growth, MiB (node\'s socket reads)', keep: 'min', format: FORMAT.mib,
+      },
+    ],
+  },
+  {
+    name: 'echo',
+    title: 'TCP echo',
+    serves: true,
+    how: `each column runs an echo server on 127.0.0.1 and a random port (wasyncio: \`wa_start_server\` with a handler looping \`wa_stream_readexactly\` of ${ECHO_BYTES} bytes and \`wa_stream_write\`; WASI: the same program under \`${WA_RUN} --tcplisten=127.0.0.1:0\`, which preopens the socket; Python: \`asyncio.start_server\` with \`reader.readexactly\` and \`writer.write\`; node: a \`net\` server writing back each chunk). One client measures them all, the same for every column so that the servers differ only: \`bench-native echo_client N PORT\` (wasyncio natively, \`wa_open_connection\`), which sends one ${ECHO_BYTES}-byte message and waits for its echo, N times over one connection after 1,000 untimed ones, checking every byte. Round trips/s: N over the wall time of the N timed ones, client and server each on a core of their own at best (two cores here).`,
+    n: { full: { default: 100_000 }, quick: { default: 5_000 } },
+    metrics: [
+      {
+        key: 'echo_rtt_s', label: `echo, ${ECHO_BYTES} B over one connection: round trips/s`, keep: 'max', format: FORMAT.count,
+        goal: {
+          text: 'native ≥ 2× Python and ≥ node; node wasm ≥ node',
+          applies: (c) => c.id === 'native' || c.id === 'wasm-node',
+          pass: (v, peer, c) => {
+            const python = peer('python'), node = peer('node');
+            if (node === undefined || (c.id === 'native' && python === undefined)) return undefined;
+            return c.id === 'native' ? v >= 2 * python && v >= node : v >= node;
+          },
+        },
       },
     ],
   },
@@ -480,7 +502,7 @@ function render({ opts, reps, workloads, results, notes }) {
         const peer = (id) => results.get(`${workload.name}\0${id}`)?.values?.get(`${metric.key}\0`);
         return variants.map(([key, value]) => {
           const variant = key.slice(metric.key.length + 1);
-          const verdict = goal ? goal.pass(value, peer) : null;
+          const verdict = goal ? goal.pass(value, peer, column) : null;
           const mark = verdict === true ? ' ✓' : verdict === false ? ' ✗' : goal ? ' ?' : '';
           return `${metric.format(value)}${mark}${variant ? ` (${variant})` : ''}`;
         }).join(' / ');
@@ -517,6 +539,46 @@ function render({ opts, reps, workloads, results, notes }) {
       '(on 127.0.0.1 and a random port) and serves until its stdin closes.', '');
   }
   return lines.join('\n');
+}
+
+// ----------------------------------------------------------------- served
+
+// A workload where the column is the server: each run starts it
+// (`<command> echo_server`), reads its port (from its stdout, or from
+// wa-run's stderr on WASI), runs the native client against it, and stops it.
+async function runServedCell(workload, column, n, reps, timeoutS) {
+  const [file, args, shown] = column.command(['echo_server']);
+  const argv = column.id === 'wasm-wasi' ? [args[0], '--tcplisten=127.0.0.1:0', ...args.slice(1)] : args;
+  const best = new Map();
+  for (let rep = 1; rep <= reps; rep++) {
+    const server = spawn(file, argv, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const port = await new Promise((resolve, reject) => {
+        let out = '', err = '';
+        const check = () => {
+          const m = /listening on 127\.0\.0\.1:(\d+)/.exec(err) ?? /^listening ([1-9]\d*)$/m.exec(out);
+          if (m) resolve(Number(m[1]));
+        };
+        server.stdout.on('data', (d) => { out += d; check(); });
+        server.stderr.on('data', (d) => { err += d; check(); });
+        server.once('exit', (code) => reject(new Error(`\`${shown} echo_server\` exited (${code}) before listening: ${firstLine(err)}`)));
+        setTimeout(() => reject(new Error(`\`${shown} echo_server\` did not listen within 30 s`)), 30000);
+      });
+      const r = runProcess(path.join(ROOT, BUILD_DIR, 'bench-native'), ['echo_client', String(n), String(port)], timeoutS);
+      if (!r.ok) return { error: `the client: ${r.message}` };
+      for (const f of parseMetrics(r.stdout)) {
+        if (f.metric !== 'echo_rtt_s') continue;
+        const prev = best.get(`${f.metric}\0`);
+        if (prev === undefined || f.value > prev) best.set(`${f.metric}\0`, f.value);
+        progress(`  ${column.title}: run ${rep}/${reps}: ${f.metric}=${+f.value.toPrecision(4)}`);
+      }
+    } catch (e) {
+      return { error: e.message };
+    } finally {
+      server.kill('SIGKILL');
+    }
+  }
+  return best.size ? { values: best } : { error: 'the client printed no echo_rtt_s line' };
 }
 
 // --------------------------------------------------------------- HTTP server
@@ -594,7 +656,13 @@ async function main() {
           results.set(key, { error: noteFor(serverError) });
           continue;
         }
-        const cell = runCell(workload, column, nFor(workload, mode, column), reps, timeoutS, server?.url);
+        if (workload.serves && buildErrors.get('native')) {
+          results.set(key, { error: noteFor(`the echo client (wasyncio native): ${buildErrors.get('native')}`) });
+          continue;
+        }
+        const cell = workload.serves
+          ? await runServedCell(workload, column, nFor(workload, mode, column), reps, timeoutS)
+          : runCell(workload, column, nFor(workload, mode, column), reps, timeoutS, server?.url);
         if (cell.error) cell.error = noteFor(`${column.title}, ${workload.name}: ${cell.error}`);
         results.set(key, cell);
       }
