@@ -562,7 +562,7 @@ async function runServedCell(workload, column, n, reps, timeoutS) {
         server.stdout.on('data', (d) => { out += d; check(); });
         server.stderr.on('data', (d) => { err += d; check(); });
         server.once('exit', (code) => reject(new Error(`\`${shown} echo_server\` exited (${code}) before listening: ${firstLine(err)}`)));
-        setTimeout(() => reject(new Error(`\`${shown} echo_server\` did not listen within 30 s`)), 30000);
+        setTimeout(() => reject(new Error(`\`${shown} echo_server\` did not listen within 30 s`)), 30000).unref();
       });
       const r = runProcess(path.join(ROOT, BUILD_DIR, 'bench-native'), ['echo_client', String(n), String(port)], timeoutS);
       if (!r.ok) return { error: `the client: ${r.message}` };
