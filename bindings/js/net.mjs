@@ -85,6 +85,7 @@ export async function installNet(mod) {
     accept(id) {
       const l = sockets.get(id);
       if (l?.kind !== 'listener') return fail(WA.EINVAL, 'not a listening socket');
+      if (l.error && !l.pending.length) return fail(WA.EIO, `the listening socket failed: ${l.error.message}`);
       const socket = l.pending.shift();
       return socket ? adopt(socket, false) : AGAIN;
     },
