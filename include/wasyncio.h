@@ -1203,8 +1203,8 @@ int wa_stream_free(wa_stream *s);
 /** `writer.get_extra_info("peername"/"sockname")`: the peer's (peer != 0)
  *  or the local address of s as text into buf (cap bytes; 46 hold any) and
  *  its port into *port (port may be NULL). Does not suspend. Returns 0,
- *  WA_ERESET (no peer any more), WA_ENOTSUP (WASI knows no addresses),
- *  WA_EINVAL (a bad s, NULL buf, buf too small). */
+ *  WA_ERESET (no peer any more), WA_ESTATE (s is closed), WA_ENOTSUP (WASI
+ *  knows no addresses), WA_EINVAL (a bad s, NULL buf, buf too small). */
 int wa_stream_address(const wa_stream *s, int peer, char *buf, size_t cap, int *port);
 
 /** A server's handler: runs as a task for each connection with its stream,

@@ -28,10 +28,6 @@ struct wa_server {
     wa__waitq servers;                   /* serve_forever: until closed */
 };
 
-static void release(wa_server *srv) {
-    wa__retire_object(srv, sizeof *srv); /* nobody waits: closers go before the last handler ends */
-}
-
 static int handle(void *arg) {
     conn *c = arg;
     int rc = c->srv->handler(c->stream, c->srv->arg);
@@ -53,7 +49,7 @@ static void handled(wa_future *f, void *arg) {
     wa_task_release(c->task);
     free(c);
     if (srv->connections) return;
-    if (srv->freed) release(srv);
+    if (srv->freed) wa__retire_object(srv, sizeof *srv);
     else if (!srv->listening) wa__waitq_wake_all(&srv->closers, 0);
 }
 
@@ -179,7 +175,7 @@ int wa_server_free(wa_server *srv) {
     if (!wa__is(srv, WA__SERVER)) return wa__bad_object(srv, WA__SERVER, "wa_server_free");
     wa_server_close(srv);
     if (!srv->connections) {
-        release(srv);
+        wa__retire_object(srv, sizeof *srv);
         return 0;
     }
     srv->freed = 1;

@@ -35,33 +35,37 @@ static int resolve(const char *host, int port, int passive, struct addrinfo **ou
     return 0;
 }
 
-int wa__host_tcp_connect(const char *host, int port, int *fd) {
+/* A socket on the first address of host:port that takes it: connecting
+ * (backlog < 0; the connect may still be in progress) or listening. A
+ * refusal that comes later is not retried on the next address. */
+static int first_socket(const char *host, int port, int backlog, int *fd) {
     struct addrinfo *ai;
-    int rc = resolve(host, port, 0, &ai);
+    int rc = resolve(host, port, backlog >= 0, &ai);
     if (rc) return rc;
-    int err = 0;
-    /* The first address that takes the connection or starts to: a refusal
-     * that comes later is not retried on the next address. */
+    int err = 0, one = 1;
     for (struct addrinfo *a = ai; a; a = a->ai_next) {
         int s = socket(a->ai_family, a->ai_socktype, a->ai_protocol);
-        if (s < 0 || nonblocking(s) < 0) {
-            err = errno;
-            if (s >= 0) close(s);
-            continue;
+        int ok = s >= 0 && nonblocking(s) == 0;
+        if (ok && backlog < 0) {
+            setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+            ok = connect(s, a->ai_addr, a->ai_addrlen) == 0 || errno == EINPROGRESS;
+        } else if (ok) {
+            setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);  /* restart while old connections linger */
+            ok = bind(s, a->ai_addr, a->ai_addrlen) == 0 && listen(s, backlog > 0 ? backlog : 100) == 0;
         }
-        int one = 1;
-        setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        if (connect(s, a->ai_addr, a->ai_addrlen) == 0 || errno == EINPROGRESS) {
+        if (ok) {
             freeaddrinfo(ai);
             *fd = s;
             return 0;
         }
         err = errno;
-        close(s);
+        if (s >= 0) close(s);
     }
     freeaddrinfo(ai);
     return wa__error(WA_ECONNECT, "%s", strerror(err));
 }
+
+int wa__host_tcp_connect(const char *host, int port, int *fd) { return first_socket(host, port, -1, fd); }
 
 int wa__host_tcp_connected(int fd) {
     int err = 0;
@@ -71,30 +75,9 @@ int wa__host_tcp_connected(int fd) {
 }
 
 int wa__host_tcp_listen(const char *host, int port, int backlog, int *fd, int *bound_port) {
-    struct addrinfo *ai;
-    int rc = resolve(host, port, 1, &ai);
-    if (rc) return rc;
-    int err = 0;
-    for (struct addrinfo *a = ai; a; a = a->ai_next) {
-        int s = socket(a->ai_family, a->ai_socktype, a->ai_protocol);
-        if (s < 0 || nonblocking(s) < 0) {
-            err = errno;
-            if (s >= 0) close(s);
-            continue;
-        }
-        int one = 1;
-        setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);  /* restart while old connections linger */
-        if (bind(s, a->ai_addr, a->ai_addrlen) == 0 && listen(s, backlog > 0 ? backlog : 100) == 0) {
-            freeaddrinfo(ai);
-            char unused[64];
-            *fd = s;
-            return wa__host_tcp_address(s, 0, unused, sizeof unused, bound_port);
-        }
-        err = errno;
-        close(s);
-    }
-    freeaddrinfo(ai);
-    return wa__error(WA_ECONNECT, "%s", strerror(err));
+    int rc = first_socket(host, port, backlog > 0 ? backlog : 0, fd);
+    char unused[64];
+    return rc ? rc : wa__host_tcp_address(*fd, 0, unused, sizeof unused, bound_port);
 }
 
 int wa__host_tcp_accept(int fd, int *conn) {

@@ -74,6 +74,7 @@ static int echoes(void *arg) {
     CHECK_INT(wa_stream_write(s, "x", 1), WA_ESTATE);  /* after write_eof */
     CHECK_INT(wa_stream_wait_closed(s), 0);
     CHECK_INT(wa_stream_read(s, buf, sizeof buf, &got), WA_ESTATE);
+    CHECK_INT(wa_stream_address(s, 1, addr, sizeof addr, &port), WA_ESTATE);
     CHECK_INT(wa_stream_free(s), 0);
     wa_server_close(srv);
     CHECK_INT(wa_server_wait_closed(srv), 0);
@@ -108,6 +109,7 @@ static int reads_in_shapes(void *arg) {
     CHECK_INT(wa_stream_readuntil(s, ":", 1, buf, sizeof buf, &got), 0);
     CHECK_INT(got, 1);
     /* A limit: no separator within 4 bytes; the bytes stay for the next read. */
+    CHECK_INT(wa_stream_set_limits(s, 0, 10, 20), WA_EINVAL);  /* low over high */
     CHECK_INT(wa_stream_set_limits(s, 4, 0, 0), 0);
     CHECK_INT(wa_stream_readuntil(s, " ", 1, buf, sizeof buf, &got), WA_ETOOBIG);
     CHECK_INT(wa_stream_set_limits(s, WA_STREAM_LIMIT, 0, 0), 0);
@@ -291,7 +293,8 @@ static int fails_first(wa_stream *s, void *arg) {
 
 /* Closes without reading what came: the kernel answers with a reset. */
 static int hangs_up(wa_stream *s, void *arg) {
-    (void)s, (void)arg;
+    (void)arg;
+    CHECK_INT(wa_stream_free(s), WA_EINVAL);  /* the server's to free */
     return wa_sleep(0.05);
 }
 
