@@ -4,7 +4,8 @@
 #   - the toolchain (Emscripten, Binaryen, clang with WASI's libc and libc++,
 #     a C/C++ compiler, CMake, Chromium for the browser tests, an AArch64
 #     cross compiler and qemu to test that switch, redis-server for the Redis
-#     client's tests): with apt-get
+#     client's tests, MariaDB for the MySQL client's, wrk for the HTTP
+#     server's): with apt-get
 #     on Debian and Ubuntu, as root or with sudo that needs no password;
 #   - npm dependencies (undici, playwright-core), when absent.
 # Elsewhere it names each missing tool and the command for Debian/Ubuntu,
@@ -16,7 +17,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DEBIAN_PACKAGES="emscripten binaryen wasi-libc clang-16 lld-16 libclang-rt-16-dev-wasm32 libc++-16-dev-wasm32
-  libc++abi-16-dev-wasm32 python3 gcc g++ cmake chromium gcc-aarch64-linux-gnu qemu-user redis-server redis-tools"
+  libc++abi-16-dev-wasm32 python3 gcc g++ cmake chromium gcc-aarch64-linux-gnu qemu-user redis-server redis-tools
+  mariadb-server mariadb-client wrk"
 
 missing="$(node scripts/missing-tools.mjs)"
 if [ -n "$missing" ] && command -v apt-get >/dev/null 2>&1; then
@@ -37,7 +39,8 @@ if [ -n "$missing" ]; then
   if [ "${WA_REQUIRE_TOOLS:-0}" = 1 ]; then exit 1; fi
 fi
 
-# npm dependencies (undici for fetch in node, playwright-core for the browser tests).
-if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/undici ]; then
+# npm dependencies (undici for fetch in node, playwright-core for the browser tests,
+# ws for the WebSocket server the browser stream tests talk to).
+if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/undici ] || [ ! -d node_modules/ws ]; then
   npm ci --no-audit --no-fund >&2
 fi

@@ -23,6 +23,8 @@ export const INSTALL = {
   cmake: { debian: 'cmake', fedora: 'cmake', brew: 'cmake' },
   aarch64: { debian: 'gcc-aarch64-linux-gnu qemu-user', fedora: 'gcc-aarch64-linux-gnu qemu-user', brew: '(an arm64 Mac runs these tests natively)' },
   redis: { debian: 'redis-server redis-tools', fedora: 'redis', brew: 'redis' },
+  mariadb: { debian: 'mariadb-server mariadb-client', fedora: 'mariadb-server', brew: 'mariadb' },
+  wrk: { debian: 'wrk', fedora: 'wrk', brew: 'wrk' },
 };
 
 export function installHint(tool) {
@@ -94,6 +96,11 @@ export const tools = {
   qemuAarch64: () => need('WA_QEMU_AARCH64', ['qemu-aarch64', 'qemu-aarch64-static'], 'aarch64'),
   /** A Redis server, for the tests of the Redis client and seed ports. */
   redisServer: () => need('WA_REDIS_SERVER', ['redis-server'], 'redis'),
+  /** MariaDB's server and its data-directory initialiser, for the MySQL client's tests. */
+  mariadbd: () => need('WA_MARIADBD', ['mariadbd', '/usr/sbin/mariadbd', 'mysqld', '/usr/sbin/mysqld'], 'mariadb'),
+  mariadbInstallDb: () => need('WA_MARIADB_INSTALL_DB', ['mariadb-install-db', 'mysql_install_db'], 'mariadb'),
+  /** An HTTP load generator, for the HTTP server's tests and bench row. */
+  wrk: () => need('WA_WRK', ['wrk'], 'wrk'),
   /** The WASI sysroot: { root, cflags (includes for C), cxxflags (and for C++), ldflags }. */
   wasiSysroot: () => once('wasi-sysroot', () => {
     const clangVersion = (() => {
