@@ -115,6 +115,7 @@ extern "C" {
 #define WA_EHTTP     -19   /**< an HTTP error status (>= 400), when asked to fail on one */
 #define WA_ENOTSUP   -20   /**< this host cannot do it (network fetch on WASI and natively) */
 #define WA_ENOSUSPEND -21  /**< cannot suspend here: a JS frame lies between this call and the loop (C called back from JS) */
+#define WA_EPROTO    -22   /**< the peer sent a malformed message (an HTTP head, a protocol reply) */
 
 /** Returns a static, human-readable name for an error code ("cancelled", ...).
  *  Unknown codes, including user-defined positive ones, give "unknown error".

@@ -34,6 +34,7 @@ const char *wa_strerror(int code) {
     case WA_EHTTP: return "HTTP error status";
     case WA_ENOTSUP: return "not supported on this host";
     case WA_ENOSUSPEND: return "cannot suspend here (called back from JS)";
+    case WA_EPROTO: return "protocol error";
     default: return "unknown error";
     }
 }
