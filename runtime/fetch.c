@@ -70,7 +70,7 @@ static void back_from_host(wa_response *r) {
 }
 
 static void abort_in_host(wa_response *r) {
-    wa__host_fetch_abort(r);             /* the host drops it, and calls no more */
+    wa__host_http->fetch_abort(r);       /* the host drops it, and calls no more */
     back_from_host(r);
     if (!r->ended) {
         r->ended = 1;
@@ -364,7 +364,8 @@ int wa__fetch(const char *url, const wa_fetch_options *opts, const char *const *
     r->max_body = opts->max_body ? opts->max_body : DEFAULT_MAX_BODY;
     int rc;
     if (wa__scheme_is(url, "data:")) rc = open_data(r, url);
-    else if (wa__scheme_is(url, "file:") && !wa__host_fetches_files) rc = open_file(r, url);
+    else if (wa__scheme_is(url, "file:") && !(wa__host_http && wa__host_http->fetches_files)) rc = open_file(r, url);
+    else if (!wa__host_http) rc = wa__error(WA_ENOTSUP, "cannot fetch %s: network fetch needs a JS host (node or a browser)", url);
     else rc = 1;                         /* the host's */
     if (rc == 1) {
         size_t hlen = 0;
@@ -374,8 +375,8 @@ int wa__fetch(const char *url, const wa_fetch_options *opts, const char *const *
             rc = wa__error(WA_ENOMEM, NULL);
         } else {
             r->source = FROM_HOST;
-            rc = wa__host_fetch_start(r, url, opts->method ? opts->method : "GET", hblock, hlen, opts->body,
-                                      opts->body_len, opts->timeout * 1000, opts->redirect, pool);
+            rc = wa__host_http->fetch_start(r, url, opts->method ? opts->method : "GET", hblock, hlen, opts->body,
+                                           opts->body_len, opts->timeout * 1000, opts->redirect, pool);
         }
         free(hblock);
         if (rc == 0) {
@@ -452,7 +453,7 @@ int wa_response_read(wa_response *r, void *buf, size_t cap, size_t *got) {
         }
         if (!r->asked) {                 /* ask for the next chunk: it may be there already */
             r->asked = 1;
-            size_t n = wa__host_fetch_read(r, r->body, r->body_cap);
+            size_t n = wa__host_http->fetch_read(r, r->body, r->body_cap);
             if (n) {
                 wa__fetch_data(r, n);
                 continue;

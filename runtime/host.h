@@ -59,22 +59,28 @@ extern const int wa__host_yields;
  * loop's thread. */
 size_t wa__host_cores(void);
 
-/* HTTP exchanges, and on JS hosts file: reads too (wa__host_fetches_files).
- * start gives the host the runtime's response and the request (headers as
- * "name\0value\0" pairs, all borrowed for the call); it reports back with
+/* HTTP on the host's own stack, where it has one (JS hosts: undici in node,
+ * fetch in browsers), and there file: reads too when fetches_files is set.
+ * NULL where the host has none (native, WASI): the runtime's own client
+ * (http_client.c) then speaks HTTP/1.1 over the TCP part below.
+ * fetch_start gives the host the runtime's response and the request (headers
+ * as "name\0value\0" pairs, all borrowed for the call); it reports back with
  * wa__fetch_headers once, then wa__fetch_end, handing over url, headers and
- * msg as malloc'd memory the runtime then owns. A read asks for the next
+ * msg as malloc'd memory the runtime then owns. fetch_read asks for the next
  * chunk into buf: the host copies up to cap bytes now and returns how many,
- * or returns 0 and reports them later with wa__fetch_data. After an abort
- * the host reports nothing more. Hosts without HTTP return WA_ENOTSUP. */
-extern const int wa__host_fetches_files;
-int wa__host_fetch_start(wa_response *r, const char *url, const char *method, const char *headers,
-                         size_t headers_len, const void *body, size_t body_len, double timeout_ms, int redirect,
-                         int session);
-size_t wa__host_fetch_read(wa_response *r, void *buf, size_t cap);
-void wa__host_fetch_abort(wa_response *r);
-int wa__host_session_new(size_t max_connections); /* a keep-alive pool's id, or 0 */
-void wa__host_session_free(int session);
+ * or returns 0 and reports them later with wa__fetch_data. After fetch_abort
+ * the host reports nothing more. session_new makes a keep-alive pool and
+ * returns its id (0: none). */
+typedef struct wa__host_http_stack {
+    int fetches_files;
+    int (*fetch_start)(wa_response *r, const char *url, const char *method, const char *headers, size_t headers_len,
+                       const void *body, size_t body_len, double timeout_ms, int redirect, int session);
+    size_t (*fetch_read)(wa_response *r, void *buf, size_t cap);
+    void (*fetch_abort)(wa_response *r);
+    int (*session_new)(size_t max_connections);
+    void (*session_free)(int session);
+} wa__host_http_stack;
+extern const wa__host_http_stack *const wa__host_http;
 
 /* TCP, on hosts whose sockets are descriptors the wait can watch (native;
  * WASI, whose preview1 can accept on sockets the runner preopens but cannot
@@ -104,7 +110,7 @@ void wa__host_tcp_close(int fd);
 
 /* ------------------------------------------- what the runtime offers hosts */
 
-/* A fetch's progress, reported by the host (see wa__host_fetch_start). */
+/* A fetch's progress, reported by the host (see wa__host_http). */
 void wa__fetch_headers(wa_response *r, int status, char *url, char *headers, size_t count);
 void wa__fetch_data(wa_response *r, size_t n);
 void wa__fetch_end(wa_response *r, int code, char *msg);

@@ -26,7 +26,7 @@ void wa__session_give_back(wa_session *s) {
 
 /* Frees what s owns; the struct stays until its last slot comes back. */
 static void drop_parts(wa_session *s) {
-    if (s->host_id) wa__host_session_free(s->host_id);
+    if (s->host_id) wa__host_http->session_free(s->host_id);
     for (size_t i = 0; s->headers && s->headers[i]; i++) free(s->headers[i]);
     free(s->headers);
     free(s->base_url);
@@ -62,7 +62,7 @@ wa_session *wa_session_new(const wa_session_options *opts) {
         return NULL;
     }
     s->nheaders = n;
-    s->host_id = wa__host_session_new(max);
+    s->host_id = wa__host_http ? wa__host_http->session_new(max) : 0;
     return s;
 }
 

@@ -179,6 +179,11 @@ static int fill(wa_stream *s, wa_task *t, size_t want, const char *fn) {
     }
 }
 
+int wa__stream_fill(wa_stream *s, wa_task *t) {
+    int rc = usable(s, "wa_stream_read", 1);
+    return rc || s->eof ? rc : fill(s, t, 0, "wa_stream_read");
+}
+
 static void take(wa_stream *s, void *buf, size_t n) {
     memcpy(buf, s->in + s->in_pos, n);
     s->in_pos += n;

@@ -30,4 +30,10 @@ struct wa_stream {
 wa_stream *wa__stream_new(wa__loop *loop, int fd); /* NULL on WA_ENOMEM; fd stays the caller's then */
 void wa__stream_destroy(wa_stream *s);   /* closes the socket if open, frees */
 
+/* For runtime code that parses in[in_pos, in_len) in place: suspends the
+ * running task t until more bytes are buffered or the peer has ended (eof
+ * set). 0, or the error of wa_stream_read (the stream's receive error,
+ * WA_ESTATE when closed, WA_ECANCELLED, WA_ENOMEM). The buffer may move. */
+int wa__stream_fill(wa_stream *s, wa_task *t);
+
 #endif

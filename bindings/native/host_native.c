@@ -14,6 +14,7 @@
 
 const int wa__host_yields = 0;
 const int wa__host_watches_fds = 1;
+const wa__host_http_stack *const wa__host_http = NULL;  /* HTTP is the runtime's client, over TCP */
 
 /* Each thread that runs loops waits on a pipe of its own, which executor
  * threads write to; made on first use, closed when the thread ends. */

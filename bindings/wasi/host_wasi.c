@@ -7,6 +7,7 @@
 
 const int wa__host_yields = 0;
 const int wa__host_watches_fds = 1;
+const wa__host_http_stack *const wa__host_http = NULL;  /* HTTP is the runtime's client, over TCP */
 
 uint64_t wa__host_now(void) {
     __wasi_timestamp_t now = 0;
