@@ -25,7 +25,7 @@ const PROGRAMS = [
   'ordering', 'results', 'futures', 'cancel', 'misuse', 'deadlock', 'deep_stack', 'lifecycle',
   'task_api', 'gather', 'wait', 'as_completed', 'shield', 'timeouts', 'task_group', 'loop_api',
   'debug', 'sync', 'queue', 'coro', 'protocols', 'executor', 'fetch_local', 'fdio', 'timers', 'million', 'oom',
-  'suspend_paths', 'cycles', 'asyncio_cases', 'handles', 'random_programs', 'cxx_tasks.cpp', 'bad_arguments',
+  'suspend_paths', 'cycles', 'asyncio_cases', 'handles', 'random_programs', 'cxx_tasks.cpp', 'bad_arguments', 'http_parse',
 ];
 // Threads running loops of their own: native only (WASI has no threads, and
 // JS hosts run loops on the main thread).
