@@ -266,7 +266,8 @@ typedef struct decoder {
     int state;
     mysql_result *res;                   /* built so far */
     size_t columns_read, rows_cap;
-    int server_error;                    /* the reply was an ERR packet: its code */
+    int failed;                          /* the reply was an ERR packet... */
+    int server_error;                    /* ...with this code */
     char sqlstate[6];
     char message[512];
 } decoder;
@@ -277,13 +278,14 @@ static void decoder_start(decoder *d, uint8_t seq) {
     d->seq = seq;
     d->state = D_FIRST;
     d->columns_read = d->rows_cap = 0;
-    d->server_error = 0;
+    d->failed = d->server_error = 0;
     d->sqlstate[0] = d->message[0] = 0;
 }
 
 /* An ERR packet (0xFF, code, "#" and SQLSTATE, message) into d. */
 static int parse_err(decoder *d, const unsigned char *p, size_t n) {
     rd r = {p + 1, p + n, 1};
+    d->failed = 1;
     d->server_error = (int)fixed(&r, 2);
     if (!r.ok) return bad("an ERR packet without a code");
     d->sqlstate[0] = 0;
@@ -307,11 +309,15 @@ static int parse_ok(mysql_result *res, const unsigned char *p, size_t n) {
     res->insert_id = lenenc(&r, NULL);
     res->status = (unsigned)fixed(&r, 2);
     res->warnings = (unsigned)fixed(&r, 2);
+    /* The message is length-encoded (as servers write it and libmysql reads
+     * it, though the protocol's documentation says "the rest"); none at all
+     * when the packet ends here. */
+    size_t len = 0;
+    const unsigned char *info = r.ok && r.p < r.end ? lenenc_str(&r, &len) : NULL;
     if (!r.ok) return bad("a short OK packet");
-    size_t len = (size_t)(r.end - r.p);
     free(res->info);
     if (!(res->info = malloc(len + 1))) return wa_fail(WA_ENOMEM, NULL);
-    memcpy(res->info, r.p, len);
+    if (len) memcpy(res->info, info, len);
     res->info[len] = 0;
     return 0;
 }
@@ -380,7 +386,7 @@ static int parse_row(mysql_result *res, size_t *cap, const unsigned char *p, siz
 }
 
 /* Takes the reply's next packet: 1 when the reply is complete (d->res is
- * the result, or d->server_error is set), 0 when more packets belong to
+ * the result, or d->failed is set), 0 when more packets belong to
  * it, -1 when the packet is not what the reply can hold here. */
 static int feed(decoder *d, const unsigned char *p, size_t n) {
     if (n == 0) return bad("an empty packet"), -1;
@@ -642,7 +648,7 @@ static int send_command(mysql *c, int cmd, const char *data, size_t len, unsigne
 
 /* Reads the reply to the oldest command not yet answered, going on with one
  * a cancelled reader began: 0 with *res, or with *res NULL and
- * c->dec.server_error set after an ERR packet. May suspend. */
+ * c->dec.failed set after an ERR packet. May suspend. */
 static int read_reply(mysql *c, mysql_result **res) {
     *res = NULL;
     if (c->broken) return fail_broken(c);
@@ -687,7 +693,7 @@ static int reply_for(mysql *c, unsigned long long ticket, mysql_result **out) {
     if (rc) return rc;
     c->error_code = c->dec.server_error;
     snprintf(c->sqlstate, sizeof c->sqlstate, "%s", c->dec.sqlstate);
-    if (c->error_code)
+    if (c->dec.failed)
         return wa_fail(MYSQL_ESERVER, "ERROR %d (%s): %s", c->error_code, c->sqlstate, c->dec.message);
     return 0;
 }
