@@ -1101,9 +1101,26 @@ int wa_read(int fd, void *buf, size_t cap, size_t *got);
  * descriptors the loop polls (IPv4 and IPv6). On WASI a program serves on
  * sockets its runner preopens (`wasmtime run --tcplisten`, `wa-run
  * --tcplisten`) and cannot connect out (preview1 has no connect:
- * WA_ENOTSUP). JS hosts answer WA_ENOTSUP for now. */
+ * WA_ENOTSUP). In node they are node's net sockets.
+ *
+ * WebSockets: browsers have no TCP, so there wa_open_connection takes a
+ * ws:// or wss:// URL as host and opens a WebSocket (node too, where it has
+ * WebSocket: from version 22; other hosts answer WA_ENOTSUP). Each write
+ * goes as binary messages; the bytes of every message received (binary, or
+ * text as UTF-8) join the stream in order, so reads work as over TCP. port 0
+ * keeps the URL's port; another replaces it. A close by the peer with code
+ * 1000, 1001 or 1005 is the end of the stream; any other close after the
+ * socket opened is WA_ERESET once the bytes before it are read; failing to
+ * open is WA_ECONNECT. The browser takes bytes from the stream's buffer
+ * while it holds under 256 KiB unsent (bufferedAmount), so drain's marks
+ * apply to the buffer on top of that. Receiving has no backpressure: the
+ * WebSocket API cannot pause, so what the peer sends waits in JS until C
+ * reads it, however much. There is no half-close (wa_stream_write_eof is
+ * WA_ENOTSUP), the peer's address is the URL's host and port and the local
+ * one is unknown (WA_ENOTSUP); pages cannot serve (wa_start_server is
+ * WA_ENOTSUP). */
 
-/** A TCP connection: reader and writer. */
+/** A TCP (or WebSocket) connection: reader and writer. */
 typedef struct wa_stream wa_stream;
 /** A listening socket whose connections each run a handler task. */
 typedef struct wa_server wa_server;
@@ -1115,12 +1132,14 @@ typedef struct wa_server wa_server;
 #define WA_STREAM_LOW_WATER (16 * 1024)
 
 /** `asyncio.open_connection(host, port)`: connects to host:port (a name or
- *  a numeric IPv4 or IPv6 address) and sets *out to the connected stream,
- *  owned by the caller (wa_stream_free). timeout > 0 bounds the connect, in
- *  seconds. May suspend. Returns 0, WA_ECONNECT (refused, unreachable,
- *  unknown name; wa_errmsg says which), WA_ETIMEDOUT, WA_ECANCELLED,
- *  WA_ENOTSUP (WASI, browsers), WA_EINVAL (NULL host or out, port outside
- *  0-65535), WA_ENOMEM, WA_ENOTASK. *out is NULL on failure. */
+ *  a numeric IPv4 or IPv6 address; or a ws:// or wss:// URL, see above) and
+ *  sets *out to the connected stream, owned by the caller (wa_stream_free).
+ *  timeout > 0 bounds the connect, in seconds. May suspend. Returns 0,
+ *  WA_ECONNECT (refused, unreachable, unknown name, the WebSocket handshake
+ *  failed; wa_errmsg says which), WA_ETIMEDOUT, WA_ECANCELLED, WA_ENOTSUP
+ *  (WASI; browsers but for ws: URLs; ws: URLs without WebSocket), WA_EINVAL
+ *  (NULL host or out, port outside 0-65535, a URL but ws: or wss:),
+ *  WA_ENOMEM, WA_ENOTASK. *out is NULL on failure. */
 int wa_open_connection(const char *host, int port, double timeout, wa_stream **out);
 
 /** `reader.read(n)`: reads at most cap bytes into buf, suspending until at
@@ -1179,7 +1198,7 @@ int wa_stream_set_limits(wa_stream *s, size_t read_limit, size_t high_water, siz
 /** `writer.write_eof()`: once the write buffer is sent, ends this side of
  *  the connection; the peer reads its end, and this side can still read.
  *  Does not suspend. Returns 0, WA_ESTATE (already ended or closed),
- *  WA_ERESET, WA_EINVAL. */
+ *  WA_ERESET, WA_ENOTSUP (a WebSocket: nothing changes), WA_EINVAL. */
 int wa_stream_write_eof(wa_stream *s);
 
 /** `writer.close()`: closes the stream once its write buffer is sent (or
@@ -1205,7 +1224,8 @@ int wa_stream_free(wa_stream *s);
  *  or the local address of s as text into buf (cap bytes; 46 hold any) and
  *  its port into *port (port may be NULL). Does not suspend. Returns 0,
  *  WA_ERESET (no peer any more), WA_ESTATE (s is closed), WA_ENOTSUP (WASI
- *  knows no addresses), WA_EINVAL (a bad s, NULL buf, buf too small). */
+ *  knows no addresses; a WebSocket's local one), WA_EINVAL (a bad s, NULL
+ *  buf, buf too small). A WebSocket's peer is its URL's host and port. */
 int wa_stream_address(const wa_stream *s, int peer, char *buf, size_t cap, int *port);
 
 /** A server's handler: runs as a task for each connection with its stream,

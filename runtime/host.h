@@ -89,6 +89,10 @@ extern const wa__host_http_stack *const wa__host_http;
  * error code with wa_errmsg set (WA_ENOTSUP where the host has no TCP).
  *   connect   starts a connection to host:port; *fd is ready once writable,
  *             and connected then tells how it went (0 or WA_ECONNECT).
+ *             Where wa__host_websockets is set, host may be a ws: or wss:
+ *             URL (port 0: the URL's; another replaces it): a WebSocket
+ *             whose messages carry the bytes; shutdown is WA_ENOTSUP on
+ *             it, and address gives the URL's host and port as the peer's.
  *   listen    binds host:port (port 0: any free one) and listens; *port is
  *             the port bound. WASI takes the next preopened listening socket.
  *   accept    takes a connection waiting on a listening socket.
@@ -107,6 +111,7 @@ int wa__host_tcp_send(int fd, const void *buf, size_t len, size_t *sent);
 int wa__host_tcp_shutdown(int fd);
 int wa__host_tcp_address(int fd, int peer, char *buf, size_t cap, int *port);
 void wa__host_tcp_close(int fd);
+extern const int wa__host_websockets;    /* JS hosts: connect takes ws: URLs */
 
 /* ------------------------------------------- what the runtime offers hosts */
 

@@ -1,10 +1,12 @@
 /* Streams: a TCP connection's reader and writer (asyncio's StreamReader and
- * StreamWriter in one object). Reads pull from the socket on demand into the
- * input buffer, so a cancelled read loses nothing; writes go out at once as
- * far as the socket takes them, the rest from the output buffer whenever the
- * loop finds the socket writable. The socket calls are the host's. */
+ * StreamWriter in one object), or a WebSocket's where the host has them.
+ * Reads pull from the socket on demand into the input buffer, so a
+ * cancelled read loses nothing; writes go out at once as far as the socket
+ * takes them, the rest from the output buffer whenever the loop finds the
+ * socket writable. The socket calls are the host's. */
 #include "stream.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,12 +94,33 @@ void wa__stream_destroy(wa_stream *s) {
     wa__retire_object(s, sizeof *s);
 }
 
+/* The length of host's URL scheme and "://" (0: a plain host name). */
+static size_t scheme_length(const char *host) {
+    size_t n = 0;
+    while (isalnum((unsigned char)host[n]) || host[n] == '+' || host[n] == '-' || host[n] == '.') n++;
+    return n && isalpha((unsigned char)host[0]) && strncmp(host + n, "://", 3) == 0 ? n + 3 : 0;
+}
+
+static int is_scheme(const char *host, size_t len, const char *scheme) {
+    if (len != strlen(scheme) + 3) return 0;
+    for (size_t i = 0; scheme[i]; i++)
+        if (tolower((unsigned char)host[i]) != scheme[i]) return 0;
+    return 1;
+}
+
 int wa_open_connection(const char *host, int port, double timeout, wa_stream **out) {
     if (out) *out = NULL;
     wa_task *t = wa__running("wa_open_connection");
     if (!t) return WA_ENOTASK;
     if (!host || !out || port < 0 || port > 65535 || timeout != timeout)
         return wa__error(WA_EINVAL, "wa_open_connection: NULL host or out, or a bad port or timeout");
+    size_t scheme = scheme_length(host);
+    int websocket = is_scheme(host, scheme, "ws") || is_scheme(host, scheme, "wss");
+    if (scheme && !websocket)
+        return wa__error(WA_EINVAL, "wa_open_connection: %s: the only URLs it opens are ws: and wss: (WebSockets)", host);
+    if (websocket && !wa__host_websockets)
+        return wa__error(WA_ENOTSUP, "wa_open_connection: %s: WebSockets need a JS host (browsers, or node with "
+                         "WebSocket); this host connects over TCP to a host name and port", host);
     int fd = -1;
     int rc = wa__host_tcp_connect(host, port, &fd);
     wa_stream *s = NULL;
@@ -105,6 +128,7 @@ int wa_open_connection(const char *host, int port, double timeout, wa_stream **o
         wa__host_tcp_close(fd);
         rc = wa__error(WA_ENOMEM, NULL);
     }
+    if (s) s->websocket = (uint8_t)websocket;
     wa_timeout *tm = NULL;
     if (rc == 0 && timeout > 0) rc = wa_timeout_enter(timeout, &tm);
     if (rc == 0) {
@@ -125,6 +149,7 @@ int wa_open_connection(const char *host, int port, double timeout, wa_stream **o
     if (rc == WA_ECANCELLED || rc == WA_ENOMEM) return rc;
     char why[200];
     snprintf(why, sizeof why, "%s", rc == WA_ETIMEDOUT ? "timed out" : wa_errmsg());
+    if (websocket && !port) return wa__error(rc, "cannot connect to %s: %s", host, why);
     return wa__error(rc, "cannot connect to %s port %d: %s", host, port, why);
 }
 
@@ -365,6 +390,8 @@ int wa_stream_set_limits(wa_stream *s, size_t read_limit, size_t high_water, siz
 int wa_stream_write_eof(wa_stream *s) {
     int rc = writable(s, "wa_stream_write_eof");
     if (rc) return rc;
+    if (s->websocket)                    /* closing instead would drop what the peer still sends */
+        return wa__error(WA_ENOTSUP, "wa_stream_write_eof: a WebSocket has no half-close (close the stream instead)");
     s->eof_wanted = 1;
     if (s->out_pos < s->out_len) return 0;   /* the flush ends it after the last byte */
     s->eof_sent = 1;

@@ -13,6 +13,7 @@ struct wa_stream {
     uint8_t flushing;                    /* the loop will call flush when writable */
     uint8_t paused;                      /* output over high water: drain waits */
     uint8_t eof_wanted, eof_sent;        /* write_eof: asked, and done */
+    uint8_t websocket;                   /* a ws: or wss: URL's: no half-close */
     int fd;                              /* the host's socket; -1 once closed */
     int error, in_error;                 /* the connection failed sending, receiving */
     char *lost, *in_lost;                /* and how (malloc'd messages) */

@@ -286,7 +286,7 @@ function cacheDir() {
 // The files a node or web build writes beside OUT.
 function jsFiles(output, threads) {
   const base = output.replace(/\.(mjs|js)$/, '');
-  return [output, ...['core.mjs', 'core.wasm', 'driver.mjs', 'bridge.mjs', 'fetch.mjs', 'net.mjs', ...(threads ? ['core.worker.js'] : [])].map((s) => `${base}.${s}`)];
+  return [output, ...['core.mjs', 'core.wasm', 'driver.mjs', 'bridge.mjs', 'fetch.mjs', 'net.mjs', 'websocket.mjs', ...(threads ? ['core.worker.js'] : [])].map((s) => `${base}.${s}`)];
 }
 
 // Threads builds: shared memory, a worker script beside the core, and a pool
@@ -326,7 +326,7 @@ function linkJs(tc, objects, output, target, o, cxxLink) {
   const instrumented = asyncify(wasm, opt, o, threads ? THREADS_FEATURES : []);
   const driver = `${base}.driver.mjs`;
   fs.copyFileSync(R('bindings/js/driver.mjs'), driver);
-  const beside = ['bridge', 'fetch', 'net'].map((name) => { // the driver loads them from beside itself
+  const beside = ['bridge', 'fetch', 'net', 'websocket'].map((name) => { // the driver loads them from beside itself
     const file = `${base}.${name}.mjs`;
     fs.writeFileSync(file, fs.readFileSync(R(`bindings/js/${name}.mjs`), 'utf8').replace("const UNDICI = 'undici';", `const UNDICI = '${undiciUrl()}';`));
     return file;

@@ -148,8 +148,8 @@ export async function runMain(mod, args) {
 
 const isNode = typeof process === 'object' && process.versions?.node !== undefined;
 
-// Loads the module and gives it the bridge and fetch (bridge.mjs, fetch.mjs,
-// beside this file).
+// Loads the module and gives it the bridge, fetch and sockets (bridge.mjs,
+// fetch.mjs, net.mjs and websocket.mjs, beside this file).
 async function instantiate(coreUrl, options, imports) {
   const factory = (await import(coreUrl)).default;
   if (isNode && !options.wasmBinary) {
@@ -176,9 +176,10 @@ async function instantiate(coreUrl, options, imports) {
   const mod = await Promise.race([factory(options), instantiateFailed]);
   mod.wasyncioExports = raw;
   const beside = (name) => import(import.meta.url.replace(/driver\.mjs$/, name));
-  const [{ installBridge }, { installFetch }, { installNet }] = await Promise.all([beside('bridge.mjs'), beside('fetch.mjs'), beside('net.mjs')]);
+  const [{ installBridge }, { installFetch }, { installNet }, websocket] = await Promise.all(
+    ['bridge.mjs', 'fetch.mjs', 'net.mjs', 'websocket.mjs'].map(beside));
   mod.wasyncioRun = installBridge(mod, imports);
-  await Promise.all([installFetch(mod), installNet(mod)]);
+  await Promise.all([installFetch(mod), installNet(mod, websocket)]);
   return mod;
 }
 

@@ -1,10 +1,12 @@
-// The TCP side of JS hosts: node's net sockets behind small ids, which the C
-// runtime watches as other hosts' descriptors (tcp_js.c). Incoming bytes wait
-// here until C reads them; above HIGH the socket pauses, so a slow C reader
-// holds the peer back. Sending takes bytes until node's buffer passes HIGH,
-// then says "again" until it drains. Every socket event ends the driver's
-// wait (wasyncioWake); the loop then asks which sockets are ready. Browsers
-// have no TCP: every call there is WA_ENOTSUP.
+// The TCP side of JS hosts: connections behind small ids, which the C runtime
+// watches as other hosts' descriptors (tcp_js.c). A connection is node's net
+// socket or, for a ws: or wss: URL, a WebSocket (websocket.mjs); both feed
+// the same record here. Incoming bytes wait here until C reads them; above
+// HIGH the transport pauses (node's sockets can; a WebSocket cannot), so a
+// slow C reader holds the peer back. Sending takes bytes while the
+// transport's own buffer has room, then says "again" until it drains. Every
+// transport event ends the driver's wait (wasyncioWake); the loop then asks
+// which ids are ready. Browsers have no TCP: there only WebSockets connect.
 
 const isNode = typeof process === 'object' && process.versions?.node !== undefined;
 const WA = { EINVAL: -8, EIO: -9, ECONNECT: -15, ERESET: -16, ENOTSUP: -20 };
@@ -14,9 +16,11 @@ const HIGH = 256 * 1024;
 const RESETS = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTCONN']);
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+const WS_URL = /^wss?:\/\//i;
 
-/** Installs Module.wasyncioNet, which library_wasyncio.js calls into. */
-export async function installNet(mod) {
+/** Installs Module.wasyncioNet, which library_wasyncio.js calls into;
+ *  websocket is websocket.mjs (the driver loads it from beside this). */
+export async function installNet(mod, websocket) {
   const net = isNode ? await import('node:net') : null;
   const sockets = new Map();             // id: a connection or a listener
   let nextId = 1;
@@ -32,23 +36,59 @@ export async function installNet(mod) {
     mod._free(p);
     return code;
   }
-  const unsupported = () => fail(WA.ENOTSUP, 'TCP streams need node, the native host or WASI: a page has no sockets');
+  const noTcp = 'a page has no TCP sockets (it connects with WebSockets: ws:// and wss:// URLs)';
 
-  function adopt(socket, connecting) {
-    const c = { kind: 'conn', socket, chunks: [], held: 0, ended: false, error: null, connecting };
+  // A connection's record, whatever carries it. The transport t has
+  // pause(), resume(), room() (bytes it takes now), write(bytes), end(),
+  // close() and address(peer); it reports through the record's methods.
+  function adopt(t, connecting) {
+    const c = {
+      kind: 'conn', t, chunks: [], held: 0, connecting, opened: !connecting,
+      ended: false, error: null, connectError: null, sendError: null,
+      open() { c.connecting = false; c.opened = true; wake(); },
+      data(chunk) {
+        c.chunks.push(chunk);
+        c.held += chunk.length;
+        if (c.held > HIGH) t.pause();
+        wake();
+      },
+      end() { c.ended = true; wake(); },
+      // The connection failed: before it opened (connecting), or after,
+      // with code for reads and writes past what is held.
+      fail(code, message) {
+        if (c.connecting) {
+          c.connecting = false;
+          c.connectError = message;
+        } else c.error ??= { code, message };
+        wake();
+      },
+      writable: wake,
+    };
     const id = nextId++;
     sockets.set(id, c);
+    return { id, c };
+  }
+
+  // node's net socket as a transport.
+  function tcp(socket, connecting) {
+    const { id, c } = adopt({
+      pause: () => socket.pause(),
+      resume: () => socket.isPaused() && socket.resume(),
+      room: () => (socket.writableLength < HIGH ? Infinity : 0),
+      write: (bytes) => socket.write(bytes),
+      end: () => (socket.end(), 0),
+      close() {
+        socket.end();                    // what was written still goes, as close(2) does
+        socket.destroySoon();
+      },
+      address: (peer) => (peer ? { address: socket.remoteAddress, port: socket.remotePort } : socket.address()),
+    }, connecting);
     socket.setNoDelay(true);
-    socket.on('connect', () => { c.connecting = false; wake(); });
-    socket.on('data', (chunk) => {
-      c.chunks.push(chunk);
-      c.held += chunk.length;
-      if (c.held > HIGH) socket.pause();
-      wake();
-    });
-    socket.on('end', () => { c.ended = true; wake(); });
-    socket.on('error', (e) => { c.error = e; c.connecting = false; wake(); });
-    socket.on('drain', wake);
+    socket.on('connect', () => c.open());
+    socket.on('data', (chunk) => c.data(chunk));
+    socket.on('end', () => c.end());
+    socket.on('error', (e) => c.fail(RESETS.has(e.code) ? WA.ERESET : WA.EIO, e.message));
+    socket.on('drain', () => c.writable());
     return id;
   }
 
@@ -59,9 +99,13 @@ export async function installNet(mod) {
 
   return (mod.wasyncioNet = {
     connect(hostPtr, port) {
-      if (!net) return unsupported();
       const host = stringAt(hostPtr);
-      return adopt(net.connect({ host, port, allowHalfOpen: true }), true);
+      if (WS_URL.test(host)) {
+        const r = websocket.connect(host, port, adopt, HIGH);
+        return typeof r === 'number' ? r : fail(r.code, r.message);
+      }
+      if (!net) return fail(WA.ENOTSUP, `TCP streams need node, the native host or WASI: ${noTcp}`);
+      return tcp(net.connect({ host, port, allowHalfOpen: true }), true);
     },
     // How the connect or listen in progress on id went: 0, AGAIN, or an error.
     status(id) {
@@ -69,10 +113,10 @@ export async function installNet(mod) {
       if (!s) return fail(WA.EINVAL, 'no such socket');
       if (s.kind === 'listener') return s.error ? fail(WA.ECONNECT, s.error.message) : s.listening ? 0 : AGAIN;
       if (s.connecting) return AGAIN;
-      return s.error ? fail(WA.ECONNECT, s.error.message) : 0;
+      return s.opened ? 0 : fail(WA.ECONNECT, s.connectError);
     },
     listen(hostPtr, port, backlog) {
-      if (!net) return unsupported();
+      if (!net) return fail(WA.ENOTSUP, `a page cannot accept connections: servers run natively, in node or on WASI (${noTcp})`);
       const host = stringAt(hostPtr) || undefined;
       const l = { kind: 'listener', pending: [], listening: false, error: null };
       l.server = net.createServer({ allowHalfOpen: true }, (socket) => { l.pending.push(socket); wake(); });
@@ -87,13 +131,13 @@ export async function installNet(mod) {
       if (l?.kind !== 'listener') return fail(WA.EINVAL, 'not a listening socket');
       if (l.error && !l.pending.length) return fail(WA.EIO, `the listening socket failed: ${l.error.message}`);
       const socket = l.pending.shift();
-      return socket ? adopt(socket, false) : AGAIN;
+      return socket ? tcp(socket, false) : AGAIN;
     },
     recv(id, buf, cap) {
       const c = conn(id);
       if (!c) return fail(WA.EINVAL, 'no such connection');
       if (c.held === 0) {
-        if (c.error) return fail(RESETS.has(c.error.code) ? WA.ERESET : WA.EIO, `connection lost while reading: ${c.error.message}`);
+        if (c.error) return fail(c.error.code, `connection lost while reading: ${c.error.message}`);
         return c.ended ? 0 : AGAIN;
       }
       let n = 0;
@@ -105,27 +149,30 @@ export async function installNet(mod) {
         else c.chunks[0] = chunk.subarray(k);
       }
       c.held -= n;
-      if (c.held <= HIGH / 2 && c.socket.isPaused()) c.socket.resume();
+      if (c.held <= HIGH / 2) c.t.resume();
       return n;
     },
     send(id, buf, len) {
       const c = conn(id);
       if (!c) return fail(WA.EINVAL, 'no such connection');
-      if (c.error) return fail(RESETS.has(c.error.code) ? WA.ERESET : WA.EIO, `connection lost while writing: ${c.error.message}`);
-      if (c.connecting || c.socket.writableLength >= HIGH) return AGAIN;
-      c.socket.write(mod.HEAPU8.slice(buf, buf + len));
-      return len;
+      const e = c.error ?? c.sendError;
+      if (e) return fail(e.code, `connection lost while writing: ${e.message}`);
+      const n = c.connecting ? 0 : Math.min(len, c.t.room());
+      if (n === 0) return AGAIN;
+      c.t.write(mod.HEAPU8.slice(buf, buf + n));
+      return n;
     },
     shutdown(id) {
       const c = conn(id);
       if (!c) return fail(WA.EINVAL, 'no such connection');
-      c.socket.end();
-      return 0;
+      const r = c.t.end();
+      return r === 0 ? 0 : fail(r.code, r.message);
     },
     address(id, peer, buf, cap) {
       const s = sockets.get(id);
       if (!s) return fail(WA.EINVAL, 'no such socket');
-      const a = s.kind === 'listener' ? s.server.address() : peer ? { address: s.socket.remoteAddress, port: s.socket.remotePort } : s.socket.address();
+      const a = s.kind === 'listener' ? s.server.address() : s.t.address(peer);
+      if (a?.code) return fail(a.code, a.message);
       if (!a?.address) return fail(peer ? WA.ERESET : WA.EIO, `no ${peer ? 'peer' : 'local'} address`);
       const bytes = encoder.encode(`${a.address}\0`);
       if (bytes.length > cap) return fail(WA.EINVAL, 'address buffer too small');
@@ -138,16 +185,13 @@ export async function installNet(mod) {
       if (s?.kind === 'listener') {
         s.server.close();
         for (const socket of s.pending) socket.destroy();
-      } else if (s) {
-        s.socket.end();                  // what was written still goes, as close(2) does
-        s.socket.destroySoon();
-      }
+      } else if (s) s.t.close();
     },
     ready(id, events) {
       const s = sockets.get(id);
       if (!s) return 1;                  // gone: the next call says so
       if (s.kind === 'listener') return events & WRITE ? s.listening || !!s.error : s.pending.length > 0 || !!s.error;
-      if (events & WRITE) return !s.connecting && (!!s.error || s.socket.writableLength < HIGH);
+      if (events & WRITE) return !s.connecting && (!s.opened || !!s.error || !!s.sendError || s.t.room() > 0);
       return s.held > 0 || s.ended || !!s.error;
     },
   });

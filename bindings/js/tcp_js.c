@@ -1,7 +1,8 @@
 /* The TCP side of the host contract on JS hosts: trampolines to net.mjs
- * (through library_wasyncio.js), node's net sockets behind small ids. The
- * ids stand where other hosts have descriptors: the loop watches them, and
- * host_js.c's wait asks net.mjs which are ready. */
+ * (through library_wasyncio.js), node's net sockets and WebSockets
+ * (websocket.mjs, for ws: URLs) behind small ids. The ids stand where
+ * other hosts have descriptors: the loop watches them, and host_js.c's
+ * wait asks net.mjs which are ready. */
 #include "../../runtime/host.h"
 
 #include <emscripten.h>
@@ -23,6 +24,8 @@ void wa__js_tcp_close(int id);
 EMSCRIPTEN_KEEPALIVE void wa__js_tcp_error(int code, const char *msg) { (void)wa__error(code, "%s", msg); }
 
 static int outcome(int rc) { return rc == JS_AGAIN ? WA__AGAIN : rc; }
+
+const int wa__host_websockets = 1;     /* where the JS environment has WebSocket: net.mjs says */
 
 int wa__host_tcp_connect(const char *host, int port, int *fd) {
     int id = wa__js_tcp_connect(host, port);

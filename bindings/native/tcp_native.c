@@ -65,6 +65,8 @@ static int first_socket(const char *host, int port, int backlog, int *fd) {
     return wa__error(WA_ECONNECT, "%s", strerror(err));
 }
 
+const int wa__host_websockets = 0;
+
 int wa__host_tcp_connect(const char *host, int port, int *fd) { return first_socket(host, port, -1, fd); }
 
 int wa__host_tcp_connected(int fd) {

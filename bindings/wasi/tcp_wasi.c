@@ -17,6 +17,8 @@ static int failed(const char *what, __wasi_errno_t e) {
     return wa__error(WA_EIO, "%s failed (WASI error %u)", what, (unsigned)e);
 }
 
+const int wa__host_websockets = 0;
+
 int wa__host_tcp_connect(const char *host, int port, int *fd) {
     (void)host, (void)port, (void)fd;
     return wa__error(WA_ENOTSUP, "WASI preview1 cannot open connections (no sock_connect): "
