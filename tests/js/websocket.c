@@ -73,6 +73,43 @@ static int echo(void *arg) {
     return 0;
 }
 
+enum { THROUGH = 16 << 20 };
+
+static int write_all(void *arg) {
+    wa_stream *s = arg;
+    static unsigned char chunk[64 * 1024];
+    for (size_t sent = 0; sent < THROUGH; sent += sizeof chunk) {
+        for (size_t i = 0; i < sizeof chunk; i++) chunk[i] = pattern(sent + i);
+        int rc = wa_stream_write(s, chunk, sizeof chunk);
+        if (rc || (rc = wa_stream_drain(s))) return rc;
+    }
+    return 0;
+}
+
+/* 16 MiB through the echo server, written by one task as another reads. */
+static int throughput(void *arg) {
+    (void)arg;
+    wa_stream *s = open_at("/echo");
+    if (!s) return 0;
+    double start = wa_time();
+    wa_task *writer = wa_create_task(write_all, s);
+    static unsigned char buf[64 * 1024];
+    size_t total = 0;
+    int bad = 0;
+    while (total < THROUGH && wa_stream_readexactly(s, buf, sizeof buf) == 0) {
+        for (size_t i = 0; i < sizeof buf; i++) bad |= buf[i] != pattern(total + i);
+        total += sizeof buf;
+    }
+    CHECK_INT(total, THROUGH);
+    CHECK_INT(bad, 0);
+    CHECK_INT(wa_await(writer), 0);
+    wa_task_release(writer);
+    double took = wa_time() - start;
+    printf("throughput: 16 MiB each way in %.2f s (%.1f MB/s)\n", took, THROUGH / took / 1e6);
+    CHECK_INT(wa_stream_free(s), 0);
+    return 0;
+}
+
 static int lines(void *arg) {
     (void)arg;
     wa_stream *s = open_at("/lines");
@@ -263,8 +300,9 @@ int main(int argc, char **argv) {
         return 2;
     }
     base = argv[1], refused = argv[2], hang = argv[3];
-    check_plan(6);
+    check_plan(7);
     run_case("echo: lines, 300 KiB both ways, no half-close, address, port rule", echo, NULL, 0);
+    run_case("16 MiB echoed, written and read by two tasks at once", throughput, NULL, 0);
     run_case("a line protocol split across small text and binary messages", lines, NULL, 0);
     run_case("4 MB to a reader that starts late", big, NULL, 0);
     run_case("a peer that does not read: drain waits, every byte arrives after", sink, NULL, 0);
