@@ -1278,14 +1278,19 @@ int wa_server_free(wa_server *srv);
 
 /* --------------------------------------------------------------- HTTP client
  *
- * fetch from C, on the host's HTTP stack: node's (undici, keep-alive) or the
- * browser's fetch. data: URLs work on every host; file: URLs natively, on
- * WASI (paths in the directories the runner preopens) and in node; http:
- * and https: need a JS host and fail with WA_ENOTSUP elsewhere. A response's
- * body is read as it arrives, chunk by chunk: the host reads ahead at most
- * one chunk (about 64 KiB) while C is not reading, so a large body streams
- * in flat memory. Cancelling a task in wa_fetch aborts the exchange in the
- * host; freeing a response before its end aborts the rest. */
+ * fetch from C: on JS hosts over their own HTTP stack (node's undici, or
+ * the browser's fetch); natively over the runtime's HTTP/1.1 client on the
+ * streams, which keeps idle connections per loop (keep-alive) and sends a
+ * request that may be repeated (GET, HEAD, PUT, DELETE, OPTIONS) once more
+ * on a new connection when a kept one turns out closed. On WASI, whose
+ * preview1 cannot connect out, http: fails with WA_ENOTSUP; https: needs a
+ * JS host (TLS is not built in: WA_ENOTSUP elsewhere). data: URLs work on
+ * every host; file: URLs natively, on WASI (paths in the directories the
+ * runner preopens) and in node. A response's body is read as it arrives:
+ * at most one chunk (about 64 KiB) is read ahead while C is not reading, so
+ * a large body streams in flat memory. Cancelling a task in wa_fetch aborts
+ * the exchange (its connection closes); freeing a response before its end
+ * aborts the rest. */
 
 /** wa_fetch_options.redirect: follow redirects (up to 20)... */
 #define WA_REDIRECT_FOLLOW 0
@@ -1314,8 +1319,9 @@ typedef struct wa_response wa_response;
 /** Fetches url and waits for the response's status and headers. May suspend.
  *  Stores the response in *out, owned by the caller (wa_response_free). Returns
  *  0 (whatever the status, unless fail_on_status), or WA_EINVAL (NULL url or
- *  out, bad URL or options), WA_ECONNECT, WA_ERESET, WA_ETIMEDOUT, WA_ETOOBIG
- *  (headers too large), WA_EHTTP, WA_ENOTSUP, WA_EIO (file: errors),
+ *  out, bad URL, options, method or header), WA_ECONNECT, WA_ERESET,
+ *  WA_ETIMEDOUT, WA_ETOOBIG (headers too large), WA_EPROTO (a malformed
+ *  response), WA_EHTTP, WA_ENOTSUP, WA_EIO (file: errors),
  *  WA_ECANCELLED (the exchange is aborted), WA_ENOMEM, WA_ENOTASK; wa_errmsg()
  *  says what failed. opts may be NULL; it and its strings are borrowed for the
  *  call. */
@@ -1347,7 +1353,7 @@ int wa_response_header_at(const wa_response *r, size_t i, const char **name, con
  *  outlive a suspension: data is copied in after the wait). May suspend
  *  until data arrives. Returns 0 with *got bytes, *got == 0 at the end of
  *  the body; or the exchange's error (WA_ERESET, WA_ETRUNCATED,
- *  WA_ETIMEDOUT, ...), WA_ECANCELLED (the exchange stays open), WA_ESTATE
+ *  WA_ETIMEDOUT, WA_EPROTO, ...), WA_ECANCELLED (the exchange stays open), WA_ESTATE
  *  when r is freed by another task meanwhile, WA_EINVAL for a bad r (NULL,
  *  freed, another object), a NULL got or a NULL buf with cap > 0;
  *  WA_ENOTASK. */

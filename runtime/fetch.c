@@ -1,11 +1,13 @@
 /* fetch: one exchange per wa_response. data: URLs are decoded here and
  * file: URLs read here with stdio, on every host but JS (whose C has no real
- * file system); everything else goes to the host, which reports headers,
+ * file system); everything else goes to the runtime's HTTP client
+ * (http_client.c, in the tasks that fetch and read) where the host has no
+ * HTTP stack, else to the host, which reports headers,
  * body chunks and the end through wa__fetch_headers/_data/_end. The host
  * writes a chunk only into the response's own buffer, and only when a read
  * asked for it: a task's buffer may move while the task is suspended, and
  * asking is the backpressure. */
-#include "internal.h"
+#include "http_client.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -15,13 +17,13 @@
 #define CHUNK (64 * 1024)                /* the host's read-ahead, and the response's buffer */
 #define DEFAULT_MAX_BODY ((size_t)64 << 20)
 
-enum { FROM_MEMORY, FROM_FILE, FROM_HOST };
+enum { FROM_MEMORY, FROM_FILE, FROM_HOST, FROM_CLIENT };
 
 struct wa_response {
     wa__object obj;                      /* WA__RESPONSE */
     wa__loop *loop;
     wa_response *prev, *next;            /* the loop's exchanges still in the host */
-    uint8_t source;                      /* FROM_MEMORY, FROM_FILE or FROM_HOST */
+    uint8_t source;                      /* FROM_MEMORY, FROM_FILE, FROM_HOST or FROM_CLIENT (http_client.c) */
     uint8_t ended;                       /* the body is complete, or failed: end_code */
     uint8_t in_host;                     /* the host still holds the exchange */
     uint8_t asked;                       /* a read request is out at the host */
@@ -41,6 +43,7 @@ struct wa_response {
     wa_future *headers_ready;            /* FROM_HOST: resolved by the first report */
     wa__waitq readers;                   /* tasks waiting for body data */
     wa_session *slot;                    /* the session whose connection slot it holds, given back at the end */
+    wa__http_exchange *client;           /* FROM_CLIENT: the runtime's exchange */
 };
 
 /* ------------------------------------------------------------ responses */
@@ -80,6 +83,7 @@ static void abort_in_host(wa_response *r) {
 
 void wa__fetch_close_loop(wa__loop *loop) {
     while (loop->exchanges) abort_in_host(loop->exchanges);
+    wa__http_close_loop(loop);
 }
 
 int wa_response_free(wa_response *r) {
@@ -88,6 +92,7 @@ int wa_response_free(wa_response *r) {
     if (r->readers.head)                 /* they return at once, touching r no more */
         wa__waitq_wake_all(&r->readers, wa__error(WA_ESTATE, "the response was freed while tasks read it"));
     if (r->in_host) abort_in_host(r);
+    wa__http_free(r->client);            /* a task inside its read frees it */
     if (r->file) fclose(r->file);
     release_slot(r);
     if (r->headers_ready) wa__future_unref(r->headers_ready);
@@ -365,28 +370,36 @@ int wa__fetch(const char *url, const wa_fetch_options *opts, const char *const *
     int rc;
     if (wa__scheme_is(url, "data:")) rc = open_data(r, url);
     else if (wa__scheme_is(url, "file:") && !(wa__host_http && wa__host_http->fetches_files)) rc = open_file(r, url);
-    else if (!wa__host_http) rc = wa__error(WA_ENOTSUP, "cannot fetch %s: network fetch needs a JS host (node or a browser)", url);
-    else rc = 1;                         /* the host's */
+    else rc = 1;                         /* the network: the host's stack, or the runtime's client */
     if (rc == 1) {
         size_t hlen = 0;
+        const char *method = opts->method ? opts->method : "GET";
         char *hblock = header_block(headers, nheaders, opts->headers, &hlen);
-        r->headers_ready = hblock ? wa__future_new(r->loop) : NULL;
-        if (!r->headers_ready) {
-            rc = wa__error(WA_ENOMEM, NULL);
+        if (hblock && !wa__host_http) {
+            r->source = FROM_CLIENT;
+            rc = wa__http_start(r, url, method, hblock, hlen, opts->body, opts->body_len, opts->timeout, opts->redirect,
+                                &r->client);
+            if (rc == 0) r->ended = (uint8_t)wa__http_done(r->client);
+            free(hblock);
         } else {
-            r->source = FROM_HOST;
-            rc = wa__host_http->fetch_start(r, url, opts->method ? opts->method : "GET", hblock, hlen, opts->body,
-                                           opts->body_len, opts->timeout * 1000, opts->redirect, pool);
+            r->headers_ready = hblock ? wa__future_new(r->loop) : NULL;
+            if (!r->headers_ready) {
+                rc = wa__error(WA_ENOMEM, NULL);
+            } else {
+                r->source = FROM_HOST;
+                rc = wa__host_http->fetch_start(r, url, method, hblock, hlen, opts->body, opts->body_len,
+                                               opts->timeout * 1000, opts->redirect, pool);
+            }
+            free(hblock);
+            if (rc == 0) {
+                hand_to_host(r);
+                rc = wa_await_future(r->headers_ready);
+                if (r->ended && r->end_code)  /* the host said why */
+                    rc = wa__error(r->end_code, "%s", r->end_msg ? r->end_msg : wa_strerror(r->end_code));
+            }
+            wa__future_unref(r->headers_ready);   /* only the first report needed it */
+            r->headers_ready = NULL;
         }
-        free(hblock);
-        if (rc == 0) {
-            hand_to_host(r);
-            rc = wa_await_future(r->headers_ready);
-            if (r->ended && r->end_code)  /* the host said why */
-                rc = wa__error(r->end_code, "%s", r->end_msg ? r->end_msg : wa_strerror(r->end_code));
-        }
-        wa__future_unref(r->headers_ready);   /* only the first report needed it */
-        r->headers_ready = NULL;
     }
     if (rc == 0 && opts->fail_on_status && r->status >= 400)
         rc = wa__error(WA_EHTTP, "HTTP %d from %s", r->status, r->url);
@@ -411,7 +424,7 @@ void wa__response_hold_slot(wa_response *r, wa_session *s) {
 
 /* The body's Content-Length, or SIZE_MAX when it is not given. */
 static size_t expected_length(const wa_response *r) {
-    const char *v = r->source == FROM_HOST ? wa_response_header(r, "content-length") : NULL;
+    const char *v = r->source >= FROM_HOST ? wa_response_header(r, "content-length") : NULL;
     if (!v || *v < '0' || *v > '9') return SIZE_MAX;
     char *end;
     unsigned long long n = strtoull(v, &end, 10);
@@ -423,6 +436,24 @@ static int end_of_body(wa_response *r, size_t *got) {
     release_slot(r);                     /* the connection is free for the next exchange */
     if (!r->end_code) return 0;
     return wa__error(r->end_code, "%s", r->end_msg ? r->end_msg : wa_strerror(r->end_code));
+}
+
+/* The runtime's client reads in the reader's task, one reader at a time. */
+static int client_read(wa_response *r, wa_task *t, void *buf, size_t cap, size_t *got) {
+    if (!cap) return 0;
+    while (wa__http_busy(r->client)) {
+        int rc = wa__waitq_wait(&r->readers, t);
+        if (rc) return rc;               /* also when r was freed: it is not touched then */
+    }
+    int gone;
+    int rc = wa__http_read(r->client, buf, cap, got, &gone);
+    if (gone) return rc;
+    if (r->readers.head) wa__waitq_wake(&r->readers, 0, 0);
+    if ((rc == 0 && *got == 0) || (rc && rc != WA_ECANCELLED && rc != WA_ENOMEM)) {
+        r->ended = 1;                    /* the end, or the exchange failed: the slot is free */
+        release_slot(r);
+    }
+    return rc;
 }
 
 int wa_response_read(wa_response *r, void *buf, size_t cap, size_t *got) {
@@ -437,6 +468,7 @@ int wa_response_read(wa_response *r, void *buf, size_t cap, size_t *got) {
         if (*got == 0) release_slot(r);
         return 0;
     }
+    if (r->source == FROM_CLIENT) return client_read(r, t, buf, cap, got);
     for (;;) {
         if (r->body_pos < r->body_len) {
             size_t n = r->body_len - r->body_pos < cap ? r->body_len - r->body_pos : cap;

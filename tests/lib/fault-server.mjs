@@ -27,8 +27,57 @@ export function startFaultServer({ staticDir, headers = {} } = {}) {
     });
     for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
     const route = url.pathname;
+    const socket = req.socket;
+    if (socket.dropNext) return socket.destroy(); // armed by /arm-drop: a kept-alive connection closed as a request came
     if (route === '/hello') return res.end('hello');
     if (route === '/stats') return res.end(JSON.stringify(stats));
+    if (route === '/reset-stats') {
+      Object.assign(stats, { mostOpen: stats.open, mostInFlight: stats.inFlight });
+      return res.end('ok');
+    }
+    if (route === '/conn') return res.end(String(socket.serial)); // which connection carried the request
+    if (route === '/close') {
+      res.setHeader('connection', 'close');
+      return res.end(String(socket.serial));
+    }
+    if (route === '/arm-drop') {
+      res.on('finish', () => { socket.dropNext = true; });
+      return res.end(String(socket.serial));
+    }
+    if (route === '/close-idle') { // answers, then closes the idle connection
+      res.on('finish', () => setTimeout(() => socket.destroy(), q('ms', 10)));
+      return res.end(String(socket.serial));
+    }
+    if (route === '/trailers') { // chunked, in pieces, with a trailer
+      const total = q('bytes', 100_000);
+      res.writeHead(200, { trailer: 'x-sum', 'x-conn': String(socket.serial) });
+      let sum = 0;
+      for (let at = 0; at < total;) {
+        const n = Math.min(7_000, total - at);
+        const chunk = Buffer.alloc(n);
+        for (let i = 0; i < n; i++) sum += (chunk[i] = patternByte(at + i));
+        res.write(chunk);
+        at += n;
+        await sleep(1);
+      }
+      res.addTrailers({ 'x-sum': String(sum) });
+      return res.end();
+    }
+    if (route === '/huge-header') {
+      res.setHeader('x-huge', 'z'.repeat(q('bytes', 1 << 20)));
+      return res.end('never read');
+    }
+    if (route === '/raw') { // bytes no HTTP library would send, then the end of the connection
+      const kind = url.searchParams.get('kind');
+      const raw = {
+        status: 'HTTP/1.1 2x0 OK\r\ncontent-length: 2\r\n\r\nok',
+        chunk: 'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\n',
+        'to-close': 'HTTP/1.1 200 OK\r\nconnection: close\r\n\r\nthe body runs to the end',
+        interim: 'HTTP/1.1 103 Early Hints\r\nlink: </x>\r\n\r\nHTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok',
+      }[kind];
+      socket.end(raw ?? 'HTTP/1.1 500 no such kind\r\ncontent-length: 0\r\n\r\n');
+      return;
+    }
     if (route === '/echo') {
       const chunks = [];
       for await (const chunk of req) chunks.push(chunk);
@@ -108,7 +157,7 @@ export function startFaultServer({ staticDir, headers = {} } = {}) {
     res.end('no such route');
   });
   server.on('connection', (socket) => {
-    stats.connections++;
+    socket.serial = ++stats.connections;
     stats.open++;
     stats.mostOpen = Math.max(stats.mostOpen, stats.open);
     socket.on('close', () => stats.open--);
