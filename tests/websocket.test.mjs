@@ -1,8 +1,8 @@
 // Streams over WebSockets: tests/js/websocket.c built for the web target runs
 // in Chromium (driven by playwright-core, as in browser.test.mjs) against
 // WebSocket servers (the npm ws package) this file starts on 127.0.0.1 with
-// random ports. In node without WebSocket (node 20) and natively, ws: URLs
-// are a clear WA_ENOTSUP.
+// random ports. In node without WebSocket (node 20), natively and on WASI,
+// ws: URLs are a clear WA_ENOTSUP.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -182,12 +182,13 @@ test('streams over WebSockets in Chromium: echo, split lines, 4 MB, backpressure
 
 // Hosts without WebSocket answer ws: URLs with WA_ENOTSUP and say why.
 const unsupportedIn = (target) => async (t) => {
-  const out = path.join(dir, target, target === 'node' ? 'websocket.mjs' : 'websocket');
+  const out = path.join(dir, target, `websocket${{ node: '.mjs', wasi: '.wasm' }[target] ?? ''}`);
   build([SOURCE], out, target, { opt: '-O1', cflags: ['-Wall', '-Wextra', '-Werror'] });
-  const cmd = target === 'node' ? process.execPath : out;
-  const stdout = execFileSync(cmd, [...(target === 'node' ? [out] : []), 'unsupported', 'ws://127.0.0.1:1/'], { encoding: 'utf8', timeout: 60000 });
+  const [cmd, ...first] = { node: [process.execPath, out], wasi: [process.execPath, path.join(ROOT, 'bin', 'wa-run'), out] }[target] ?? [out];
+  const stdout = execFileSync(cmd, [...first, 'unsupported', 'ws://127.0.0.1:1/'], { encoding: 'utf8', timeout: 60000 });
   await reportCases(t, parseCases(stdout), stdout);
   t.diagnostic(stdout.match(/ws: URL here: .*/)?.[0] ?? '');
 };
 testNeeding('cc')('ws: URLs natively: WA_ENOTSUP', unsupportedIn('native'));
+testNeeding('clang', 'wasiSysroot', 'wasmOpt')('ws: URLs on WASI: WA_ENOTSUP', unsupportedIn('wasi'));
 testNeeding('emcc', 'wasmOpt')('ws: URLs in node without WebSocket: WA_ENOTSUP', { skip: typeof globalThis.WebSocket === 'function' && 'this node has WebSocket' }, unsupportedIn('node'));
