@@ -22,7 +22,7 @@ const CORE = ['errors', 'timer_heap', 'future', 'result', 'cancel', 'retire', 't
 const WASM_CORE = [...CORE, R('runtime/switch_asyncify.c'), R('runtime/wasm_stack_pointer.s')];
 const JS_HOST = [R('bindings/js/host_js.c'), R('bindings/js/bridge.c'), R('bindings/js/fetch_js.c'), R('bindings/js/tcp_js.c')];
 const SOURCES = {
-  native: [...CORE, R('runtime/switch_native.c'), R('bindings/native/host_native.c'), R('bindings/native/tcp_native.c')],
+  native: [...CORE, R('runtime/switch_native.c'), R('bindings/native/host_native.c'), R('bindings/native/wait_native.c'), R('bindings/native/tcp_native.c')],
   wasi: [...WASM_CORE, R('bindings/wasi/host_wasi.c'), R('bindings/wasi/tcp_wasi.c')],
   node: [...WASM_CORE, ...JS_HOST],
   web: [...WASM_CORE, ...JS_HOST],

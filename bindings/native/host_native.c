@@ -1,12 +1,12 @@
-/* Native host: the POSIX monotonic clock, and a poll until the next timer,
- * until a descriptor the loop watches (wa_read, sockets) is ready, or until
- * executor work finishing on another thread writes to the wake pipe. */
-#define _GNU_SOURCE 1                    /* ppoll: waits in nanoseconds, not whole milliseconds */
+/* Native host: the POSIX monotonic clock, the processors, and the wake pipe
+ * that executor work finishing on another thread writes to (the wait on
+ * descriptors and timers is in wait_native.c). */
+#define _DEFAULT_SOURCE 1               /* clock_gettime, pipe under -std=c11 */
 #include "../../runtime/host.h"
+#include "native.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
@@ -57,34 +57,19 @@ void *wa__host_waker(void) {
     return this_thread = w;
 }
 
-enum { SMALL = 16 };                     /* descriptors polled from the stack; more from the heap */
+int wa__native_waker_fd(void) {
+    waker *w = wa__host_waker();
+    return w ? w->fd[0] : -1;
+}
+
+void wa__native_waker_drain(void) {
+    char sink[64];
+    if (this_thread)
+        while (read(this_thread->fd[0], sink, sizeof sink) > 0) {
+        }
+}
 
 int wa__host_foreign_frames = 0;          /* C is never called back from another language here */
-
-int wa__host_wait(int64_t timeout_ns, wa__fd_watch *watches, size_t count) {
-    waker *w = wa__host_waker();
-    size_t n = 1 + count;
-    struct pollfd small[SMALL], *fds = n <= SMALL ? small : calloc(n, sizeof *fds);
-    if (!fds) return 0;                    /* out of memory: a zero wait, the loop comes back */
-    fds[0] = (struct pollfd){w ? w->fd[0] : -1, POLLIN, 0};  /* a negative fd is skipped */
-    for (size_t i = 0; i < count; i++) {
-        short events = (short)((watches[i].events & WA__FD_READ ? POLLIN : 0) | (watches[i].events & WA__FD_WRITE ? POLLOUT : 0));
-        fds[i + 1] = (struct pollfd){watches[i].fd, events, 0};
-    }
-    struct timespec ts = {(time_t)(timeout_ns / 1000000000), (long)(timeout_ns % 1000000000)};
-    int rc = ppoll(fds, n, timeout_ns < 0 ? NULL : &ts, NULL);
-    if (rc > 0) {
-        if (fds[0].revents) {            /* drain the wakes: the loop reads what they announced */
-            char sink[64];
-            while (read(w->fd[0], sink, sizeof sink) > 0) {
-            }
-        }
-        for (size_t i = 0; i < count; i++)
-            if (fds[i + 1].revents) watches[i].ready = 1;  /* ready, at its end, or failed */
-    }
-    if (fds != small) free(fds);
-    return 0;
-}
 
 size_t wa__host_cores(void) {
     long n = sysconf(_SC_NPROCESSORS_ONLN);

@@ -5,6 +5,7 @@
  * address. */
 #define _GNU_SOURCE 1                    /* accept4, MSG_NOSIGNAL, getaddrinfo */
 #include "../../runtime/host.h"
+#include "native.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -55,6 +56,7 @@ static int first_socket(const char *host, int port, int backlog, int *fd) {
         }
         if (ok) {
             freeaddrinfo(ai);
+            wa__native_fd_owned(s, 1);
             *fd = s;
             return 0;
         }
@@ -88,6 +90,7 @@ int wa__host_tcp_accept(int fd, int *conn) {
         if (c >= 0) {
             int one = 1;
             setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+            wa__native_fd_owned(c, 1);
             *conn = c;
             return 0;
         }
@@ -146,4 +149,7 @@ int wa__host_tcp_address(int fd, int peer, char *buf, size_t cap, int *port) {
     return 0;
 }
 
-void wa__host_tcp_close(int fd) { close(fd); }
+void wa__host_tcp_close(int fd) {
+    wa__native_fd_owned(fd, 0);          /* out of the epoll set first: a forked child may hold it open */
+    close(fd);
+}
