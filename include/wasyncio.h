@@ -1402,6 +1402,167 @@ int wa_session_fetch(wa_session *s, const char *url, const wa_fetch_options *opt
  *  another object. */
 int wa_session_free(wa_session *s);
 
+/* --------------------------------------------------------------- HTTP server
+ *
+ * HTTP/1.1 and 1.0 on the streams' servers: each connection is a task that
+ * reads requests in order (keep-alive, pipelining) and runs the handler for
+ * each, one at a time. Heads are parsed strictly (RFC 9112) in the
+ * connection's buffer: a malformed one is answered 400, one over max_head
+ * 431, and the connection closes. A request's strings point into that
+ * buffer; the small GET answered with a small body allocates nothing per
+ * request and goes out in one write. Responses to pipelined requests that
+ * arrived together go out together, when the last of them is answered.
+ * Request bodies (Content-Length or chunked) are read in full up to a limit
+ * or streamed; responses carry a Content-Length or are streamed chunked (to
+ * the close for HTTP/1.0 clients). A body the handler leaves unread is read
+ * and dropped (up to max_body) so the connection can go on. `Expect:
+ * 100-continue` is answered when the handler first reads the body. Hosts:
+ * those of wa_start_server (natively, node, WASI with a preopened socket). */
+
+/** An HTTP server: a wa_server whose connections speak HTTP/1.x. */
+typedef struct wa_http_server wa_http_server;
+/** A request, valid while its handler runs: method, target, headers, body. */
+typedef struct wa_http_request wa_http_request;
+/** The response to one request, valid while its handler runs. */
+typedef struct wa_http_response wa_http_response;
+
+/** A request's handler: runs in its connection's task for each request,
+ *  which it answers through res (wa_http_respond, or wa_http_response_start,
+ *  _write, _end). It may suspend. Return 0 once it has answered. An error
+ *  code with nothing sent gets a 500 (413 when reading the body failed with
+ *  WA_ETOOBIG, 400 when the body was malformed), and the connection goes on
+ *  when it can; an error during a streamed body closes the connection
+ *  before the body's end, so the client sees it cut short. Returning 0
+ *  without answering also gets a 500. A streamed body still open when the
+ *  handler returns 0 is ended. req and res, and every string they give,
+ *  are valid until the handler returns, and only in its task (they live
+ *  in the connection's buffers). */
+typedef int (*wa_http_handler)(wa_http_request *req, wa_http_response *res, void *arg);
+
+/** Server settings; zeroed means the defaults. */
+typedef struct wa_http_server_options {
+    size_t max_head;                     /**< bytes of a request head (431 beyond); 0: 8 KiB */
+    size_t max_body;                     /**< wa_http_request_body's limit, and of a body left unread; 0: 1 MiB */
+    double idle_timeout;                 /**< seconds a connection may wait for its next request's head; 0: 5; WA_FOREVER: no limit */
+    int backlog;                         /**< as wa_start_server's; <= 0: 100 */
+} wa_http_server_options;
+
+/** Listens on host:port as wa_start_server does (NULL or "": every address;
+ *  port 0: any free port, wa_http_server_port tells which; on WASI the
+ *  runner's preopened socket) and serves HTTP: handler(req, res, arg) runs
+ *  for each request. Sets *out to the server, owned by the caller
+ *  (wa_http_server_free). Does not suspend natively and on WASI; in node it
+ *  suspends until the socket is bound, so there it must be called from a
+ *  task. Returns 0 or what wa_start_server returns (WA_ECONNECT,
+ *  WA_ENOTSUP, WA_EINVAL also for a NULL handler or out, WA_ENOMEM). opts
+ *  may be NULL (defaults) and is copied; arg stays the caller's and must
+ *  outlive the server. */
+int wa_http_serve(const char *host, int port, wa_http_handler handler, void *arg,
+                  const wa_http_server_options *opts, wa_http_server **out);
+
+/** The port srv listens on (0 on WASI, and for a bad srv). Does not suspend. */
+int wa_http_server_port(const wa_http_server *srv);
+
+/** Connections open now. Does not suspend. 0 for a bad srv. */
+size_t wa_http_server_connections(const wa_http_server *srv);
+
+/** Stops listening. Connections waiting for a request close now; those in
+ *  a request close once it is answered. Does not suspend. Returns 0 (also
+ *  when already closed) or WA_EINVAL. */
+int wa_http_server_close(wa_http_server *srv);
+
+/** Suspends until srv is closed and every connection has ended. May
+ *  suspend. Returns 0, WA_ECANCELLED (also when srv is freed meanwhile),
+ *  WA_EINVAL, WA_ENOTASK. */
+int wa_http_server_wait_closed(wa_http_server *srv);
+
+/** Suspends until the calling task is cancelled, then closes srv (as
+ *  wa_http_server_close) and returns WA_ECANCELLED. May suspend. Returns
+ *  WA_ECANCELLED, WA_EINVAL, WA_ENOTASK. */
+int wa_http_server_serve_forever(wa_http_server *srv);
+
+/** Frees srv: closes it, cancels the connections' tasks (a handler running
+ *  sees WA_ECANCELLED at its next await) and frees what they hold as they
+ *  end. Does not suspend. Returns 0, or WA_EINVAL (already freed, another
+ *  object). NULL is 0. */
+int wa_http_server_free(wa_http_server *srv);
+
+/** The request's method ("GET"), target as sent ("/a/b?x=1"), path (the
+ *  target before any '?', not percent-decoded: "/a/b") and query (after
+ *  the '?': "x=1"; "" without one). Owned by req. Do not suspend. "" for a
+ *  bad req (NULL, another object, a request whose handler has returned). */
+const char *wa_http_request_method(const wa_http_request *req);
+const char *wa_http_request_target(const wa_http_request *req);
+const char *wa_http_request_path(const wa_http_request *req);
+const char *wa_http_request_query(const wa_http_request *req);
+
+/** The request's HTTP version: 10 or 11. Does not suspend. 0 for a bad req. */
+int wa_http_request_version(const wa_http_request *req);
+
+/** The value of the first header called name (case-insensitive), without
+ *  blanks around it; NULL when there is none, or for a bad req or NULL name
+ *  (these two set wa_errmsg). Owned by req. Does not suspend. */
+const char *wa_http_request_header(const wa_http_request *req, const char *name);
+
+/** The number of header lines. Does not suspend. 0 for a bad req. */
+size_t wa_http_request_header_count(const wa_http_request *req);
+
+/** Stores header line i's name (as sent) and value; both owned by req,
+ *  either pointer may be NULL. Does not suspend. Returns 0, or WA_EINVAL
+ *  (i out of range, a bad req). */
+int wa_http_request_header_at(const wa_http_request *req, size_t i, const char **name, const char **value);
+
+/** The body's length from Content-Length; -1 when it is chunked, 0 when
+ *  there is no body. Does not suspend. -1 for a bad req. */
+int64_t wa_http_request_content_length(const wa_http_request *req);
+
+/** Reads up to cap bytes of the body (decoded from chunks) into buf. May
+ *  suspend. Returns 0 with *got bytes, 0 only at the body's end; WA_EPROTO
+ *  (a malformed chunk), WA_ETRUNCATED (the client ended mid-body),
+ *  WA_ERESET, WA_ECANCELLED, WA_EINVAL (a bad req, NULL got, NULL buf with
+ *  cap > 0), WA_ENOMEM, WA_ENOTASK. After an error the connection closes
+ *  once the handler returns. buf is the caller's. */
+int wa_http_request_read(wa_http_request *req, void *buf, size_t cap, size_t *got);
+
+/** Reads the rest of the body and sets *body to all of it (NUL-terminated,
+ *  the NUL not counted in *len), owned by req. Calling it again gives the
+ *  same. May suspend. Returns 0; WA_ETOOBIG when the body is over the
+ *  server's max_body (a Content-Length over it fails at once, before any
+ *  100 Continue), and the errors of wa_http_request_read. len may be NULL. */
+int wa_http_request_body(wa_http_request *req, const char **body, size_t *len);
+
+/** Adds a header line to the response (name and value are copied). The
+ *  server writes Date, Content-Length or Transfer-Encoding, and Connection
+ *  itself; "Connection: close" asks it to close after this response. Does
+ *  not suspend. Returns 0; WA_EINVAL (a bad res, a name that is not a
+ *  token, a value with a control byte, Content-Length or
+ *  Transfer-Encoding), WA_ESTATE (the head has gone out), WA_ENOMEM. */
+int wa_http_response_header(wa_http_response *res, const char *name, const char *value);
+
+/** Answers with status (200-999), an optional Content-Type (NULL: none)
+ *  and len bytes of body (copied) with a Content-Length, in one write with
+ *  the head (no body for HEAD requests and statuses 204 and 304). Does not
+ *  suspend. Returns 0; WA_ESTATE (already answered), WA_EINVAL (a bad res,
+ *  status, content_type, NULL body with len > 0), WA_ERESET (the client has
+ *  gone), WA_ENOMEM. */
+int wa_http_respond(wa_http_response *res, int status, const char *content_type, const void *body, size_t len);
+
+/** Starts a streamed answer: sends the head with `Transfer-Encoding:
+ *  chunked` (for an HTTP/1.0 client, no length: the body runs to the
+ *  close). Does not suspend. Returns 0, or as wa_http_respond. */
+int wa_http_response_start(wa_http_response *res, int status, const char *content_type);
+
+/** Sends len bytes of a streamed body as one chunk, then waits while the
+ *  connection's write buffer is over its high-water mark (the client reads
+ *  slowly). May suspend. Returns 0; WA_ESTATE (not started, or ended),
+ *  WA_ERESET, WA_ECANCELLED (the chunk still goes), WA_EINVAL, WA_ENOMEM,
+ *  WA_ENOTASK. data is the caller's. */
+int wa_http_response_write(wa_http_response *res, const void *data, size_t len);
+
+/** Ends a streamed body (the last, empty chunk). Does not suspend. Returns
+ *  0, WA_ESTATE (not started, or ended), WA_ERESET, WA_EINVAL, WA_ENOMEM. */
+int wa_http_response_end(wa_http_response *res);
+
 /* ------------------------------------- async iterators, async context managers
  *
  * The protocols behind `async for` and `async with`, as C structs of

@@ -59,7 +59,7 @@ enum {
     WA__LOCK = 0x61, WA__EVENT, WA__CONDITION, WA__SEMAPHORE, WA__BARRIER, WA__QUEUE, WA__CORO,
     WA__HANDLE, WA__TIMEOUT, WA__RESPONSE, WA__SESSION, WA__EXECUTOR,
     WA__ITERATOR,                        /* names an as_completed iterator in messages; it is a combiner */
-    WA__TASK_GROUP, WA__LOOP, WA__STREAM, WA__SERVER
+    WA__TASK_GROUP, WA__LOOP, WA__STREAM, WA__SERVER, WA__HTTP_SERVER, WA__HTTP_REQUEST, WA__HTTP_RESPONSE
 };
 
 typedef struct wa__object {

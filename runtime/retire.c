@@ -95,6 +95,9 @@ static const char *kind_name(int kind) {
     case WA__LOOP: return "a loop";
     case WA__STREAM: return "a stream";
     case WA__SERVER: return "a server";
+    case WA__HTTP_SERVER: return "an HTTP server";
+    case WA__HTTP_REQUEST: return "an HTTP request";
+    case WA__HTTP_RESPONSE: return "an HTTP response";
     default: return NULL;
     }
 }

@@ -18,7 +18,7 @@ import { ToolError, tools } from './tools.mjs';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const R = (p) => path.join(ROOT, p);
 
-const CORE = ['errors', 'timer_heap', 'future', 'result', 'cancel', 'retire', 'task', 'loop', 'saved_stack', 'handle', 'combine', 'timeout', 'task_group', 'debug', 'waitq', 'sync', 'queue', 'coro', 'executor', 'fetch', 'session', 'http_client', 'fdio', 'stream', 'server', 'http_parse', 'protocols'].map((n) => R(`runtime/${n}.c`));
+const CORE = ['errors', 'timer_heap', 'future', 'result', 'cancel', 'retire', 'task', 'loop', 'saved_stack', 'handle', 'combine', 'timeout', 'task_group', 'debug', 'waitq', 'sync', 'queue', 'coro', 'executor', 'fetch', 'session', 'http_client', 'fdio', 'stream', 'server', 'http_parse', 'http_server', 'http_response', 'protocols'].map((n) => R(`runtime/${n}.c`));
 const WASM_CORE = [...CORE, R('runtime/switch_asyncify.c'), R('runtime/wasm_stack_pointer.s')];
 const JS_HOST = [R('bindings/js/host_js.c'), R('bindings/js/bridge.c'), R('bindings/js/fetch_js.c'), R('bindings/js/tcp_js.c')];
 const SOURCES = {
