@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "wasyncio.h"
+#include "../examples/redis/redis.h" /* the redis workload's client, built beside this file */
 
 #if defined(__EMSCRIPTEN__)
 #include <emscripten.h> /* EM_JS: node's process counters */
@@ -914,6 +915,64 @@ static int bench_echo_client(void *arg)
     return 0;
 }
 
+/* ------------------------------------------------------------------ redis */
+
+#define REDIS_PIPELINE 16       /* commands in flight on the connection; same in the .py, .mjs and redis-benchmark -P */
+#define REDIS_WARMUP 1000       /* untimed PINGs first; same in the .py and .mjs */
+
+/* n commands, REDIS_PIPELINE at a time: queued in one go, then every reply
+ * read and checked to be the status `expect`. */
+static int redis_rounds(redis *r, int argc, const char *const *argv, const char *expect, long n)
+{
+    for (long done = 0; done < n;) {
+        long batch = n - done < REDIS_PIPELINE ? n - done : REDIS_PIPELINE;
+        for (long i = 0; i < batch; i++) {
+            int rc = redis_append(r, argc, argv, NULL);
+            if (rc != 0)
+                return report("redis_append", rc, wa_errmsg());
+        }
+        for (long i = 0; i < batch; i++) {
+            redis_reply *reply = NULL;
+            int rc = redis_get_reply(r, &reply);
+            if (rc != 0)
+                return report("redis_get_reply", rc, wa_errmsg());
+            int ok = reply->type == REDIS_STATUS && strcmp(reply->str, expect) == 0;
+            redis_reply_free(reply);
+            if (!ok)
+                return report("redis reply", WA_EIO, expect);
+        }
+        done += batch;
+    }
+    return 0;
+}
+
+/* PING, then SET of a 3-byte value (redis-benchmark's default size), N each,
+ * pipelined over one connection to the harness's redis-server. */
+static int bench_redis(void *arg)
+{
+    (void)arg;
+    redis *r = NULL;
+    int rc = redis_connect("127.0.0.1", bench.port, NULL, 10.0, &r);
+    if (rc != 0)
+        return report("redis_connect", rc, wa_errmsg());
+    static const char *const ping[] = {"PING"}, *const set[] = {"SET", "key:bench", "xxx"};
+    rc = redis_rounds(r, 1, ping, "PONG", REDIS_WARMUP);
+    double start = wa_time();
+    if (rc == 0)
+        rc = redis_rounds(r, 1, ping, "PONG", bench.n);
+    double ping_s = wa_time() - start;
+    start = wa_time();
+    if (rc == 0)
+        rc = redis_rounds(r, 3, set, "OK", bench.n);
+    double set_s = wa_time() - start;
+    redis_free(r);
+    if (rc != 0)
+        return rc;
+    emit("redis_ping_ops_s", (double)bench.n / ping_s);
+    emit("redis_set_ops_s", (double)bench.n / set_s);
+    return 0;
+}
+
 /* ------------------------------------------------------------------ main */
 
 static const struct {
@@ -934,6 +993,7 @@ static const struct {
     {"stream", bench_stream, 1024, 1},
     {"echo_server", bench_echo_server, 1, 0},
     {"echo_client", bench_echo_client, 100000, 2},
+    {"redis", bench_redis, 200000, 2},
 };
 
 #define WORKLOAD_COUNT (sizeof workloads / sizeof workloads[0])
@@ -946,7 +1006,7 @@ int main(int argc, char **argv)
     if (argc < 2 || w == WORKLOAD_COUNT) {
         fprintf(stderr, "usage: bench <yield|spawn|memory|timers|gather|wait_first|handoff|lock> [N]\n"
                         "       bench <http_get|stream> N URL\n"
-                        "       bench echo_server | bench echo_client N PORT\n");
+                        "       bench echo_server | bench echo_client N PORT | bench redis N PORT\n");
         return 2;
     }
     bench.name = workloads[w].name;
@@ -962,7 +1022,7 @@ int main(int argc, char **argv)
     if (workloads[w].needs_url == 2) {
         bench.port = argc > 3 ? atoi(argv[3]) : 0;
         if (bench.port <= 0) {
-            fprintf(stderr, "bench %s: needs the echo server's port\n", bench.name);
+            fprintf(stderr, "bench %s: needs the server's port\n", bench.name);
             return 2;
         }
     } else if (workloads[w].needs_url) {

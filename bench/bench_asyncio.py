@@ -355,6 +355,44 @@ async def bench_echo_server(n):
     await server.serve_forever()
 
 
+REDIS_PIPELINE = 16  # commands in flight; same in the .c, .mjs and redis-benchmark -P
+REDIS_WARMUP = 1000  # untimed PINGs first; same in the .c and .mjs
+
+
+def resp_command(*args):
+    out = [b"*%d\r\n" % len(args)]
+    for a in args:
+        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
+    return b"".join(out)
+
+
+async def bench_redis(n, port):
+    reader, writer = await asyncio.open_connection("127.0.0.1", int(port))
+
+    async def rounds(command, expect, count):
+        batch_bytes = command * REDIS_PIPELINE
+        done = 0
+        while done < count:
+            batch = min(REDIS_PIPELINE, count - done)
+            writer.write(batch_bytes if batch == REDIS_PIPELINE else command * batch)
+            for _ in range(batch):   # status replies: one line each
+                if await reader.readline() != expect:
+                    raise RuntimeError(f"unexpected reply, wanted {expect!r}")
+            done += batch
+
+    ping, pong = resp_command(b"PING"), b"+PONG\r\n"
+    await rounds(ping, pong, REDIS_WARMUP)
+    start = time.perf_counter()
+    await rounds(ping, pong, n)
+    ping_s = time.perf_counter() - start
+    start = time.perf_counter()
+    await rounds(resp_command(b"SET", b"key:bench", b"xxx"), b"+OK\r\n", n)
+    set_s = time.perf_counter() - start
+    writer.close()
+    emit("redis_ping_ops_s", n / ping_s)
+    emit("redis_set_ops_s", n / set_s)
+
+
 WORKLOADS = {
     "yield": (bench_yield, 200_000),
     "spawn": (bench_spawn, 200_000),
@@ -367,8 +405,9 @@ WORKLOADS = {
     "http_get": (bench_http_get, 100_000),
     "stream": (bench_stream, 1024),
     "echo_server": (bench_echo_server, 1),
+    "redis": (bench_redis, 200_000),
 }
-NEEDS_SERVER = {"http_get", "stream"}
+NEEDS_SERVER = {"http_get", "stream", "redis"}
 
 
 def main(argv):
@@ -387,7 +426,7 @@ def main(argv):
     args = (n,)
     if argv[1] in NEEDS_SERVER:
         if len(argv) < 4:
-            print(f"bench_asyncio: {argv[1]} needs the server's URL (node bench/http_server.mjs prints it)",
+            print(f"bench_asyncio: {argv[1]} needs the server's URL or port (bench/run.mjs gives it)",
                   file=sys.stderr)
             return 2
         args = (n, argv[3])

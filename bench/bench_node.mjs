@@ -371,6 +371,55 @@ async function benchEchoServer() {
   await new Promise(() => {}); // serves until killed
 }
 
+// Redis PING and SET over one connection, REDIS_PIPELINE commands in flight
+// (the same in the .c, .py and redis-benchmark -P); every reply is a status
+// line, counted and checked.
+const REDIS_PIPELINE = 16;
+const REDIS_WARMUP = 1000;
+function respCommand(...args) {
+  return Buffer.from(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`);
+}
+async function benchRedis(n, port) {
+  const net = await import('node:net');
+  const socket = net.connect(Number(port), '127.0.0.1');
+  socket.setNoDelay(true);
+  await new Promise((resolve, reject) => { socket.once('connect', resolve); socket.once('error', reject); });
+  const rounds = (command, expect, count) => new Promise((resolve, reject) => {
+    const full = Buffer.concat(Array(REDIS_PIPELINE).fill(command));
+    let done = 0, waiting = 0, held = '';
+    const send = () => {
+      if (done === count) { socket.off('data', onData); resolve(); return; }
+      waiting = Math.min(REDIS_PIPELINE, count - done);
+      socket.write(waiting === REDIS_PIPELINE ? full : Buffer.concat(Array(waiting).fill(command)));
+    };
+    const onData = (chunk) => {
+      held += chunk.toString('latin1');
+      let end;
+      while ((end = held.indexOf('\n')) >= 0) {
+        const line = held.slice(0, end + 1);
+        held = held.slice(end + 1);
+        if (line !== expect) { reject(new Error(`unexpected reply ${JSON.stringify(line)}`)); return; }
+        done++;
+        if (--waiting === 0) send();
+      }
+    };
+    socket.on('data', onData);
+    socket.once('error', reject);
+    send();
+  });
+  const ping = respCommand('PING');
+  await rounds(ping, '+PONG\r\n', REDIS_WARMUP);
+  let start = process.hrtime.bigint();
+  await rounds(ping, '+PONG\r\n', n);
+  const pingS = Number(process.hrtime.bigint() - start) / 1e9;
+  start = process.hrtime.bigint();
+  await rounds(respCommand('SET', 'key:bench', 'xxx'), '+OK\r\n', n);
+  const setS = Number(process.hrtime.bigint() - start) / 1e9;
+  socket.destroy();
+  emit('redis_ping_ops_s', n / pingS);
+  emit('redis_set_ops_s', n / setS);
+}
+
 const WORKLOADS = {
   yield: [benchYield, 1_000_000],
   spawn: [benchSpawn, 1_000_000],
@@ -383,8 +432,9 @@ const WORKLOADS = {
   http_get: [benchHttpGet, 100_000],
   stream: [benchStream, 1024],
   echo_server: [benchEchoServer, 1],
+  redis: [benchRedis, 200_000],
 };
-const NEEDS_SERVER = new Set(['http_get', 'stream']);
+const NEEDS_SERVER = new Set(['http_get', 'stream', 'redis']);
 
 async function main(argv) {
   const entry = WORKLOADS[argv[0]];
@@ -401,7 +451,7 @@ async function main(argv) {
     }
   }
   if (NEEDS_SERVER.has(argv[0]) && !argv[2]) {
-    process.stderr.write(`bench_node: ${argv[0]} needs the server's URL (node bench/http_server.mjs prints it)\n`);
+    process.stderr.write(`bench_node: ${argv[0]} needs the server's URL or port (bench/run.mjs gives it)\n`);
     return 2;
   }
   await fn(n, argv[2]);

@@ -26,6 +26,10 @@
 // bench/http_server.mjs, which the harness starts once for them as a process of
 // its own (so no client's CPU figure includes the server) and stops at the end.
 //
+// The Redis workload (redis: true) gets the port of a redis-server the harness
+// starts for it on 127.0.0.1 (no persistence), and the same server is measured
+// with redis-benchmark first: the row's reference, shown in its label.
+//
 // To add a workload: add one entry to WORKLOADS and the same workload name to
 // bench.c, bench_asyncio.py and bench_node.mjs. To add a column: one entry in
 // COLUMNS.
@@ -35,15 +39,18 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tools } from '../bin/lib/tools.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const WA_CC = process.env.WA_CC ?? 'bin/wa-cc';
 const WA_RUN = process.env.WA_RUN ?? 'bin/wa-run';
 const BUILD_DIR = 'bench/build';
 const SOURCE = 'bench/bench.c';
+const SOURCES = [SOURCE, 'examples/redis/redis.c'];   // the redis workload uses the example client
 const HTTP_SERVER = 'bench/http_server.mjs';
 const NODE = process.execPath;   // the same node the header reports
 
@@ -137,6 +144,13 @@ const STREAM_BUFFER = 16 * 1024;   // wasyncio's and Python's read size in the s
 const jsHostOnly = (c) => c.wasyncio && c.jsHost;
 const NO_HTTP = "not applicable: wasyncio's HTTP client needs a JS host; on WASI and natively wa_fetch of an http: URL fails with WA_ENOTSUP";
 const httpSkip = (c) => (c.wasyncio && !c.jsHost ? NO_HTTP : null);
+const REDIS_PIPELINE = 16;   // commands in flight: the same in the three programs and redis-benchmark -P
+// At least 80% of the reference's figure (the redis-benchmark run on the same server).
+const nearReference = {
+  text: 'within 20% of redis-benchmark',
+  applies: wasyncioOnly,
+  pass: (v, peer, c, reference) => (reference === undefined ? undefined : v >= 0.8 * reference),
+};
 const WORKLOADS = [
   {
     name: 'yield',
@@ -281,6 +295,24 @@ const WORKLOADS = [
     ],
   },
   {
+    name: 'redis',
+    title: 'Redis pipelined',
+    redis: true,
+    skip: (c) => (c.id === 'wasm-wasi' ? 'not applicable: WASI preview 1 cannot connect out (wa_open_connection is WA_ENOTSUP there)' : null),
+    how: `the harness starts \`redis-server\` on 127.0.0.1 and a random port (\`--save '' --appendonly no\`) and gives each client its port. Over one connection, after ${group(1000)} untimed PINGs, N PINGs and then N \`SET key:bench xxx\` (3 bytes, redis-benchmark's default size), ${REDIS_PIPELINE} in flight: a batch of ${REDIS_PIPELINE} commands written, then their ${REDIS_PIPELINE} replies read and checked, and so on. wasyncio: the example client \`examples/redis\` (\`redis_append\` x ${REDIS_PIPELINE}, which queues and writes the batch in one write at the first \`redis_get_reply\`); Python: \`asyncio.open_connection\`, the batch's RESP bytes in one \`writer.write\`, replies by \`reader.readline\`; node: a \`net\` socket, the batch in one \`write\`, replies counted by line. Commands/s: N over the wall time of the N. The reference in the row's label: \`redis-benchmark -h 127.0.0.1 -p PORT -c 1 -P ${REDIS_PIPELINE} -n N -t ping,set --csv\` against the same server just before the columns, best of the same number of runs (PING_MBULK, the multi-bulk PING every client here sends, and SET).`,
+    n: { full: { default: 200_000 }, quick: { default: 5_000 } },
+    metrics: [
+      {
+        key: 'redis_ping_ops_s', label: `Redis PING, ${REDIS_PIPELINE} pipelined: commands/s`, keep: 'max', format: FORMAT.count,
+        reference: 'PING_MBULK', goal: nearReference,
+      },
+      {
+        key: 'redis_set_ops_s', label: `Redis SET, ${REDIS_PIPELINE} pipelined: commands/s`, keep: 'max', format: FORMAT.count,
+        reference: 'SET', goal: nearReference,
+      },
+    ],
+  },
+  {
     name: 'echo',
     title: 'TCP echo',
     serves: true,
@@ -380,7 +412,7 @@ function buildAll(columns) {
       errors.set(column.id, `build failed: ${WA_CC} not found (the compiler driver is not there yet)`);
       continue;
     }
-    const args = [WA_CC, SOURCE, '-o', out, `--target=${target}`, '-O2'];
+    const args = [WA_CC, ...SOURCES, '-o', out, `--target=${target}`, '-O2'];
     progress(`build  ${column.title}: node ${args.join(' ')}`);
     const r = runProcess(NODE, args, 600, true);
     if (!r.ok) errors.set(column.id, `build failed: ${r.message}`);
@@ -405,8 +437,9 @@ function parseMetrics(stdout) {
 }
 
 // Runs one cell REPS times. Returns { values: Map "metric\0variant" -> best } or { error }.
-function runCell(workload, column, n, reps, timeoutS, serverUrl) {
-  const [file, args, shown] = column.command([workload.name, String(n), ...(workload.server ? [serverUrl] : [])]);
+function runCell(workload, column, n, reps, timeoutS, serverUrl, redisPort) {
+  const third = workload.server ? [serverUrl] : workload.redis ? [String(redisPort)] : [];
+  const [file, args, shown] = column.command([workload.name, String(n), ...third]);
   const best = new Map();
   for (let rep = 1; rep <= reps; rep++) {
     const r = runProcess(file, args, timeoutS);
@@ -418,7 +451,7 @@ function runCell(workload, column, n, reps, timeoutS, serverUrl) {
     for (const metric of workload.metrics) {
       if (metric.columns && !metric.columns(column)) continue;
       if (!found.some((f) => f.metric === metric.key)) {
-        const message = `no ${metric.key} line on stdout of \`${shown} ${workload.name} ${n}${workload.server ? ' <server URL>' : ''}\``;
+        const message = `no ${metric.key} line on stdout of \`${shown} ${workload.name} ${n}${workload.server ? ' <server URL>' : workload.redis ? ' <port>' : ''}\``;
         progress(`  ${column.title}: run ${rep}/${reps}: error: ${message}`);
         return { error: message };
       }
@@ -470,7 +503,7 @@ function nFor(workload, mode, column) {
   return workload.n[mode][column.id] ?? workload.n[mode].default;
 }
 
-function render({ opts, reps, workloads, results, notes }) {
+function render({ opts, reps, workloads, results, notes, references }) {
   const mode = opts.quick ? 'quick' : 'full';
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   const date = new Date().toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
@@ -502,13 +535,15 @@ function render({ opts, reps, workloads, results, notes }) {
         const peer = (id) => results.get(`${workload.name}\0${id}`)?.values?.get(`${metric.key}\0`);
         return variants.map(([key, value]) => {
           const variant = key.slice(metric.key.length + 1);
-          const verdict = goal ? goal.pass(value, peer, column) : null;
+          const verdict = goal ? goal.pass(value, peer, column, references.get(metric.key)) : null;
           const mark = verdict === true ? ' ✓' : verdict === false ? ' ✗' : goal ? ' ?' : '';
           return `${metric.format(value)}${mark}${variant ? ` (${variant})` : ''}`;
         }).join(' / ');
       });
       if (cells.some((cell) => / \?/.test(cell))) unknownVerdict = true;
-      lines.push(`| ${escapeCell(metric.label)} | ${escapeCell(metric.goal?.text ?? '')} | ${cells.map(escapeCell).join(' | ')} |`);
+      const reference = metric.reference
+        ? `; redis-benchmark: ${references.has(metric.key) ? metric.format(references.get(metric.key)) : 'failed (see the notes)'}` : '';
+      lines.push(`| ${escapeCell(metric.label + reference)} | ${escapeCell(metric.goal?.text ?? '')} | ${cells.map(escapeCell).join(' | ')} |`);
     }
   }
   lines.push('');
@@ -530,7 +565,7 @@ function render({ opts, reps, workloads, results, notes }) {
   }
   lines.push('');
   lines.push('Programs: `bench/bench.c` (wasyncio, built by ' +
-    `\`node ${WA_CC} ${SOURCE} -o <out> --target=node|wasi|native -O2\`), ` +
+    `\`node ${WA_CC} ${SOURCES.join(' ')} -o <out> --target=node|wasi|native -O2\`), ` +
     '`bench/bench_asyncio.py`, `bench/bench_node.mjs`; each prints one JSON line per metric. Commands:', '');
   for (const column of COLUMNS) lines.push(`- ${column.title}: \`${column.command([])[2]} <workload> <N>\``);
   lines.push('');
@@ -610,6 +645,57 @@ function startHttpServer() {
   });
 }
 
+// --------------------------------------------------------------------- redis
+
+// Starts redis-server on 127.0.0.1 and a free port; resolves { port, stop }
+// once it answers.
+async function startRedis() {
+  const port = await new Promise((resolve, reject) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port: p } = probe.address();
+      probe.close(() => resolve(p));
+    });
+    probe.once('error', reject);
+  });
+  const child = spawn(tools.redisServer(), ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { cwd: ROOT, stdio: 'ignore' });
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const up = await new Promise((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(true); });
+      s.once('error', () => resolve(false));
+    });
+    if (up) break;
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`it did not listen on port ${port}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { port, stop: () => child.kill('SIGKILL') };
+}
+
+// redis-benchmark against the same server, the same N and pipeline: the
+// reference of each metric that names one of its tests.
+function measureRedisBenchmark(workload, n, reps, port, references, noteFor) {
+  const bin = path.join(path.dirname(tools.redisServer()), 'redis-benchmark');
+  for (let rep = 1; rep <= reps; rep++) {
+    const r = runProcess(bin, ['-h', '127.0.0.1', '-p', String(port), '-c', '1', '-P', String(REDIS_PIPELINE),
+      '-n', String(n), '-t', 'ping,set', '--csv'], 600);
+    if (!r.ok) {
+      noteFor(`redis-benchmark: ${r.message}`);
+      return;
+    }
+    for (const metric of workload.metrics) {
+      const m = new RegExp(`^"${metric.reference}","([\\d.]+)"`, 'm').exec(r.stdout);
+      if (!m) continue;
+      const value = Number(m[1]);
+      if (!(references.get(metric.key) >= value)) references.set(metric.key, value);
+      progress(`  redis-benchmark: run ${rep}/${reps}: ${metric.reference}=${value}`);
+    }
+  }
+}
+
 // --------------------------------------------------------------------- main
 
 async function main() {
@@ -637,9 +723,20 @@ async function main() {
       progress(`server ${serverError}`);
     }
   }
+  const references = new Map();   // metric key -> the reference tool's figure
   try {
     for (const workload of workloads) {
       progress(`\n== ${workload.title} (${workload.name})`);
+      let redis = null, redisError = null;
+      if (workload.redis) {
+        try {
+          redis = await startRedis();
+          progress(`redis-server on port ${redis.port}`);
+          measureRedisBenchmark(workload, nFor(workload, mode, {}), reps, redis.port, references, noteFor);
+        } catch (e) {
+          redisError = noteFor(`redis-server did not start: ${e.message}`);
+        }
+      }
       for (const column of COLUMNS) {
         const key = `${workload.name}\0${column.id}`;
         const skipped = workload.skip?.(column);
@@ -656,22 +753,27 @@ async function main() {
           results.set(key, { error: noteFor(serverError) });
           continue;
         }
+        if (workload.redis && redisError) {
+          results.set(key, { error: redisError });
+          continue;
+        }
         if (workload.serves && buildErrors.get('native')) {
           results.set(key, { error: noteFor(`the echo client (wasyncio native): ${buildErrors.get('native')}`) });
           continue;
         }
         const cell = workload.serves
           ? await runServedCell(workload, column, nFor(workload, mode, column), reps, timeoutS)
-          : runCell(workload, column, nFor(workload, mode, column), reps, timeoutS, server?.url);
+          : runCell(workload, column, nFor(workload, mode, column), reps, timeoutS, server?.url, redis?.port);
         if (cell.error) cell.error = noteFor(`${column.title}, ${workload.name}: ${cell.error}`);
         results.set(key, cell);
       }
+      redis?.stop();
     }
   } finally {
     server?.stop();
   }
 
-  const markdown = render({ opts, reps, workloads, results, notes });
+  const markdown = render({ opts, reps, workloads, results, notes, references });
   const partial = opts.quick || opts.only;
   const out = opts.out ?? (partial ? `${BUILD_DIR}/RESULTS-partial.md` : 'bench/RESULTS.md');
   fs.mkdirSync(path.dirname(path.resolve(ROOT, out)), { recursive: true });

@@ -20,6 +20,8 @@ struct redis {
     size_t pos, len, cap;
     wa_lock *reading;                    /* held while reading a reply; FIFO */
     unsigned long long sent, answered;   /* tickets given out; replies read */
+    char *out;                           /* commands redis_append queued, not yet written */
+    size_t out_len, out_cap;
     unsigned long long *queued;          /* tickets of redis_append's commands, oldest at head */
     size_t head, count, queue_cap;
     int broken;                          /* bytes that are not RESP: nothing can follow */
@@ -207,13 +209,21 @@ static int reply_for(redis *r, unsigned long long ticket, redis_reply **reply) {
     return rc;
 }
 
-static int send_command(redis *r, int argc, const char *const *argv, const size_t *lens) {
+/* Encodes a command at the end of r->out (RESP's array of bulk strings). */
+static int encode_command(redis *r, int argc, const char *const *argv, const size_t *lens) {
     if (r->broken) return wa_fail(REDIS_EPROTOCOL, "the connection sent bytes that are not RESP before");
     if (argc < 1 || !argv) return wa_fail(WA_EINVAL, "a Redis command needs a name");
-    size_t size = 32;
-    for (int i = 0; i < argc; i++) size += 32 + (lens ? lens[i] : strlen(argv[i]));
-    char *cmd = malloc(size), *p = cmd;
-    if (!cmd) return wa_fail(WA_ENOMEM, NULL);
+    size_t size = 16;
+    for (int i = 0; i < argc; i++) size += 24 + (lens ? lens[i] : strlen(argv[i]));
+    if (r->out_cap - r->out_len < size) {
+        size_t cap = r->out_cap ? r->out_cap : 256;
+        while (cap - r->out_len < size) cap *= 2;
+        char *out = realloc(r->out, cap);
+        if (!out) return wa_fail(WA_ENOMEM, NULL);
+        r->out = out;
+        r->out_cap = cap;
+    }
+    char *p = r->out + r->out_len;
     p += sprintf(p, "*%d\r\n", argc);
     for (int i = 0; i < argc; i++) {
         size_t n = lens ? lens[i] : strlen(argv[i]);
@@ -223,15 +233,29 @@ static int send_command(redis *r, int argc, const char *const *argv, const size_
         *p++ = '\r';
         *p++ = '\n';
     }
-    int rc = wa_stream_write(r->s, cmd, (size_t)(p - cmd));
-    free(cmd);
-    if (rc == 0) r->sent++;
+    r->out_len = (size_t)(p - r->out);
+    r->sent++;
+    return 0;
+}
+
+/* Writes the commands encoded so far, in one write: a pipeline of many
+ * commands costs one system call, not one each. */
+static int flush_commands(redis *r) {
+    if (!r->out_len) return 0;
+    int rc = wa_stream_write(r->s, r->out, r->out_len);
+    r->out_len = 0;
+    if (r->out_cap > 64 * 1024) {        /* one huge command does not keep its buffer */
+        free(r->out);
+        r->out = NULL;
+        r->out_cap = 0;
+    }
     return rc;
 }
 
 int redis_command(redis *r, redis_reply **reply, int argc, const char *const *argv, const size_t *lens) {
     *reply = NULL;
-    int rc = send_command(r, argc, argv, lens);
+    int rc = encode_command(r, argc, argv, lens);
+    if (rc == 0) rc = flush_commands(r);
     return rc ? rc : reply_for(r, r->sent - 1, reply);
 }
 
@@ -256,12 +280,15 @@ int redis_append(redis *r, int argc, const char *const *argv, const size_t *lens
         r->head = 0;
         r->queue_cap = cap;
     }
-    int rc = send_command(r, argc, argv, lens);
+    int rc = encode_command(r, argc, argv, lens);
     if (rc == 0) r->queued[(r->head + r->count++) % r->queue_cap] = r->sent - 1;
     return rc;
 }
 
 int redis_get_reply(redis *r, redis_reply **reply) {
+    *reply = NULL;
+    int rc = flush_commands(r);
+    if (rc) return rc;
     unsigned long long ticket;
     if (r->count) {
         ticket = r->queued[r->head];
@@ -300,7 +327,9 @@ int redis_connect(const char *host, int port, const char *password, double timeo
 }
 
 int redis_close(redis *r) {
-    int rc = wa_stream_wait_closed(r->s);
+    int rc = flush_commands(r);
+    int closed = wa_stream_wait_closed(r->s);
+    if (rc == 0) rc = closed;
     redis_free(r);
     return rc;
 }
@@ -310,6 +339,7 @@ void redis_free(redis *r) {
     wa_stream_free(r->s);
     wa_lock_free(r->reading);
     free(r->in);
+    free(r->out);
     free(r->queued);
     free(r);
 }

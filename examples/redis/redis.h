@@ -57,8 +57,10 @@ int redis_command(redis *r, redis_reply **reply, int argc, const char *const *ar
 int redis_call(redis *r, redis_reply **reply, ...);
 
 /** Queues a command without waiting (pipelining from one task): each one
- *  queued takes its reply with redis_get_reply, in order. Does not suspend.
- *  Returns 0 or the errors of wa_stream_write. */
+ *  queued takes its reply with redis_get_reply, in order. The commands
+ *  queued are written together by the next redis_get_reply, redis_command
+ *  or redis_close: a pipeline costs one write. Does not suspend. Returns 0,
+ *  WA_ENOMEM, WA_EINVAL (no command name) or REDIS_EPROTOCOL. */
 int redis_append(redis *r, int argc, const char *const *argv, const size_t *lens);
 
 /** The next reply: of the oldest command queued with redis_append and not
@@ -70,8 +72,8 @@ int redis_get_reply(redis *r, redis_reply **reply);
 /** Frees a reply and its elements. NULL is ignored. */
 void redis_reply_free(redis_reply *reply);
 
-/** Closes the connection once what was written has gone (wait_closed) and
- *  frees r. May suspend. Returns 0 or the errors of wa_stream_wait_closed
+/** Writes the commands still queued, closes the connection once what was
+ *  written has gone (wait_closed) and frees r. May suspend. Returns 0 or the errors of wa_stream_wait_closed
  *  (r is freed all the same). */
 int redis_close(redis *r);
 
