@@ -5,13 +5,12 @@
 // connections at once, a large streamed answer, the idle timeout, and a
 // second of real wrk load with no errors.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { ROOT } from '../bin/lib/compile.mjs';
-import { tools } from '../bin/lib/tools.mjs';
+import { runWrk, startServer } from './lib/http.mjs';
 import { needs, needsTarget } from './lib/needs.mjs';
 import { VARIANTS, buildFor } from './lib/programs.mjs';
 
@@ -19,26 +18,6 @@ const SERVER = path.join(ROOT, 'tests', 'http', 'server.c');
 const IDLE = 1;                          // seconds
 const MAX_HEAD = 4096;
 const MAX_BODY = 100000;
-
-// Starts a program that prints "listening PORT" (natively, in node) or whose
-// runner says "listening on 127.0.0.1:PORT" (WASI); resolves { port, child, done }.
-export function startServer(out, variant, args = []) {
-  const [cmd, argv] = variant.target === 'wasi'
-    ? [process.execPath, [path.join(ROOT, 'bin', 'wa-run'), '--tcplisten=127.0.0.1:0', out, ...args]]
-    : variant.target === 'node' ? [process.execPath, [out, ...args]] : [out, args];
-  const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '', stderr = '';
-  const done = new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      const m = /listening on 127\.0\.0\.1:(\d+)/.exec(stderr) ?? /^listening ([1-9]\d*)$/m.exec(stdout);
-      if (m) resolve({ port: Number(m[1]), child, done });
-    };
-    child.stdout.on('data', (d) => { stdout += d; check(); });
-    child.stderr.on('data', (d) => { stderr += d; check(); });
-    child.on('close', (code) => reject(new Error(`the server ended (${code}) before listening:\n${stderr}`)));
-  });
-}
 
 // Sends bytes on a raw connection and collects what comes back until the
 // server closes, or until enough(text) holds (then we close).
@@ -127,22 +106,6 @@ function letters(n) {
   const b = Buffer.alloc(n);
   for (let i = 0; i < n; i++) b[i] = 97 + (i % 26);
   return b;
-}
-
-// wrk's summary: requests, and any socket errors or non-2xx/3xx answers.
-export function runWrk(url, { threads = 1, connections = 32, duration = '1s' } = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(tools.wrk(), [`-t${threads}`, `-c${connections}`, `-d${duration}`, url], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
-      const perSecond = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
-      resolve({ code, out, requests, perSecond, socketErrors: /Socket errors/.test(out), non2xx: /Non-2xx/.test(out) });
-    });
-  });
 }
 
 for (const name of ['native -O2', 'native ASan+UBSan', 'node -O0', 'node -O2', 'wasi -O0', 'wasi -O2']) {
