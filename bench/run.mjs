@@ -26,6 +26,10 @@
 // bench/http_server.mjs, which the harness starts once for them as a process of
 // its own (so no client's CPU figure includes the server) and stops at the end.
 //
+// The HTTP server workload (wrk: true) runs each column's HTTP server
+// (bench/http_server.c built for the wasyncio columns, bench/http_server_asyncio.py,
+// bench/http_server.mjs) and measures it with the same wrk command.
+//
 // The Redis workload (redis: true) gets the port of a redis-server the harness
 // starts for it on 127.0.0.1 (no persistence), and the same server is measured
 // with redis-benchmark first: the row's reference, shown in its label.
@@ -151,6 +155,9 @@ const nearReference = {
   applies: wasyncioOnly,
   pass: (v, peer, c, reference) => (reference === undefined ? undefined : v >= 0.8 * reference),
 };
+// The HTTP server row: the same wrk command for every column; N is its duration in seconds.
+const WRK_THREADS = 1, WRK_CONNECTIONS = 32;
+const HTTP_SERVER_C = 'bench/http_server.c', HTTP_SERVER_PY = 'bench/http_server_asyncio.py';
 const WORKLOADS = [
   {
     name: 'yield',
@@ -309,6 +316,23 @@ const WORKLOADS = [
       {
         key: 'redis_set_ops_s', label: `Redis SET, ${REDIS_PIPELINE} pipelined: commands/s`, keep: 'max', format: FORMAT.count,
         reference: 'SET', goal: nearReference,
+      },
+    ],
+  },
+  {
+    name: 'http_server',
+    title: 'HTTP server, keep-alive, wrk',
+    wrk: true,
+    how: `each column runs an HTTP server on 127.0.0.1 and a random port that answers \`GET /small\` with the ${HTTP_BODY_BYTES} bytes of the pattern and a Content-Length, keeping connections alive (wasyncio: \`${HTTP_SERVER_C}\`, \`wa_http_serve\` with a handler calling \`wa_http_respond\`, built like bench.c for each target; WASI: under \`${WA_RUN} --tcplisten=127.0.0.1:0\`; Python: \`${HTTP_SERVER_PY}\`, a hand-written HTTP/1.1 \`asyncio.Protocol\`, no third-party packages; node: \`${HTTP_SERVER}\`, node's \`http\`). The same command measures each: \`wrk -t${WRK_THREADS} -c${WRK_CONNECTIONS} -dNs http://127.0.0.1:PORT/small\` (N the row's N, in seconds), after a 1 s run of the same command untimed (connections, JIT warm). Requests/s: wrk's; a run with socket errors or non-2xx answers fails the cell. Server and wrk share the machine's cores (two here).`,
+    n: { full: { default: 5 }, quick: { default: 1 } },
+    metrics: [
+      {
+        key: 'http_server_rps', label: `HTTP server, keep-alive (wrk -t${WRK_THREADS} -c${WRK_CONNECTIONS}): requests/s`, keep: 'max', format: FORMAT.count,
+        goal: {
+          text: 'native ≥ node http',
+          applies: (c) => c.id === 'native',
+          pass: (v, peer) => (peer('node') === undefined ? undefined : v >= peer('node')),
+        },
       },
     ],
   },
@@ -569,6 +593,10 @@ function render({ opts, reps, workloads, results, notes, references }) {
     '`bench/bench_asyncio.py`, `bench/bench_node.mjs`; each prints one JSON line per metric. Commands:', '');
   for (const column of COLUMNS) lines.push(`- ${column.title}: \`${column.command([])[2]} <workload> <N>\``);
   lines.push('');
+  if (workloads.some((w) => w.wrk)) {
+    lines.push(`The HTTP server row's servers: \`${HTTP_SERVER_C}\` (built as bench.c is, for each target), ` +
+      `\`python3 ${HTTP_SERVER_PY}\`, \`node ${HTTP_SERVER}\`; each prints its port or URL and serves until killed.`, '');
+  }
   if (workloads.some((w) => w.server)) {
     lines.push(`The HTTP workloads take a third argument, the server's URL: \`node ${HTTP_SERVER}\` prints it ` +
       '(on 127.0.0.1 and a random port) and serves until its stdin closes.', '');
@@ -614,6 +642,87 @@ async function runServedCell(workload, column, n, reps, timeoutS) {
     }
   }
   return best.size ? { values: best } : { error: 'the client printed no echo_rtt_s line' };
+}
+
+// ------------------------------------------------------- HTTP server and wrk
+
+// Builds bench/http_server.c for each wasyncio column; Map column id -> error.
+function buildHttpServers() {
+  const errors = new Map();
+  for (const column of COLUMNS.filter((c) => c.build)) {
+    const out = httpServerBuild(column);
+    fs.rmSync(path.join(ROOT, out), { force: true });
+    const args = [WA_CC, HTTP_SERVER_C, '-o', out, `--target=${column.build.target}`, '-O2'];
+    progress(`build  ${column.title}: node ${args.join(' ')}`);
+    const r = runProcess(NODE, args, 600, true);
+    if (!r.ok) errors.set(column.id, `build failed: ${r.message}`);
+  }
+  return errors;
+}
+
+const httpServerBuild = (column) => `${BUILD_DIR}/http-server-${column.build.target}${{ node: '.mjs', wasi: '.wasm', native: '' }[column.build.target]}`;
+
+// [file, argv] of a column's HTTP server.
+function httpServerCommand(column) {
+  if (column.id === 'python') return ['python3', [HTTP_SERVER_PY]];
+  if (column.id === 'node') return [NODE, [HTTP_SERVER]];
+  const out = httpServerBuild(column);
+  if (column.build.target === 'wasi') return [NODE, [WA_RUN, '--tcplisten=127.0.0.1:0', out]];
+  if (column.build.target === 'node') return [NODE, [out]];
+  return [path.join(ROOT, out), []];
+}
+
+// One wrk run; resolves its requests/s, or rejects with what went wrong.
+function wrk(port, seconds) {
+  return new Promise((resolve, reject) => {
+    const args = [`-t${WRK_THREADS}`, `-c${WRK_CONNECTIONS}`, `-d${seconds}s`, `http://127.0.0.1:${port}/small`];
+    const child = spawn(tools.wrk(), args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.once('error', reject);
+    child.once('close', (code) => {
+      const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+      const trouble = /Socket errors[^\n]*|Non-2xx[^\n]*/.exec(out)?.[0];
+      if (code !== 0 || !(rps > 0)) reject(new Error(`wrk ${args.join(' ')}: ${firstLine(out) || `exit status ${code}`}`));
+      else if (trouble) reject(new Error(`wrk: ${trouble.trim()}`));
+      else resolve(rps);
+    });
+  });
+}
+
+// Each run starts the column's server, reads its port (its stdout's
+// "listening PORT" or URL, or wa-run's stderr on WASI), warms it with a
+// second of wrk, measures it with n seconds, and stops it.
+async function runWrkCell(workload, column, n, reps) {
+  const [file, argv] = httpServerCommand(column);
+  const best = new Map();
+  for (let rep = 1; rep <= reps; rep++) {
+    const server = spawn(file, argv, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    try {
+      const port = await new Promise((resolve, reject) => {
+        let out = '', err = '';
+        const check = () => {
+          const m = /listening on 127\.0\.0\.1:(\d+)/.exec(err) ?? /^listening ([1-9]\d*)$/m.exec(out) ?? /^http:\/\/127\.0\.0\.1:(\d+)$/m.exec(out);
+          if (m) resolve(Number(m[1]));
+        };
+        server.stdout.on('data', (d) => { out += d; check(); });
+        server.stderr.on('data', (d) => { err += d; check(); });
+        server.once('exit', (code) => reject(new Error(`the server exited (${code}) before listening: ${firstLine(err)}`)));
+        setTimeout(() => reject(new Error('the server did not listen within 30 s')), 30000).unref();
+      });
+      await wrk(port, 1);
+      const rps = await wrk(port, n);
+      const prev = best.get('http_server_rps\0');
+      if (prev === undefined || rps > prev) best.set('http_server_rps\0', rps);
+      progress(`  ${column.title}: run ${rep}/${reps}: http_server_rps=${+rps.toPrecision(4)}`);
+    } catch (e) {
+      return { error: e.message };
+    } finally {
+      server.kill('SIGKILL');
+    }
+  }
+  return { values: best };
 }
 
 // --------------------------------------------------------------- HTTP server
@@ -706,6 +815,7 @@ async function main() {
   const workloads = WORKLOADS.filter((w) => !opts.only || opts.only.includes(w.name));
 
   const buildErrors = buildAll(COLUMNS);
+  const serverBuildErrors = workloads.some((w) => w.wrk) ? buildHttpServers() : new Map();
   const results = new Map();
   const notes = [];   // distinct error notes, numbered in order of first use
   const noteFor = (text) => {
@@ -761,8 +871,13 @@ async function main() {
           results.set(key, { error: noteFor(`the echo client (wasyncio native): ${buildErrors.get('native')}`) });
           continue;
         }
+        if (workload.wrk && serverBuildErrors.get(column.id)) {
+          results.set(key, { error: noteFor(`${column.title}, ${HTTP_SERVER_C}: ${serverBuildErrors.get(column.id)}`) });
+          continue;
+        }
         const cell = workload.serves
           ? await runServedCell(workload, column, nFor(workload, mode, column), reps, timeoutS)
+          : workload.wrk ? await runWrkCell(workload, column, nFor(workload, mode, column), reps)
           : runCell(workload, column, nFor(workload, mode, column), reps, timeoutS, server?.url, redis?.port);
         if (cell.error) cell.error = noteFor(`${column.title}, ${workload.name}: ${cell.error}`);
         results.set(key, cell);
