@@ -113,6 +113,9 @@ static void pool_put(pool *p, const char *key, wa_stream *s) {
         return;
     }
     memcpy(c->key, key, n);
+    free(s->in);                         /* it is empty: an idle connection holds no buffer */
+    s->in = NULL;
+    s->in_pos = s->in_len = s->in_cap = 0;
     c->s = s;
     c->next = p->idle;
     p->idle = c;

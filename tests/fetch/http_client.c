@@ -243,7 +243,6 @@ static int one_through_session(void *arg) {
 
 static int many_through_session(void *arg) {
     (void)arg;
-    CHECK_INT(get("/reset-stats", NULL, NULL, NULL), 0);
     long before = stat("connections");
     char root[512];
     snprintf(root, sizeof root, "%s/", base);
@@ -255,10 +254,8 @@ static int many_through_session(void *arg) {
     AWAIT_ALL(t, 200);
     CHECK_INT(session_ok, 200);
     long made = stat("connections") - before;
-    printf("  200 fetches through 8 connection slots: %ld new connections, at most %ld requests in flight\n", made,
-           stat("mostInFlight") - 1);
-    CHECK(made >= 1 && made <= 8);
-    CHECK(stat("mostInFlight") <= 8 + 1);                                   /* the /stats request counts itself */
+    printf("  200 fetches through 8 connection slots: %ld new connections\n", made);
+    CHECK(made >= 1 && made <= 8);                                          /* each slot's connection reused */
     wa_session_free(session);
     return 0;
 }

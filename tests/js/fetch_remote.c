@@ -1,8 +1,10 @@
 /* wa_fetch against the local fault server (tests/lib/fault-server.mjs):
  * requests and their options, every fault with its error, timeouts and
  * cancellation that abort the exchange in the host, streaming with
- * backpressure in flat memory, sessions, and no leak after many requests.
- * argv[1] is the server's URL; argv[2] is "browser" in a page. */
+ * backpressure in flat memory, sessions, and no leak after many requests;
+ * in node and browsers on their HTTP stacks, natively on the runtime's own
+ * client (on WASI, which cannot connect out: WA_ENOTSUP). argv[1] is the
+ * server's URL; argv[2] is "browser" in a page. */
 #include "../c/check.h"
 
 #include <malloc.h>
@@ -12,12 +14,35 @@
 #ifdef __wasm__
 #define MEMORY "wasm memory"
 static size_t memory_now(void) { return __builtin_wasm_memory_size(0) * 65536; }
+#ifdef __wasi__
+static size_t memory_in_use(void) { return memory_now(); }   /* no mallinfo; the cases using it do not run there */
+#else
 static size_t memory_in_use(void) { return mallinfo().uordblks; }
+#endif
 #else
 #define MEMORY "the heap in use"
 static size_t memory_in_use(void) { return mallinfo2().uordblks; }
 static size_t memory_now(void) { return memory_in_use(); }
 #endif
+
+/* How far a server may get ahead of a reader that stopped: in node, what
+ * undici and the sockets hold; natively, the kernel's socket buffers, which
+ * grow up to the largest sizes the system allows (tcp_rmem and tcp_wmem). */
+static long ahead_limit(void) {
+    long limit = 16 << 20;
+#ifndef __wasm__
+    const char *files[] = {"/proc/sys/net/ipv4/tcp_rmem", "/proc/sys/net/ipv4/tcp_wmem"};
+    long kernel = 0;
+    for (int i = 0; i < 2; i++) {
+        FILE *f = fopen(files[i], "r");
+        long low, initial, most;
+        if (f && fscanf(f, "%ld %ld %ld", &low, &initial, &most) == 3) kernel += most;
+        if (f) fclose(f);
+    }
+    if (kernel + (4 << 20) > limit) limit = kernel + (4 << 20);
+#endif
+    return limit;
+}
 
 static const char *base;
 static int in_browser;
@@ -204,7 +229,7 @@ static int streaming(void *arg) {
     const char *p = json ? strstr(json, "\"held\":") : NULL;
     long sent = p ? strtol(p + 7, NULL, 10) : -1;
     printf("  the server got %ld KiB ahead of a reader that stopped\n", sent >> 10);
-    if (!in_browser) CHECK(sent > 0 && sent < (16 << 20));  /* a browser buffers on its own */
+    if (!in_browser) CHECK(sent > 0 && sent < ahead_limit());  /* a browser buffers on its own */
     free(json);
     wa_response_free(r);                                  /* aborts the rest */
     return 0;
@@ -287,9 +312,30 @@ static int no_leaks(void *arg) {
     }
     long grown = (long)in_use() - (long)before;
     printf("  1,000 mixed requests left %ld bytes more in use\n", grown);
+#ifdef __wasm__
     CHECK(grown < 1024);
+#else
+    /* Natively the pool keeps the connections of the round that ended (a
+     * few hundred bytes each, without buffers), and how many depends on how
+     * the round's tasks met: a few KiB is that, not a leak. */
+    CHECK(grown < 4096);
+#endif
     return 0;
 }
+
+#ifdef __wasi__
+static int wasi_cannot_connect(void *arg) {
+    (void)arg;
+    wa_response *r = NULL;
+    CHECK_INT(wa_fetch(at("/hello"), NULL, &r), WA_ENOTSUP);
+    CHECK(strstr(wa_errmsg(), "cannot open connections") != NULL);
+    CHECK(r == NULL);
+    wa_session *s = wa_session_new(NULL);
+    CHECK_INT(wa_session_fetch(s, at("/hello"), NULL, &r), WA_ENOTSUP);
+    wa_session_free(s);
+    return 0;
+}
+#endif
 
 int main(int argc, char **argv) {
     if (argc < 2) {
@@ -298,6 +344,11 @@ int main(int argc, char **argv) {
     }
     base = argv[1];
     in_browser = argc > 2 && strcmp(argv[2], "browser") == 0;
+#ifdef __wasi__
+    check_plan(1);                       /* the server is there, but preview1 cannot connect to it */
+    run_case("WASI: http: is WA_ENOTSUP, saying why", wasi_cannot_connect, NULL, 0);
+    return check_exit();
+#endif
     check_plan(7);
     run_case("requests: GET, headers, POST with a body, statuses", requests, NULL, 0);
     run_case("redirects: followed, manual, refused, looping, 303", redirects, NULL, 0);

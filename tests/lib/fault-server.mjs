@@ -31,10 +31,6 @@ export function startFaultServer({ staticDir, headers = {} } = {}) {
     if (socket.dropNext) return socket.destroy(); // armed by /arm-drop: a kept-alive connection closed as a request came
     if (route === '/hello') return res.end('hello');
     if (route === '/stats') return res.end(JSON.stringify(stats));
-    if (route === '/reset-stats') {
-      Object.assign(stats, { mostOpen: stats.open, mostInFlight: stats.inFlight });
-      return res.end('ok');
-    }
     if (route === '/conn') return res.end(String(socket.serial)); // which connection carried the request
     if (route === '/close') {
       res.setHeader('connection', 'close');
