@@ -740,7 +740,7 @@ static int send_login(mysql *c, const mysql_options *o, const unsigned char *ans
     unsigned char *p = calloc(1, size), *at = p;
     if (!p) return wa_fail(WA_ENOMEM, NULL);
     uint32_t caps = c->caps | (db ? CLIENT_CONNECT_WITH_DB : 0);
-    uint32_t max_packet = MAX_CHUNK;
+    uint32_t max_packet = MAX_PACKET;   /* the largest packet we take */
     for (int i = 0; i < 4; i++) *at++ = (unsigned char)(caps >> 8 * i);
     for (int i = 0; i < 4; i++) *at++ = (unsigned char)(max_packet >> 8 * i);
     *at++ = CHARSET_UTF8MB4;
