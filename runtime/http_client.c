@@ -197,6 +197,14 @@ static int fail(wa__http_exchange *ex, int code) {
     return code;
 }
 
+/* wa__error(code, "<what> <url>: <the message set now>"): the cause is
+ * copied first, as wa_errmsg() is the buffer being written. */
+static int because(int code, const char *what, const char *url) {
+    char cause[256];
+    snprintf(cause, sizeof cause, "%s", wa_errmsg());
+    return wa__error(code, "%s %s: %s", what, url, cause);
+}
+
 static int timed_out(wa__http_exchange *ex) {
     return fail(ex, wa__error(WA_ETIMEDOUT, "%s timed out after %g s", ex->url, ex->timeout));
 }
@@ -530,7 +538,7 @@ static int read_head(wa__http_exchange *ex, wa_task *t, int reused, head_info *h
         int64_t n = parse_response(s, h);
         if (n == WA_ETOOBIG)
             return fail(ex, wa__error(WA_ETOOBIG, "the response head from %s is larger than %d KiB", ex->url, MAX_HEAD / 1024));
-        if (n < 0) return fail(ex, wa__error((int)n, "malformed response from %s: %s", ex->url, wa_errmsg()));
+        if (n < 0) return fail(ex, because((int)n, "malformed response from", ex->url));
         if (n > 0) {
             s->in_pos += (size_t)n;
             any = 1;
@@ -543,7 +551,7 @@ static int read_head(wa__http_exchange *ex, wa_task *t, int reused, head_info *h
         if (rc == WA_ECANCELLED || rc == WA_ETIMEDOUT || rc == WA_ENOMEM) return rc;
         if (rc || (s->eof && s->in_len - s->in_pos == held)) {
             if (reused && !any && !held) return STALE;
-            if (rc) return fail(ex, wa__error(WA_ERESET, "the connection to %s was reset: %s", ex->url, wa_errmsg()));
+            if (rc) return fail(ex, because(WA_ERESET, "the connection was reset:", ex->url));
             return fail(ex, wa__error(WA_ERESET, "the connection to %s closed before a whole response head came", ex->url));
         }
     }
@@ -568,7 +576,7 @@ static int exchange(wa__http_exchange *ex, wa_task *t, const http_url *u, const 
         live_add(ex);
         ex->reusable = 0;
         rc = send_request(ex, u, method, headers, headers_len, drop, body, body_len);
-        if (rc && rc != WA_ENOMEM) rc = reused ? STALE : fail(ex, wa__error(WA_ERESET, "sending to %s failed: %s", ex->url, wa_errmsg()));
+        if (rc && rc != WA_ENOMEM) rc = reused ? STALE : fail(ex, because(WA_ERESET, "sending failed:", ex->url));
         if (rc == 0) rc = read_head(ex, t, reused, h);
         if (rc == STALE && idempotent(method)) {
             drop_conn(ex, 0);
@@ -650,7 +658,7 @@ int wa__http_start(wa_response *r, const char *url, const char *method, const ch
         http_url to;
         if (!rc && !next) rc = wa__error(WA_ENOMEM, NULL);
         else if (!rc && (rc = parse_url(next, &to)) != 0)
-            rc = fail(ex, wa__error(rc == WA_ENOMEM ? rc : WA_EPROTO, "bad redirect from %s: %s", u.href, wa_errmsg()));
+            rc = fail(ex, because(rc == WA_ENOMEM ? rc : WA_EPROTO, "bad redirect from", u.href));
         free(next);
         if (rc) break;
         skip_body(ex, t);
@@ -725,7 +733,7 @@ static int body_read(wa__http_exchange *ex, wa_task *t, char *buf, size_t cap, s
         case CHUNK_SIZE: {
             uint64_t size;
             int64_t k = wa__http_parse_chunk_size(p, held, &size);
-            if (k < 0) return fail(ex, wa__error(WA_EPROTO, "malformed chunked body from %s: %s", ex->url, wa_errmsg()));
+            if (k < 0) return fail(ex, because(WA_EPROTO, "malformed chunked body from", ex->url));
             if (k == 0) break;
             s->in_pos += (size_t)k;
             ex->state = size ? CHUNK_DATA : TRAILER;
@@ -741,7 +749,7 @@ static int body_read(wa__http_exchange *ex, wa_task *t, char *buf, size_t cap, s
             continue;
         case TRAILER: {
             int64_t k = wa__http_parse_trailer(p, held, MAX_TRAILER);
-            if (k < 0) return fail(ex, wa__error((int)k, "bad trailer from %s: %s", ex->url, wa_errmsg()));
+            if (k < 0) return fail(ex, because((int)k, "bad trailer from", ex->url));
             if (k == 0) break;
             s->in_pos += (size_t)k;
             body_done(ex);
@@ -760,7 +768,7 @@ static int body_read(wa__http_exchange *ex, wa_task *t, char *buf, size_t cap, s
         if (ex->state == BODY_LENGTH)
             return fail(ex, wa__error(WA_ETRUNCATED, "the body from %s ended after %llu of %lld bytes", ex->url,
                                       (unsigned long long)ex->received, (long long)ex->expected));
-        if (rc) return fail(ex, wa__error(WA_ERESET, "the connection to %s was reset: %s", ex->url, wa_errmsg()));
+        if (rc) return fail(ex, because(WA_ERESET, "the connection was reset:", ex->url));
         return fail(ex, wa__error(WA_ERESET, "the connection to %s closed in the middle of the body", ex->url));
     }
 }
