@@ -8,8 +8,9 @@
  * prints one JSON line per metric to stdout: {"metric":"yield_ns","value":41.2}.
  * Errors go to stderr, one line first that says what failed, and exit status 1.
  * The same source is built native, for WASI and for node by bin/wa-cc; the
- * HTTP workloads only work in node (elsewhere wa_fetch of http: URLs fails
- * with WA_ENOTSUP, and the harness does not run them).
+ * HTTP workloads run in node (on undici) and natively (on the runtime's own
+ * client); on WASI wa_fetch of http: URLs fails with WA_ENOTSUP (preview1
+ * cannot connect out), and the harness does not run them there.
  *
  * Everything shared between tasks lives in static storage or on the heap, never
  * on a task's stack: a suspended task's stack may be copied away and the memory
@@ -34,8 +35,9 @@ void *sbrk(intptr_t increment); /* by hand: strict C11 headers hide it */
 #elif defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
 #include <malloc.h> /* mallinfo2 */
 #define BENCH_MALLINFO2 1
-#else
-#include <sys/resource.h> /* getrusage: peak RSS, the only portable probe left */
+#endif
+#if !defined(__wasm__)
+#include <sys/resource.h> /* getrusage: CPU time, peak RSS */
 #endif
 
 #define SPAWN_BATCH 1000        /* tasks created before awaiting them; same in the .py and .mjs */
@@ -124,8 +126,26 @@ EM_JS(double, process_cpu_us, (void), {
     return u.user + u.system;
 });
 EM_JS(double, peak_rss_bytes, (void), { return process.resourceUsage().maxRSS * 1024; });
+#elif !defined(__wasm__)
+/* This process's user + system CPU time, all threads (getrusage). */
+static double process_cpu_us(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 + (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
+static double peak_rss_bytes(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+#if defined(__APPLE__)
+    return (double)ru.ru_maxrss;          /* bytes on macOS */
 #else
-/* Never read: without a JS host the HTTP workloads fail at their first fetch. */
+    return (double)ru.ru_maxrss * 1024.0; /* KiB elsewhere */
+#endif
+}
+#else
+/* Never read: WASI cannot connect, so the HTTP workloads fail at their first fetch. */
 static double process_cpu_us(void) { return 0.0; }
 static double peak_rss_bytes(void) { return 0.0; }
 #endif
