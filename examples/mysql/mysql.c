@@ -1,7 +1,9 @@
 /* A MySQL/MariaDB client on wasyncio streams (see mysql.h). Every command
- * sent gets a ticket; replies are read in ticket order by whoever holds the
- * reading lock (FIFO), a reader first finishing the replies of callers that
- * were cancelled. The reply being decoded (its state, the result built so
+ * sent gets a ticket and a slot; replies are read in ticket order by
+ * whoever holds the reading lock, each into its ticket's slot (or dropped,
+ * when its caller was cancelled), until the reader's own is there: the
+ * order in which callers come to read does not matter (a caller held in
+ * drain may come after one that sent later). The reply being decoded (its state, the result built so
  * far, the sequence id expected next) lives in the connection, and received
  * bytes wait in its buffer until they make a whole packet, so a reader that
  * is cancelled mid-reply leaves everything for the next one. */
@@ -535,14 +537,26 @@ int mysql_parse_greeting(const char *payload, size_t len) {
 
 /* ------------------------------------------------------------- connection */
 
+/* A command's reply, from the time it is sent until its caller has it. */
+enum { OWED, READY, ABANDONED, TAKEN };
+typedef struct slot {
+    uint8_t first_seq;                   /* the reply's first sequence id */
+    uint8_t state;                       /* OWED: not read; READY: read, the caller's to take */
+    int failed, code;                    /* READY after an ERR packet: its code, */
+    char sqlstate[6];                    /* SQLSTATE */
+    char *message;                       /* and message */
+    mysql_result *res;                   /* READY otherwise */
+} slot;
+
 struct mysql {
     wa_stream *s;
     unsigned char *in;                   /* received, not yet taken: in[pos, len) */
     size_t pos, len, cap;
-    wa_lock *reading;                    /* held while reading a reply; FIFO */
+    wa_lock *reading;                    /* held while reading replies */
     unsigned long long sent, answered;   /* tickets given out; replies read */
-    uint8_t *first_seq;                  /* the first sequence id of each reply owed, oldest at head */
-    size_t head, owed, owed_cap;
+    unsigned long long base;             /* the oldest ticket whose slot is kept */
+    slot *slots;                         /* tickets base..sent-1, at ticket % slots_cap */
+    size_t slots_cap;
     decoder dec;                         /* the reply being read */
     int decoding;                        /* dec holds a reply begun */
     uint32_t caps;                       /* as negotiated */
@@ -624,36 +638,50 @@ static int write_packet(mysql *c, int cmd, const void *data, size_t len, uint8_t
     return rc;
 }
 
+/* The slot of a ticket still kept (base <= ticket < sent). */
+static slot *slot_of(mysql *c, unsigned long long ticket) { return &c->slots[ticket % c->slots_cap]; }
+
+/* Lets base pass the slots nobody will look at again. */
+static void trim(mysql *c) {
+    while (c->base < c->answered && slot_of(c, c->base)->state >= ABANDONED) c->base++;
+}
+
+static void slot_clear(slot *s) {
+    mysql_result_free(s->res);
+    free(s->message);
+    s->res = NULL;
+    s->message = NULL;
+}
+
 /* Sends a command and gives it a ticket. May suspend (drain): a cancelled
- * drain still sends it, so the ticket stands and its reply is skipped. */
+ * drain still sends it, so the ticket stands and its reply is dropped. */
 static int send_command(mysql *c, int cmd, const char *data, size_t len, unsigned long long *ticket) {
     if (c->broken) return fail_broken(c);
-    if (c->owed == c->owed_cap) {
-        size_t cap = c->owed_cap ? c->owed_cap * 2 : 16;
-        uint8_t *q = malloc(cap);
-        if (!q) return wa_fail(WA_ENOMEM, NULL);
-        for (size_t i = 0; i < c->owed; i++) q[i] = c->first_seq[(c->head + i) % c->owed_cap];
-        free(c->first_seq);
-        c->first_seq = q;
-        c->head = 0;
-        c->owed_cap = cap;
+    if (c->sent - c->base == c->slots_cap) {
+        size_t cap = c->slots_cap ? c->slots_cap * 2 : 16;
+        slot *slots = malloc(cap * sizeof *slots);
+        if (!slots) return wa_fail(WA_ENOMEM, NULL);
+        for (unsigned long long t = c->base; t < c->sent; t++) slots[t % cap] = *slot_of(c, t);
+        free(c->slots);
+        c->slots = slots;
+        c->slots_cap = cap;
     }
     uint8_t after;
     int rc = write_packet(c, cmd, data, len, 0, &after);
     if (rc) return breaks(c, rc);
-    c->first_seq[(c->head + c->owed++) % c->owed_cap] = after;
+    *slot_of(c, c->sent) = (slot){.first_seq = after, .state = OWED};
     *ticket = c->sent++;
-    return breaks(c, wa_stream_drain(c->s));
+    if ((rc = wa_stream_drain(c->s))) slot_of(c, *ticket)->state = ABANDONED;  /* nobody will wait for it */
+    return breaks(c, rc);
 }
 
-/* Reads the reply to the oldest command not yet answered, going on with one
- * a cancelled reader began: 0 with *res, or with *res NULL and
- * c->dec.failed set after an ERR packet. May suspend. */
-static int read_reply(mysql *c, mysql_result **res) {
-    *res = NULL;
+/* Reads the reply to the oldest command not yet answered (going on with
+ * one a cancelled reader began) into its ticket's slot, or drops it when
+ * its caller has gone. May suspend. */
+static int read_reply(mysql *c) {
     if (c->broken) return fail_broken(c);
     if (!c->decoding) {
-        decoder_start(&c->dec, c->first_seq[c->head]);
+        decoder_start(&c->dec, slot_of(c, c->answered)->first_seq);
         c->dec.deprecate_eof = (c->caps & CLIENT_DEPRECATE_EOF) != 0;
         c->decoding = 1;
     }
@@ -669,33 +697,49 @@ static int read_reply(mysql *c, mysql_result **res) {
         if (fed == 1) break;
     }
     c->decoding = 0;
-    c->head = (c->head + 1) % c->owed_cap;
-    c->owed--;
-    c->answered++;
-    *res = c->dec.res;
-    c->dec.res = NULL;
+    slot *s = slot_of(c, c->answered++);
+    if (s->state == OWED) {
+        s->state = READY;
+        s->res = c->dec.res;
+        c->dec.res = NULL;
+        if ((s->failed = c->dec.failed)) {
+            s->code = c->dec.server_error;
+            memcpy(s->sqlstate, c->dec.sqlstate, sizeof s->sqlstate);
+            if (!(s->message = malloc(strlen(c->dec.message) + 1))) return breaks(c, wa_fail(WA_ENOMEM, NULL));
+            strcpy(s->message, c->dec.message);
+        }
+    }
+    trim(c);
     return 0;
 }
 
-/* Waits for the reply to ticket, finishing and dropping those of
- * cancelled callers first. */
+/* Waits for the reply to ticket. Whoever holds the reading lock reads
+ * replies in order into their tickets' slots until its own is there, so a
+ * caller whose reply another read takes it from its slot; a caller that
+ * gives up leaves its slot to be dropped. */
 static int reply_for(mysql *c, unsigned long long ticket, mysql_result **out) {
     *out = NULL;
-    int rc = wa_lock_acquire(c->reading);
-    if (rc) return rc;
-    while (rc == 0 && c->answered < ticket) {
-        mysql_result *skipped = NULL;
-        rc = read_reply(c, &skipped);
-        mysql_result_free(skipped);
+    int rc = 0;
+    if (slot_of(c, ticket)->state != READY && (rc = wa_lock_acquire(c->reading)) == 0) {
+        while (rc == 0 && slot_of(c, ticket)->state != READY) rc = read_reply(c);
+        wa_lock_release(c->reading);
     }
-    if (rc == 0) rc = read_reply(c, out);
-    wa_lock_release(c->reading);
-    if (rc) return rc;
-    c->error_code = c->dec.server_error;
-    snprintf(c->sqlstate, sizeof c->sqlstate, "%s", c->dec.sqlstate);
-    if (c->dec.failed)
-        return wa_fail(MYSQL_ESERVER, "ERROR %d (%s): %s", c->error_code, c->sqlstate, c->dec.message);
-    return 0;
+    slot *s = slot_of(c, ticket);        /* again: the slots may have moved */
+    if (rc) {
+        if (s->state == READY) slot_clear(s);
+        s->state = s->state == READY ? TAKEN : ABANDONED;
+        trim(c);
+        return rc;
+    }
+    *out = s->res;
+    s->res = NULL;
+    s->state = TAKEN;
+    c->error_code = s->failed ? s->code : 0;
+    snprintf(c->sqlstate, sizeof c->sqlstate, "%s", s->failed ? s->sqlstate : "");
+    if (s->failed) rc = wa_fail(MYSQL_ESERVER, "ERROR %d (%s): %s", s->code, s->sqlstate, s->message);
+    slot_clear(s);
+    trim(c);
+    return rc;
 }
 
 int mysql_query_len(mysql *c, const char *sql, size_t len, mysql_result **result) {
@@ -873,6 +917,7 @@ void mysql_free(mysql *c) {
     wa_lock_free(c->reading);
     mysql_result_free(c->dec.res);
     free(c->in);
-    free(c->first_seq);
+    for (unsigned long long t = c->base; t < c->sent; t++) slot_clear(slot_of(c, t));
+    free(c->slots);
     free(c);
 }

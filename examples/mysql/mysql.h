@@ -3,11 +3,13 @@
  * (with the server's auth switch request), text queries (COM_QUERY) with
  * their result sets or OK packets, COM_PING and COM_QUIT; packets of 16 MiB
  * and more split and joined both ways, sequence ids checked. Like the Redis
- * client beside it, every command sent gets a ticket and replies are read in
- * ticket order, so tasks may share one connection; the reply being read
- * lives in the connection, not in the reading task, so a cancelled query
- * loses nothing: its reply is read and dropped by the next caller and the
- * connection stays usable (the server still runs the query to its end).
+ * client beside it, every command sent gets a ticket, so tasks may share
+ * one connection: whichever task reads puts each reply in its ticket's
+ * slot, and each caller gets its own whatever order the callers come to
+ * read in. The reply being read lives in the connection, not in the
+ * reading task, so a cancelled query loses nothing: its reply is read and
+ * dropped by the next reader and the connection stays usable (the server
+ * still runs the query to its end).
  * An example of a protocol client on the streams API; not part of the
  * library's header. */
 #ifndef WA_EXAMPLE_MYSQL_H

@@ -735,6 +735,53 @@ static int slow_query(void *arg) {
     return rc;
 }
 
+/* A task whose query is too large to go at once waits in drain after
+ * taking its ticket while another sends a query of its own: each must get
+ * its own result whichever comes to read first (the order is the loop's:
+ * this case exercises the path, it cannot force the order). */
+static char *long_sql;
+static size_t long_len, long_pad;
+static int long_result_ok, short_result_ok;
+
+static int long_query(void *arg) {
+    (void)arg;
+    mysql_result *res = NULL;
+    int rc = mysql_query_len(shared, long_sql, long_len, &res);
+    long_result_ok = rc == 0 && res->row_count == 1 && (size_t)atol(res->rows[0][0].str) == long_pad;
+    mysql_result_free(res);
+    return rc;
+}
+
+static int short_query(void *arg) {
+    (void)arg;
+    mysql_result *res = NULL;
+    int rc = mysql_query(shared, "SELECT 'short'", &res);
+    short_result_ok = rc == 0 && res->row_count == 1 && strcmp(res->rows[0][0].str, "short") == 0;
+    mysql_result_free(res);
+    return rc;
+}
+
+static int read_out_of_order(void *arg) {
+    (void)arg;
+    if (!(shared = connect_as(user, password, NULL))) return 0;
+    const char *head = "SELECT LENGTH('";
+    long_pad = 20u << 20;
+    long_len = strlen(head) + long_pad + 2;
+    long_sql = malloc(long_len);
+    memcpy(long_sql, head, strlen(head));
+    memset(long_sql + strlen(head), 'p', long_pad);
+    memcpy(long_sql + strlen(head) + long_pad, "')", 2);
+    wa_task *first = wa_create_task(long_query, NULL), *second = wa_create_task(short_query, NULL);
+    CHECK_INT(wa_await(first), 0);
+    CHECK_INT(wa_await(second), 0);
+    CHECK(long_result_ok && short_result_ok);
+    wa_task_release(first);
+    wa_task_release(second);
+    free(long_sql);
+    CHECK_INT(mysql_close(shared), 0);
+    return 0;
+}
+
 static int cancelled(void *arg) {
     (void)arg;
     if (!(shared = connect_as(user, password, "wasyncio_test"))) return 0;
@@ -849,7 +896,7 @@ int main(int argc, char **argv) {
 #else
     int scripted_cases = 1;
 #endif
-    check_plan(4 + scripted_cases + (port ? 8 : 0));
+    check_plan(4 + scripted_cases + (port ? 9 : 0));
     CHECKED_CASE("SHA-1: known vectors, a million bytes, the padding's edges", sha1_vectors);
     CHECKED_CASE("the reply parser: every prefix, malformed replies, rows over 16 MiB", reply_parser);
     CHECKED_CASE("the greeting parser: short, another protocol, before 4.1", greeting_parser);
@@ -863,6 +910,7 @@ int main(int argc, char **argv) {
     run_case("server errors leave the connection usable; wrong password, unknown database", errors, NULL, 0);
     run_case("over 16 MiB each way, and exactly 2^24-1 bytes", large, NULL, 0);
     run_case("100 tasks share one connection, each with its own result or error", many_tasks_one_connection, NULL, 0);
+    run_case("a 20 MiB query held in drain and a short one from another task: each gets its own result", read_out_of_order, NULL, 0);
     run_case("cancelled queries (waiting, mid-rows, queued) leave the connection in step", cancelled, NULL, 0);
     run_case("10,000 rows", many_rows, NULL, 0);
     run_case("close says COM_QUIT; free drops the connection", quit, NULL, 0);
