@@ -317,7 +317,12 @@ static int64_t read_head(wa__http_conn *c, wa_task *t) {
         int rc = wa__http_flush(c);      /* answers wait no longer than the next request */
         if (rc) return rc;
         c->waiting = 1;
-        rc = wa__stream_fill(s, t);
+        if (!held) {                     /* answered: the next request is a round trip away, */
+            s->waiting++;                /* so wait before receiving rather than after a */
+            rc = wa__fd_wait(t, s->fd, WA__FD_READ);  /* receive that finds nothing */
+            s->waiting--;
+        }
+        if (!rc) rc = wa__stream_fill(s, t);
         c->waiting = 0;
         if (rc) return rc == WA_ESTATE ? 0 : rc;  /* closed: idle, or the server closes */
     }
