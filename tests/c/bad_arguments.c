@@ -746,6 +746,61 @@ static int echo(wa_stream *s, void *arg) {
     return 0;
 }
 
+static int answer(wa_http_request *req, wa_http_response *res, void *arg) {
+    (void)req, (void)res, (void)arg;
+    return 0;
+}
+
+/* The HTTP server's functions, with NULL and another object (a lock) for
+ * each handle; requests and responses live only inside a handler. */
+static void http_server_arguments(wa_lock *other) {
+    wa_http_server *bad_servers[] = {NULL, AS(wa_http_server, other)};
+    for (size_t i = 0; i < 2; i++) {
+        GIVES(wa_http_server_port(bad_servers[i]), 0, "wa_http_server_port");
+        GIVES(wa_http_server_connections(bad_servers[i]), 0, "wa_http_server_connections");
+        EINVAL(wa_http_server_close(bad_servers[i]), "wa_http_server_close");
+        EINVAL(wa_http_server_wait_closed(bad_servers[i]), "wa_http_server_wait_closed");
+        EINVAL(wa_http_server_serve_forever(bad_servers[i]), "wa_http_server_serve_forever");
+    }
+    CHECK_INT(wa_http_server_free(NULL), 0);
+    EINVAL(wa_http_server_free(AS(wa_http_server, other)), "wa_http_server_free");
+    wa_http_server *srv = AS(wa_http_server, other);
+    EINVAL(wa_http_serve("127.0.0.1", 0, NULL, NULL, NULL, &srv), "wa_http_serve");
+    CHECK(srv == NULL);
+    EINVAL(wa_http_serve("127.0.0.1", 0, answer, NULL, NULL, NULL), "wa_http_serve");
+    wa_http_server_options opts = {0};
+    opts.idle_timeout = -1;
+    EINVAL(wa_http_serve("127.0.0.1", 0, answer, NULL, &opts, &srv), "wa_http_serve");
+
+    wa_http_request *bad_requests[] = {NULL, AS(wa_http_request, other)};
+    char buf[8];
+    size_t got, len;
+    const char *body, *name, *value;
+    for (size_t i = 0; i < 2; i++) {
+        wa_http_request *req = bad_requests[i];
+        GIVES_STR(wa_http_request_method(req), "", "wa_http_request_method");
+        GIVES_STR(wa_http_request_target(req), "", "wa_http_request_target");
+        GIVES_STR(wa_http_request_path(req), "", "wa_http_request_path");
+        GIVES_STR(wa_http_request_query(req), "", "wa_http_request_query");
+        GIVES(wa_http_request_version(req), 0, "wa_http_request_version");
+        GIVES_NULL(wa_http_request_header(req, "host"), "wa_http_request_header");
+        GIVES(wa_http_request_header_count(req), 0, "wa_http_request_header_count");
+        EINVAL(wa_http_request_header_at(req, 0, &name, &value), "wa_http_request_header_at");
+        GIVES(wa_http_request_content_length(req), -1, "wa_http_request_content_length");
+        EINVAL(wa_http_request_read(req, buf, sizeof buf, &got), "wa_http_request_read");
+        EINVAL(wa_http_request_body(req, &body, &len), "wa_http_request_body");
+    }
+    wa_http_response *bad_responses[] = {NULL, AS(wa_http_response, other)};
+    for (size_t i = 0; i < 2; i++) {
+        wa_http_response *res = bad_responses[i];
+        EINVAL(wa_http_response_header(res, "X-A", "b"), "wa_http_response_header");
+        EINVAL(wa_http_respond(res, 200, NULL, "x", 1), "wa_http_respond");
+        EINVAL(wa_http_response_start(res, 200, NULL), "wa_http_response_start");
+        EINVAL(wa_http_response_write(res, "x", 1), "wa_http_response_write");
+        EINVAL(wa_http_response_end(res), "wa_http_response_end");
+    }
+}
+
 static int streams(void *arg) {
     (void)arg;
     wa_lock *other = wa_lock_new();
@@ -793,6 +848,7 @@ static int streams(void *arg) {
     CHECK(srv == NULL);
     EINVAL(wa_start_server(echo, NULL, "127.0.0.1", 65536, 0, &srv), "wa_start_server");
     EINVAL(wa_start_server(echo, NULL, "127.0.0.1", 0, 0, NULL), "wa_start_server");
+    http_server_arguments(other);
     wa_lock_free(other);
     return 0;
 }
