@@ -1409,8 +1409,9 @@ int wa_session_free(wa_session *s);
  * each, one at a time. Heads are parsed strictly (RFC 9112) in the
  * connection's buffer: a malformed one is answered 400, one over max_head
  * 431, and the connection closes. A request's strings point into that
- * buffer; the small GET answered with a small body allocates nothing per
- * request and goes out in one write. Responses to pipelined requests that
+ * buffer; for a small GET answered with a small body the server allocates
+ * nothing per request (the loop's wait for the socket makes one future) and
+ * the answer goes out in one write. Responses to pipelined requests that
  * arrived together go out together, when the last of them is answered.
  * Request bodies (Content-Length or chunked) are read in full up to a limit
  * or streamed; responses carry a Content-Length or are streamed chunked (to
