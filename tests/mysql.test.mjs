@@ -122,9 +122,9 @@ describe('MySQL, against a real MariaDB', needs('mariadbd', 'mariadbInstallDb', 
         args: [`mysql://${ONE[0]}@127.0.0.1:${port}/mysql`, `mysql://${TWO[0]}@127.0.0.1:${port}/mysql`],
         env: { WA_MYSQL_PASSWORD: ONE[1], WA_MYSQL_PASSWORD2: TWO[1] },
       });
-      assert.equal(stdout.replaceAll(`:${port}/`, ':PORT/'), fs.readFileSync(path.join(PORTS_DIR, `${seed}.expected`), 'utf8'));
-      assert.equal(code, 0, stderr);
+      assert.equal(code, 0, `${stderr}\n${log()}`);
       assert.equal(stderr, '');
+      assert.equal(stdout.replaceAll(`:${port}/`, ':PORT/'), fs.readFileSync(path.join(PORTS_DIR, `${seed}.expected`), 'utf8'));
     });
   }
 });

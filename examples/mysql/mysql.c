@@ -888,8 +888,16 @@ int mysql_connect(const mysql_options *opts, mysql **out) {
         free(c);
         return wa_fail(WA_ENOMEM, NULL);
     }
-    int rc = wa_open_connection(opts->host ? opts->host : "127.0.0.1", opts->port ? opts->port : 3306, opts->timeout, &c->s);
+    /* The timeout covers the login too: a server may accept and never greet. */
+    wa_timeout *tm = NULL;
+    int rc = opts->timeout > 0 ? wa_timeout_enter(opts->timeout, &tm) : 0;
+    if (rc == 0) rc = wa_open_connection(opts->host ? opts->host : "127.0.0.1", opts->port ? opts->port : 3306, 0, &c->s);
     if (rc == 0) rc = login(c, opts);
+    if (tm) {
+        rc = wa_timeout_exit(tm, rc);
+        wa_timeout_free(tm);
+        if (rc == WA_ETIMEDOUT) wa_fail(rc, "connecting and logging in to the MySQL server took over %g s", opts->timeout);
+    }
     if (rc) {
         mysql_free(c);
         return rc;

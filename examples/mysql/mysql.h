@@ -35,7 +35,7 @@ typedef struct mysql_options {
     const char *user;                    /* NULL: "" (the anonymous user) */
     const char *password;                /* NULL or "": none */
     const char *database;                /* the default schema (USE); NULL: none */
-    double timeout;                      /* seconds for the TCP connect; 0: none */
+    double timeout;                      /* seconds for connecting and logging in; 0: none */
 } mysql_options;
 
 /** Column types as the server sends them (enum_field_types). Text results
@@ -105,8 +105,9 @@ typedef struct mysql mysql;
  *  server's code and words; or the server wants a method this client does
  *  not have, named in wa_errmsg); MYSQL_ESERVER (another refusal, e.g. an
  *  unknown database); WA_EPROTO (not a MySQL server, or one older than
- *  protocol 4.1); WA_ERESET (the server closed the connection). *out is
- *  NULL on failure. */
+ *  protocol 4.1); WA_ERESET (the server closed the connection);
+ *  WA_ETIMEDOUT (opts->timeout passed first); WA_EINVAL. *out is NULL on
+ *  failure. */
 int mysql_connect(const mysql_options *opts, mysql **out);
 
 /** Runs sql (one statement, text protocol) and waits for its result. May

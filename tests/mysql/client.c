@@ -302,7 +302,7 @@ static int fuzz(void) {
 /* What the scripted server does after the login's first step: switch to
  * mysql_native_password, or to a method the client does not have. */
 static int script;
-enum { SWITCH_NATIVE, SWITCH_UNKNOWN, NOT_MYSQL };
+enum { SWITCH_NATIVE, SWITCH_UNKNOWN, NOT_MYSQL, SILENT };
 static int script_failures;              /* checks the server made */
 static const unsigned char SCRAMBLE1[20] = "0123456789abcdefghij", SCRAMBLE2[20] = "ABCDEFGHIJ0123456789";
 
@@ -351,6 +351,11 @@ static int scripted(wa_stream *s, void *arg) {
     size_t n, at = 0;
     uint8_t seq;
     if (script == NOT_MYSQL) return wa_stream_write(s, "HTTP/1.1 400 Bad Request\r\n\r\n", 28);
+    if (script == SILENT) {              /* no greeting: wait for the client to hang up */
+        size_t got = 0;
+        EXPECT(wa_stream_read(s, buf, 1, &got) != 0 || got == 0);
+        return 0;
+    }
     /* greeting: protocol 10, no DEPRECATE_EOF, naming a method the client will not use */
     out[at++] = 10;
     memcpy(out + at, "5.7.0-scripted", 15), at += 15;
@@ -455,6 +460,12 @@ static int against_script(void *arg) {
     script = NOT_MYSQL;
     CHECK_INT(mysql_connect(&o, &c), WA_EPROTO);
     CHECK(c == NULL && strstr(wa_errmsg(), "sequence id") != NULL);
+
+    script = SILENT;
+    o.timeout = 0.2;
+    double start = wa_time();
+    CHECK_INT(mysql_connect(&o, &c), WA_ETIMEDOUT);
+    CHECK(c == NULL && strstr(wa_errmsg(), "took over 0.2 s") != NULL && wa_time() - start >= 0.19);
 
     wa_sleep(0.05);                      /* the handlers see the hang-ups */
     CHECK_INT(wa_server_close(srv), 0);
@@ -902,7 +913,7 @@ int main(int argc, char **argv) {
     CHECKED_CASE("the greeting parser: short, another protocol, before 4.1", greeting_parser);
     CHECKED_CASE("200,000 mutated replies: taken, incomplete or refused, never a crash", fuzz);
 #ifndef __wasi__
-    run_case("a scripted server: auth switch, EOF packets, an error mid-rows, a wrong sequence id", against_script, NULL, 0);
+    run_case("a scripted server: auth switch, EOF packets, an error mid-rows, a wrong sequence id, no greeting", against_script, NULL, 0);
 #endif
     if (!port) return check_exit();
     run_case("setup: a database for the tests", setup, NULL, 0);
