@@ -1278,13 +1278,13 @@ int wa_server_free(wa_server *srv);
 
 /* --------------------------------------------------------------- HTTP client
  *
- * fetch from C: on JS hosts over their own HTTP stack (node's undici, or
- * the browser's fetch); natively over the runtime's HTTP/1.1 client on the
- * streams, which keeps idle connections per loop (keep-alive) and sends a
- * request that may be repeated (GET, HEAD, PUT, DELETE, OPTIONS) once more
- * on a new connection when a kept one turns out closed. On WASI, whose
- * preview1 cannot connect out, http: fails with WA_ENOTSUP; https: needs a
- * JS host (TLS is not built in: WA_ENOTSUP elsewhere). data: URLs work on
+ * fetch from C: in browsers over the page's fetch; natively and in node
+ * (http: URLs) over the runtime's HTTP/1.1 client on the streams, which
+ * keeps idle connections per loop (keep-alive) and sends a request that may
+ * be repeated (GET, HEAD, PUT, DELETE, OPTIONS) once more on a new
+ * connection when a kept one turns out closed. https: needs a JS host (TLS
+ * is not built in: WA_ENOTSUP elsewhere; node fetches it with undici). On
+ * WASI, whose preview1 cannot connect out, http: fails with WA_ENOTSUP. data: URLs work on
  * every host; file: URLs natively, on WASI (paths in the directories the
  * runner preopens) and in node. A response's body is read as it arrives:
  * at most one chunk (about 64 KiB) is read ahead while C is not reading, so

@@ -1,8 +1,8 @@
 /* fetch: one exchange per wa_response. data: URLs are decoded here and
  * file: URLs read here with stdio, on every host but JS (whose C has no real
- * file system); everything else goes to the runtime's HTTP client
- * (http_client.c, in the tasks that fetch and read) where the host has no
- * HTTP stack, else to the host, which reports headers,
+ * file system); everything else goes to the host's HTTP stack if it takes
+ * the URL, else to the runtime's HTTP client (http_client.c, in the tasks
+ * that fetch and read). The host reports headers,
  * body chunks and the end through wa__fetch_headers/_data/_end. The host
  * writes a chunk only into the response's own buffer, and only when a read
  * asked for it: a task's buffer may move while the task is suspended, and
@@ -368,14 +368,15 @@ int wa__fetch(const char *url, const wa_fetch_options *opts, const char *const *
     r->status = 200;
     r->max_body = opts->max_body ? opts->max_body : DEFAULT_MAX_BODY;
     int rc;
+    int host = wa__host_http && wa__host_http->takes(url);
     if (wa__scheme_is(url, "data:")) rc = open_data(r, url);
-    else if (wa__scheme_is(url, "file:") && !(wa__host_http && wa__host_http->fetches_files)) rc = open_file(r, url);
+    else if (wa__scheme_is(url, "file:") && !host) rc = open_file(r, url);
     else rc = 1;                         /* the network: the host's stack, or the runtime's client */
     if (rc == 1) {
         size_t hlen = 0;
         const char *method = opts->method ? opts->method : "GET";
         char *hblock = header_block(headers, nheaders, opts->headers, &hlen);
-        if (hblock && !wa__host_http) {
+        if (hblock && !host) {
             r->source = FROM_CLIENT;
             rc = wa__http_start(r, url, method, hblock, hlen, opts->body, opts->body_len, opts->timeout, opts->redirect,
                                 &r->client);

@@ -59,11 +59,12 @@ extern const int wa__host_yields;
  * loop's thread. */
 size_t wa__host_cores(void);
 
-/* HTTP on the host's own stack, where it has one (JS hosts: undici in node,
- * fetch in browsers), and there file: reads too when fetches_files is set.
- * NULL where the host has none (native, WASI): the runtime's own client
- * (http_client.c) then speaks HTTP/1.1 over the TCP part below.
- * fetch_start gives the host the runtime's response and the request (headers
+/* HTTP on the host's own stack, where it has one (JS hosts: fetch in
+ * browsers; in node undici, for https:, and node's files for file:). takes
+ * says which URLs it fetches; the others, and all where wa__host_http is
+ * NULL (native, WASI), go to the runtime's own client (http_client.c), which
+ * speaks HTTP/1.1 over the TCP part below (node: over node's net, which
+ * measured faster than undici), or for file: to stdio. fetch_start gives the host the runtime's response and the request (headers
  * as "name\0value\0" pairs, all borrowed for the call); it reports back with
  * wa__fetch_headers once, then wa__fetch_end, handing over url, headers and
  * msg as malloc'd memory the runtime then owns. fetch_read asks for the next
@@ -72,7 +73,7 @@ size_t wa__host_cores(void);
  * the host reports nothing more. session_new makes a keep-alive pool and
  * returns its id (0: none). */
 typedef struct wa__host_http_stack {
-    int fetches_files;
+    int (*takes)(const char *url);
     int (*fetch_start)(wa_response *r, const char *url, const char *method, const char *headers, size_t headers_len,
                        const void *body, size_t body_len, double timeout_ms, int redirect, int session);
     size_t (*fetch_read)(wa_response *r, void *buf, size_t cap);

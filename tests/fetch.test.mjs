@@ -1,8 +1,9 @@
 // wa_fetch against a local server whose routes fail on purpose
 // (tests/lib/fault-server.mjs): each case of tests/js/fetch_remote.c is a
-// subtest, in node (undici) at -O0 and -O2, natively (the runtime's own
-// client) at -O0, -O2 and under ASan+UBSan, and on WASI, which cannot
-// connect out (WA_ENOTSUP). Natively, tests/fetch/http_client.c adds what
+// subtest, on the runtime's own client in node (over node's net) at -O0 and
+// -O2 and natively at -O0, -O2 and under ASan+UBSan, and on WASI, which
+// cannot connect out (WA_ENOTSUP); tests/browser.test.mjs runs it on a
+// page's fetch. Natively, tests/fetch/http_client.c adds what
 // is the C client's own: keep-alive, stale connections, framing, malformed
 // responses, cancellation mid-body, 200 fetches through 8 slots.
 import assert from 'node:assert/strict';

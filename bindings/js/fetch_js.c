@@ -6,6 +6,7 @@
 #include <emscripten.h>
 
 /* library_wasyncio.js */
+int wa__js_fetch_takes(const char *url);
 int wa__js_fetch_start(struct wa_response *r, const char *url, const char *method, const char *headers,
                        size_t headers_len, const void *body, size_t body_len, double timeout_ms, int redirect,
                        int session);
@@ -15,7 +16,7 @@ int wa__js_session_new(size_t max_connections);
 void wa__js_session_free(int session);
 
 static const wa__host_http_stack js_stack = {
-    .fetches_files = 1,                  /* C has no real file system here: node reads files */
+    .takes = wa__js_fetch_takes,         /* a browser's fetch takes all; node file: and https: */
     .fetch_start = wa__js_fetch_start,
     .fetch_read = wa__js_fetch_read,
     .fetch_abort = wa__js_fetch_abort,

@@ -2,8 +2,8 @@
  * requests and their options, every fault with its error, timeouts and
  * cancellation that abort the exchange in the host, streaming with
  * backpressure in flat memory, sessions, and no leak after many requests;
- * in node and browsers on their HTTP stacks, natively on the runtime's own
- * client (on WASI, which cannot connect out: WA_ENOTSUP). argv[1] is the
+ * in browsers on the page's fetch, natively and in node on the runtime's
+ * own client (on WASI, which cannot connect out: WA_ENOTSUP). argv[1] is the
  * server's URL; argv[2] is "browser" in a page. */
 #include "../c/check.h"
 
