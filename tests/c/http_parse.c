@@ -198,7 +198,31 @@ static int check_malformed(const malformed *m, size_t count, int is_request) {
 }
 
 static int malformed_requests(void) {
-    return check_malformed(BAD_REQUESTS, sizeof BAD_REQUESTS / sizeof *BAD_REQUESTS, 1);
+    int before = check_failures;
+    /* A value's bytes are checked eight at a time: each kind of byte at each
+     * place of a long value, refused or accepted. */
+    static const unsigned char refused[] = {0x00, 0x01, 0x08, 0x0a, 0x0b, 0x0d, 0x1f, 0x7f};
+    static const unsigned char accepted[] = {'\t', ' ', '~', 0x80, 0xa0, 0xff};
+    for (size_t at = 0; at < 24; at++) {
+        char text[128];
+        for (size_t k = 0; k < sizeof refused + sizeof accepted; k++) {
+            int bad = k < sizeof refused;
+            unsigned char c = bad ? refused[k] : accepted[k - sizeof refused];
+            static const char before_value[] = "GET / HTTP/1.1\r\nHost: a\r\nX: z", after_value[] = "z\r\n\r\n";
+            size_t n = sizeof before_value - 1;
+            memcpy(text, before_value, n);
+            memset(text + n, 'v', 24);
+            text[n + at] = (char)c;
+            memcpy(text + n + 24, after_value, sizeof after_value - 1);
+            n += 24 + sizeof after_value - 1;
+            int64_t got = parse(text, n, 1, 1000, &head);
+            if (bad ? got != WA_EPROTO : got != (int64_t)n) {
+                check_failures++;
+                printf("  failed: byte 0x%02x at %zu of a value gave %lld (%s)\n", c, at, (long long)got, wa_errmsg());
+            }
+        }
+    }
+    return check_malformed(BAD_REQUESTS, sizeof BAD_REQUESTS / sizeof *BAD_REQUESTS, 1) && check_failures == before;
 }
 
 static int malformed_responses(void) {
