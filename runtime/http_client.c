@@ -601,23 +601,25 @@ static int exchange(wa__http_exchange *ex, wa_task *t, const http_url *u, const 
 
 static int body_read(wa__http_exchange *ex, wa_task *t, char *buf, size_t cap, size_t *got);
 
-/* A redirect's body is read away to keep its connection, if short. */
-static void skip_body(wa__http_exchange *ex, wa_task *t) {
-    if (ex->state == BODY_DONE) return;
+/* A redirect's body is read away to keep its connection, if short. Returns
+ * 0, or WA_ECANCELLED / WA_ENOMEM (a broken body does not fail the fetch). */
+static int skip_body(wa__http_exchange *ex, wa_task *t) {
+    int rc = 0;
     if (ex->state == BODY_TO_CLOSE || (ex->state == BODY_LENGTH && ex->left > DRAIN_LIMIT)) {
         drop_conn(ex, 0);
-        return;
+        return 0;
     }
     char scratch[512];
-    size_t total = 0, got;
-    while (ex->state != BODY_DONE && total <= DRAIN_LIMIT && body_read(ex, t, scratch, sizeof scratch, &got) == 0 && got)
+    size_t total = 0, got = 1;
+    while (ex->state != BODY_DONE && total <= DRAIN_LIMIT && got && (rc = body_read(ex, t, scratch, sizeof scratch, &got)) == 0)
         total += got;
-    if (ex->code) {                      /* a broken redirect body does not fail the fetch */
+    if (ex->code) {
         free(ex->msg);
         ex->msg = NULL;
-        ex->code = 0;
+        ex->code = rc = 0;
     }
     drop_conn(ex, ex->state == BODY_DONE);
+    return rc;
 }
 
 int wa__http_start(wa_response *r, const char *url, const char *method, const char *headers, size_t headers_len,
@@ -655,13 +657,15 @@ int wa__http_start(wa_response *r, const char *url, const char *method, const ch
         else if (hops == MAX_REDIRECTS)
             rc = fail(ex, wa__error(WA_EHTTP, "more than %d redirects from %s", MAX_REDIRECTS, url));
         char *next = rc ? NULL : resolve(&u, h.location);
-        http_url to;
+        http_url to = {.href = NULL};
         if (!rc && !next) rc = wa__error(WA_ENOMEM, NULL);
         else if (!rc && (rc = parse_url(next, &to)) != 0)
             rc = fail(ex, because(rc == WA_ENOMEM ? rc : WA_EPROTO, "bad redirect from", u.href));
         free(next);
-        if (rc) break;
-        skip_body(ex, t);
+        if (rc || (rc = skip_body(ex, t)) != 0) {
+            free(to.href);
+            break;
+        }
         if (h.status == 303 ? strcmp(method, "HEAD") != 0 : h.status <= 302 && !strcmp(method, "POST")) {
             method = "GET";              /* as fetch does: the body stays behind */
             body = NULL;
@@ -707,6 +711,7 @@ int wa__http_start(wa_response *r, const char *url, const char *method, const ch
 /* ------------------------------------------------------------------ bodies */
 
 static int body_read(wa__http_exchange *ex, wa_task *t, char *buf, size_t cap, size_t *got) {
+    *got = 0;
     for (;;) {
         wa_stream *s = ex->s;
         size_t held = s->in_len - s->in_pos;

@@ -223,6 +223,12 @@ static int cancel_mid_body(void *arg) {
     wa_timeout_free(tm);
     CHECK_INT(wa_sleep(0.1), 0);
     CHECK(stat("closedEarly") > closed);
+    /* ...and while reading a redirect's body away. */
+    double start = wa_time();
+    CHECK_INT(wa_timeout_enter(0.1, &tm), 0);
+    CHECK_INT(wa_timeout_exit(tm, wa_fetch(at("/redirect-slow-body?ms=2000"), NULL, &r)), WA_ETIMEDOUT);
+    wa_timeout_free(tm);
+    CHECK(wa_time() - start < 1.0);
     return 0;
 }
 
@@ -271,7 +277,7 @@ int main(int argc, char **argv) {
     run_case("a pooled connection the server closed: a GET retried, a POST not; idle ones checked", stale_connections, NULL, 0);
     run_case("framing: chunked with a trailer, interim responses, a body to the close", framing, NULL, 0);
     run_case("malformed: a bad status line, a bad chunk, a huge head, bad requests; URLs normalised", malformed, NULL, 0);
-    run_case("cancelled and freed in the middle of a body, and while waiting for the head", cancel_mid_body, NULL, 0);
+    run_case("cancelled and freed in the middle of a body, while waiting for the head, and in a redirect", cancel_mid_body, NULL, 0);
     run_case("200 fetches through a session with max_connections 8", many_through_session, NULL, 0);
     return check_exit();
 }

@@ -90,6 +90,14 @@ export function startFaultServer({ staticDir, headers = {} } = {}) {
       res.writeHead(302, { location: `/redirect?n=${n - 1}` });
       return res.end();
     }
+    if (route === '/redirect-slow-body') { // a redirect whose short body takes its time
+      res.writeHead(302, { location: '/hello', 'content-length': '10' });
+      for (let i = 0; i < 10 && !res.destroyed; i++) {
+        res.write('x');
+        await sleep(q('ms', 2000) / 10);
+      }
+      return res.end();
+    }
     if (route === '/loop') {
       res.writeHead(302, { location: '/loop' });
       return res.end();
