@@ -400,10 +400,16 @@ static int serve(wa_stream *s, void *arg) {
     c->idle.expire = idle_check;
     if (srv->idle != WA_FOREVER) wa__deadline_arm(s->loop, &c->idle, wa__deadline_ns(wa_time() + srv->idle));
     wa_task *t = wa_current_task();
+    int refused = 0;                     /* we end the connection: the client may still be sending */
     while (!srv->closing || s->in_pos < s->in_len) {
-        if (read_head(c, t) <= 0) break;
+        int64_t n = read_head(c, t);
+        if (n <= 0) {
+            refused = n == WA_EPROTO || n == WA_ETOOBIG;
+            break;
+        }
         if (prepare(c)) {
             wa__http_error_response(c, 500, "Internal Server Error");
+            refused = 1;
             break;
         }
         wa__http_response_reset(&c->res);
@@ -412,9 +418,12 @@ static int serve(wa_stream *s, void *arg) {
         int rc = srv->handler(&c->req, &c->res, srv->arg);
         int go_on = finish(c, rc);
         c->req.live = c->res.live = 0;
-        if (!go_on) break;
+        if (!go_on) {
+            refused = 1;
+            break;
+        }
     }
-    linger(c, t);
+    if (refused) linger(c, t);
     wa__http_flush(c);
     conn_free(c);
     return 0;
