@@ -246,9 +246,18 @@ for (const name of ['native -O2', 'native ASan+UBSan', 'node -O0', 'node -O2', '
       assert.ok(!r.socketErrors && !r.non2xx, r.out);
     });
 
-    test('ends cleanly', async () => {
+    test('ends cleanly: closing closes idle keep-alive connections at once', async () => {
+      // A kept-alive connection, idle after its answer, when the server closes.
+      let answered;
+      const gotAnswer = new Promise((r) => (answered = r));
+      const idle = raw(port(), ['GET / HTTP/1.1\r\nHost: x\r\n\r\n'], { enough: (text) => { if (count(1)(text)) answered(); return false; } });
+      await gotAnswer;
+      const started = Date.now();
       const bye = await request(port(), { path: '/quit', agent: false });
       assert.equal(bye.body.toString(), 'bye\n');
+      const closed = await idle;
+      assert.ok(closed.closedByServer);
+      assert.ok(Date.now() - started < IDLE * 1000 / 2, `closed after ${Date.now() - started} ms, not at once`);
       const { code, stdout, stderr } = await server.done;
       assert.equal(code, 0, stderr);
       assert.match(stdout, /served \d+ requests, 2 failed on purpose, 0 connections left/);
