@@ -161,6 +161,23 @@ static int malformed(void *arg) {
     CHECK_INT(wa_fetch(at("/hello"), &o3, &r), WA_EINVAL);
     CHECK_INT(wa_fetch("http://127.0.0.1:99999/", NULL, &r), WA_EINVAL);
     CHECK_INT(wa_fetch("http://user:pw@127.0.0.1/", NULL, &r), WA_EINVAL);
+    /* Every response cut short at every byte: an error, never a crash or a
+     * wait; only the whole one is a body. */
+    static const int lengths[2] = {58, 87};           /* CUT_LENGTH, CUT_CHUNKED */
+    for (int chunked = 0; chunked < 2; chunked++) {
+        for (int cut = 0; cut <= lengths[chunked]; cut++) {
+            char path[64];
+            snprintf(path, sizeof path, "/raw?kind=cut&at=%d%s", cut, chunked ? "&chunked=1" : "");
+            int rc = get(path, NULL, NULL, &body);
+            if (cut == lengths[chunked]) {
+                CHECK_INT(rc, 0);
+                CHECK(body && strcmp(body, "hello world") == 0);
+                free(body);
+            } else {
+                CHECK(rc == WA_ERESET || rc == WA_ETRUNCATED);
+            }
+        }
+    }
     /* a path with dots and a space is sent normalised and escaped */
     CHECK_INT(wa_fetch(at("/a/../hello#frag"), NULL, &r), 0);
     CHECK_INT(wa_response_status(r), 200);

@@ -9,6 +9,10 @@ import path from 'node:path';
 const TYPES = { '.html': 'text/html', '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm' };
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Whole responses that /raw?kind=cut sends the first bytes of. */
+export const CUT_LENGTH = Buffer.from('HTTP/1.1 200 OK\r\ncontent-length: 11\r\nx-a: 1\r\n\r\nhello world');
+export const CUT_CHUNKED = Buffer.from('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nx-t: 2\r\n\r\n');
+
 /** Byte i of every generated body: a pattern a reader can check. */
 export const patternByte = (i) => i % 251;
 
@@ -71,6 +75,11 @@ export function startFaultServer({ staticDir, headers = {} } = {}) {
         'to-close': 'HTTP/1.1 200 OK\r\nconnection: close\r\n\r\nthe body runs to the end',
         interim: 'HTTP/1.1 103 Early Hints\r\nlink: </x>\r\n\r\nHTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok',
       }[kind];
+      if (kind === 'cut') { // a whole response cut after its first `at` bytes
+        const whole = url.searchParams.get('chunked') ? CUT_CHUNKED : CUT_LENGTH;
+        socket.end(whole.subarray(0, q('at', whole.length)));
+        return;
+      }
       socket.end(raw ?? 'HTTP/1.1 500 no such kind\r\ncontent-length: 0\r\n\r\n');
       return;
     }
