@@ -538,6 +538,7 @@ static int read_head(wa__http_exchange *ex, wa_task *t, int reused, head_info *h
         int64_t n = parse_response(s, h);
         if (n == WA_ETOOBIG)
             return fail(ex, wa__error(WA_ETOOBIG, "the response head from %s is larger than %d KiB", ex->url, MAX_HEAD / 1024));
+        if (n == WA_ENOMEM) return fail(ex, WA_ENOMEM);
         if (n < 0) return fail(ex, because((int)n, "malformed response from", ex->url));
         if (n > 0) {
             s->in_pos += (size_t)n;
