@@ -1,8 +1,10 @@
 /* A Redis client on wasyncio streams (see redis.h). Every command sent gets
- * a ticket; replies are read in ticket order by whoever holds the reading
- * lock (FIFO), and a reader first skips the replies of callers that were
- * cancelled. Received bytes wait in the client's buffer until they make a
- * whole reply, so nothing is lost to a cancellation. */
+ * a ticket; replies come in ticket order and are read by whoever holds the
+ * reading lock (FIFO). A reader waiting for a later ticket drops the replies
+ * of callers that were cancelled and parks those of callers that have not
+ * come to read yet (a task that queued with redis_append while another task
+ * called redis_command). Received bytes wait in the client's buffer until
+ * they make a whole reply, so nothing is lost to a cancellation. */
 #include "redis.h"
 
 #include <stdarg.h>
@@ -20,6 +22,11 @@ struct redis {
     size_t pos, len, cap;
     wa_lock *reading;                    /* held while reading a reply; FIFO */
     unsigned long long sent, answered;   /* tickets given out; replies read */
+    struct parked {                      /* replies read for a ticket whose caller has not taken them, */
+        unsigned long long ticket;       /* or (reply NULL) tickets whose caller was cancelled */
+        redis_reply *reply;
+    } *parked;
+    size_t parked_count, parked_cap;
     char *out;                           /* commands redis_append queued, not yet written */
     size_t out_len, out_cap;
     unsigned long long *queued;          /* tickets of redis_append's commands, oldest at head */
@@ -193,18 +200,75 @@ static int read_reply(redis *r, redis_reply **reply) {
     }
 }
 
-/* Waits for the reply to ticket, skipping those of cancelled callers. */
+/* The parked entry of ticket, or NULL. Few are parked at once: a scan. */
+static struct parked *parked_entry(redis *r, unsigned long long ticket) {
+    for (size_t i = 0; i < r->parked_count; i++)
+        if (r->parked[i].ticket == ticket) return &r->parked[i];
+    return NULL;
+}
+
+static void unpark(redis *r, struct parked *p) { *p = r->parked[--r->parked_count]; }
+
+static int park(redis *r, unsigned long long ticket, redis_reply *reply) {
+    if (r->parked_count == r->parked_cap) {
+        size_t cap = r->parked_cap ? r->parked_cap * 2 : 8;
+        struct parked *p = realloc(r->parked, cap * sizeof *p);
+        if (!p) return wa_fail(WA_ENOMEM, NULL);
+        r->parked = p;
+        r->parked_cap = cap;
+    }
+    r->parked[r->parked_count++] = (struct parked){ticket, reply};
+    return 0;
+}
+
+/* The caller of ticket gives up (cancelled): its reply, parked or to come,
+ * is dropped. */
+static void abandon(redis *r, unsigned long long ticket) {
+    struct parked *p = parked_entry(r, ticket);
+    if (p) {
+        redis_reply_free(p->reply);
+        unpark(r, p);
+    } else if (ticket >= r->answered) {
+        park(r, ticket, NULL);           /* out of memory: the reply will be parked, not dropped */
+    }
+}
+
+/* Reads replies up to ticket's, dropping or parking the earlier ones. */
+static int read_until(redis *r, unsigned long long ticket, redis_reply **reply) {
+    for (;;) {
+        struct parked *p = parked_entry(r, ticket);
+        if (p) {
+            *reply = p->reply;
+            unpark(r, p);
+            return 0;
+        }
+        redis_reply *got = NULL;
+        int rc = read_reply(r, &got);
+        if (rc) return rc;
+        unsigned long long answered = r->answered++;
+        if (answered == ticket) {
+            *reply = got;
+            return 0;
+        }
+        if ((p = parked_entry(r, answered)) != NULL) {  /* abandoned: drop it */
+            unpark(r, p);
+            redis_reply_free(got);
+        } else if ((rc = park(r, answered, got)) != 0) {
+            redis_reply_free(got);
+            return rc;
+        }
+    }
+}
+
+/* Waits for the reply to ticket. */
 static int reply_for(redis *r, unsigned long long ticket, redis_reply **reply) {
     *reply = NULL;
     int rc = wa_lock_acquire(r->reading);
-    if (rc) return rc;
-    while (rc == 0 && r->answered < ticket) {   /* a cancelled caller's */
-        redis_reply *skipped = NULL;
-        if ((rc = read_reply(r, &skipped)) == 0) r->answered++;
-        redis_reply_free(skipped);
+    if (rc == 0) {
+        rc = read_until(r, ticket, reply);
+        wa_lock_release(r->reading);
     }
-    if (rc == 0 && (rc = read_reply(r, reply)) == 0) r->answered++;
-    wa_lock_release(r->reading);
+    if (rc == WA_ECANCELLED) abandon(r, ticket);
     if (rc == 0 && (*reply)->type == REDIS_ERROR) return wa_fail(REDIS_EREPLY, "%s", (*reply)->str);
     return rc;
 }
@@ -338,6 +402,8 @@ void redis_free(redis *r) {
     if (!r) return;
     wa_stream_free(r->s);
     wa_lock_free(r->reading);
+    for (size_t i = 0; i < r->parked_count; i++) redis_reply_free(r->parked[i].reply);
+    free(r->parked);
     free(r->in);
     free(r->out);
     free(r->queued);

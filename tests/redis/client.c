@@ -137,6 +137,35 @@ static int cancelled_call(void *arg) {
     return 0;
 }
 
+/* One task queues PINGs with redis_append and reads them after another
+ * task's redis_call went out and was answered: each gets its own replies. */
+static int echo_between(void *arg) {
+    (void)arg;
+    redis_reply *rep = NULL;
+    int rc = redis_call(shared, &rep, "ECHO", "between", (const char *)NULL);
+    int same = rc == 0 && rep && rep->type == REDIS_STRING && strcmp(rep->str, "between") == 0;
+    redis_reply_free(rep);
+    return rc ? rc : same ? 0 : WA_EIO;
+}
+
+static int append_beside_call(void *arg) {
+    (void)arg;
+    if (!(shared = connect_or_fail())) return 0;
+    static const char *const ping[] = {"PING"};
+    for (int i = 0; i < 3; i++) CHECK_INT(redis_append(shared, 1, ping, NULL), 0);
+    wa_task *t = wa_create_task(echo_between, NULL);
+    CHECK_INT(wa_await_task(t), 0);      /* its call writes the PINGs too, and reads past them */
+    wa_task_release(t);
+    for (int i = 0; i < 3; i++) {
+        redis_reply *rep = NULL;
+        CHECK_INT(redis_get_reply(shared, &rep), 0);
+        CHECK(rep && rep->type == REDIS_STATUS && strcmp(rep->str, "PONG") == 0);
+        redis_reply_free(rep);
+    }
+    redis_free(shared);
+    return 0;
+}
+
 static int publish(void *arg) {
     (void)arg;
     redis *r = connect_or_fail();
@@ -255,13 +284,14 @@ static int parser(void) {
 int main(int argc, char **argv) {
     port = argc > 1 ? atoi(argv[1]) : 0;
     password = argc > 2 ? argv[2] : NULL;
-    check_plan(port ? 7 : 1);
+    check_plan(port ? 8 : 1);
     CASE("the parser: prefixes, malformed replies, 200,000 mutations", parser);
     if (!port) return check_exit();
     run_case("commands and every reply type, binary-safe, 1 MiB values", commands, NULL, 0);
     run_case("10,000 commands pipelined from one task, replies in order", pipelined, NULL, 0);
     run_case("200 tasks share one connection", many_tasks_one_connection, NULL, 0);
     run_case("a cancelled call's reply is skipped; the connection stays in step", cancelled_call, NULL, 0);
+    run_case("queued commands read after another task's call keep their replies", append_beside_call, NULL, 0);
     run_case("pub/sub: subscribe, then messages as they are published", pub_sub, NULL, 0);
     run_case("a wrong password is refused with the server's words", refused, NULL, 0);
     return check_exit();
