@@ -240,10 +240,13 @@ test('deprecated names compile with a warning and still work', needsTarget('nati
 
 // The benchmark programs are not run by the tests (npm run bench does), but
 // they must keep building as the API changes.
-test('bench/bench.c builds natively with warnings as errors, and its echo workload answers', needsTarget('native'), () => {
+test('bench/bench.c builds natively with warnings as errors, and its served workloads answer', needsTarget('native'), () => {
   const out = path.join(tmp, 'bench-native');
-  build([path.join(ROOT, 'bench/bench.c')], out, 'native', { opt: '-O1', cflags: ['-Wall', '-Wextra', '-Werror'] });
-  const r = spawnSync(out, ['echo_client', '10'], { encoding: 'utf8' });
-  assert.equal(r.status, 2);                 // no port: a usage error, not a crash
-  assert.match(r.stderr, /needs the echo server's port/);
+  build([path.join(ROOT, 'bench/bench.c'), path.join(ROOT, 'examples/redis/redis.c')], out, 'native',
+    { opt: '-O1', cflags: ['-Wall', '-Wextra', '-Werror'] });
+  for (const workload of ['echo_client', 'redis']) {
+    const r = spawnSync(out, [workload, '10'], { encoding: 'utf8' });
+    assert.equal(r.status, 2);               // no port: a usage error, not a crash
+    assert.match(r.stderr, /needs the server's port/);
+  }
 });
