@@ -268,3 +268,19 @@ for (const name of ['native -O2', 'native ASan+UBSan', 'node -O0', 'node -O2', '
     test('(stops the server)', () => { server?.child.kill(); });
   });
 }
+
+// The bench's server (bench/http_server.c) keeps building and answering.
+describe('the bench\'s HTTP server', needsTarget('native'), () => {
+  test('builds natively and answers GET /small with the pattern', async () => {
+    const variant = VARIANTS.find((v) => v.name === 'native -O2');
+    const server = await startServer(buildFor(path.join(ROOT, 'bench', 'http_server.c'), variant), variant);
+    try {
+      const r = await request(server.port, { path: '/small' });
+      assert.equal(r.status, 200);
+      assert.ok(r.body.equals(Buffer.from(Array.from({ length: 100 }, (_, i) => i % 251))));
+      assert.equal((await request(server.port, { path: '/other' })).status, 404);
+    } finally {
+      server.child.kill();
+    }
+  });
+});
