@@ -4,14 +4,11 @@
 // one from many clients at once (through the pool of ten connections), and
 // the plain one under wrk.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { build, ROOT } from '../bin/lib/compile.mjs';
-import { tools } from '../bin/lib/tools.mjs';
-import { runWrk, startServer } from './lib/http.mjs';
+import { ROOT } from '../bin/lib/compile.mjs';
+import { buildWithClient, runWrk, startRedis, startServer } from './lib/servers.mjs';
 import { needs, needsTarget } from './lib/needs.mjs';
 import { VARIANTS } from './lib/programs.mjs';
 
@@ -20,28 +17,6 @@ const CLIENT = path.join(ROOT, 'examples', 'redis', 'redis.c');
 const OUT = path.join(ROOT, 'build', 'tests', 'http-seed');
 const PASSWORD = 'wasyncio-seed';
 const SCALE = 0.02;                      // the seed's 3 s sleep: 60 ms
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
-
-async function accepting(port, deadline) {
-  for (;;) {
-    const ok = await new Promise((resolve) => {
-      const socket = net.connect(port, '127.0.0.1', () => { socket.destroy(); resolve(true); });
-      socket.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`redis-server did not listen on ${port}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function get(port, p) {
   return new Promise((resolve, reject) => {
@@ -54,23 +29,17 @@ function get(port, p) {
 }
 
 describe('the FastAPI seed port, against a real redis-server', needs('redisServer'), () => {
-  let redis, redisPort, log = '';
+  let redis, redisPort;
   before(async () => {
-    redisPort = await freePort();
-    redis = spawn(tools.redisServer(), ['--port', String(redisPort), '--bind', '127.0.0.1', '--requirepass', PASSWORD,
-      '--save', '', '--appendonly', 'no', '--daemonize', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    redis.stdout.on('data', (d) => (log += d));
-    redis.stderr.on('data', (d) => (log += d));
-    await accepting(redisPort, Date.now() + 10000);
+    redis = await startRedis(PASSWORD);
+    redisPort = redis.port;
   });
-  after(() => redis?.kill('SIGTERM'));
+  after(() => redis?.stop());
 
   for (const name of ['native -O2', 'native ASan+UBSan', 'node -O2']) {
     const variant = VARIANTS.find((v) => v.name === name);
     test(`on ${name}: / and /read answer the seed's JSON; / under wrk`, needsTarget(variant.target), async (t) => {
-      const ext = variant.target === 'node' ? '.mjs' : '';
-      const out = path.join(OUT, name.replace(/[^\w-]+/g, '_'), `fastapi${ext}`);
-      build([SEED, CLIENT], out, variant.target, { ...variant, cflags: ['-Wall', '-Wextra', '-Werror'] });
+      const out = buildWithClient(SEED, CLIENT, OUT, variant);
       const env = { WA_REDIS_PASSWORD: PASSWORD, WA_SEED_SCALE: String(SCALE) };
       const server = await startServer(out, variant, [`redis://127.0.0.1:${redisPort}`, '0'], env);
       try {

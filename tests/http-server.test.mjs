@@ -10,7 +10,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { ROOT } from '../bin/lib/compile.mjs';
-import { runWrk, startServer } from './lib/http.mjs';
+import { runWrk, startServer } from './lib/servers.mjs';
 import { needs, needsTarget } from './lib/needs.mjs';
 import { VARIANTS, buildFor } from './lib/programs.mjs';
 

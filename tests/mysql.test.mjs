@@ -7,7 +7,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -15,6 +14,7 @@ import { build, ROOT } from '../bin/lib/compile.mjs';
 import { tools } from '../bin/lib/tools.mjs';
 import { needs } from './lib/needs.mjs';
 import { VARIANTS, parseCases, reportCases, runBuilt } from './lib/programs.mjs';
+import { buildWithClient, freePort } from './lib/servers.mjs';
 
 const CLIENT = path.join(ROOT, 'examples', 'mysql', 'mysql.c');
 const PORTS_DIR = path.join(ROOT, 'examples', 'seeds', 'mysql');
@@ -22,24 +22,6 @@ const OUT = path.join(ROOT, 'build', 'tests', 'mysql');
 const ONE = ['wa_one', 'first-secret'];
 const TWO = ['wa_two', 'second-secret'];
 const variant = (name) => VARIANTS.find((v) => v.name === name);
-
-function buildWithClient(src, v) {
-  const ext = v.target === 'wasi' ? '.wasm' : v.target === 'node' ? '.mjs' : '';
-  const output = path.join(OUT, v.name.replace(/[^\w-]+/g, '_'), path.basename(src, '.c') + ext);
-  build([src, CLIENT], output, v.target, { ...v, cflags: ['-Wall', '-Wextra', '-Werror'] });
-  return output;
-}
-
-// A port nothing listens on now: the kernel picks it, we free it.
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 // mariadbd refuses to run as root unless told to.
 const asRoot = process.getuid?.() === 0 ? ['--user=root'] : [];
@@ -97,7 +79,7 @@ describe('MySQL, against a real MariaDB', needs('mariadbd', 'mariadbInstallDb', 
   for (const name of ['native -O2', 'native ASan+UBSan', 'node -O0', 'node -O2']) {
     test(`the client on ${name}`, name.startsWith('node') ? needs('emcc', 'wasmOpt') : {}, async (t) => {
       const v = variant(name);
-      const out = buildWithClient(path.join(ROOT, 'tests', 'mysql', 'client.c'), v);
+      const out = buildWithClient(path.join(ROOT, 'tests', 'mysql', 'client.c'), CLIENT, OUT, v);
       const { code, stdout, stderr } = await runBuilt(out, v, { args: [String(port), ...ONE], timeoutMs: 300000 });
       await reportCases(t, parseCases(stdout), `${stdout}\n${stderr}\n${log()}`);
       assert.equal(code, 0, stderr);
@@ -107,7 +89,7 @@ describe('MySQL, against a real MariaDB', needs('mariadbd', 'mariadbInstallDb', 
 
   test('the client\'s parsers on wasi -O2', needs('clang', 'wasiSysroot', 'wasmOpt'), async (t) => {
     const v = variant('wasi -O2');
-    const out = buildWithClient(path.join(ROOT, 'tests', 'mysql', 'client.c'), v);
+    const out = buildWithClient(path.join(ROOT, 'tests', 'mysql', 'client.c'), CLIENT, OUT, v);
     const { code, stdout, stderr } = await runBuilt(out, v);
     await reportCases(t, parseCases(stdout), `${stdout}\n${stderr}`);
     assert.equal(code, 0, stderr);
@@ -117,7 +99,7 @@ describe('MySQL, against a real MariaDB', needs('mariadbd', 'mariadbInstallDb', 
   for (const [seed, name] of seeds.flatMap((s) => ['native ASan+UBSan', 'node -O0', 'node -O2'].map((n) => [s, n]))) {
     test(`seed port ${seed} on ${name} prints what the seed prints`, name.startsWith('node') ? needs('emcc', 'wasmOpt') : {}, async () => {
       const v = variant(name);
-      const out = buildWithClient(path.join(PORTS_DIR, `${seed}.c`), v);
+      const out = buildWithClient(path.join(PORTS_DIR, `${seed}.c`), CLIENT, OUT, v);
       const { code, stdout, stderr } = await runBuilt(out, v, {
         args: [`mysql://${ONE[0]}@127.0.0.1:${port}/mysql`, `mysql://${TWO[0]}@127.0.0.1:${port}/mysql`],
         env: { WA_MYSQL_PASSWORD: ONE[1], WA_MYSQL_PASSWORD2: TWO[1] },

@@ -3,15 +3,13 @@
 // password, and stops. Natively and in node; WASI preview1 cannot connect
 // out, so there the client's parser runs alone.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { build, ROOT } from '../bin/lib/compile.mjs';
-import { tools } from '../bin/lib/tools.mjs';
+import { ROOT } from '../bin/lib/compile.mjs';
 import { needs } from './lib/needs.mjs';
 import { VARIANTS, parseCases, reportCases, runBuilt } from './lib/programs.mjs';
+import { buildWithClient, startRedis } from './lib/servers.mjs';
 
 const CLIENT = path.join(ROOT, 'examples', 'redis', 'redis.c');
 const PORTS_DIR = path.join(ROOT, 'examples', 'seeds', 'redis');
@@ -19,58 +17,20 @@ const OUT = path.join(ROOT, 'build', 'tests', 'redis');
 const PASSWORD = 'wasyncio-test';
 const variant = (name) => VARIANTS.find((v) => v.name === name);
 
-function buildWithClient(src, v) {
-  const ext = v.target === 'wasi' ? '.wasm' : v.target === 'node' ? '.mjs' : '';
-  const output = path.join(OUT, v.name.replace(/[^\w-]+/g, '_'), path.basename(src, '.c') + ext);
-  build([src, CLIENT], output, v.target, { ...v, cflags: ['-Wall', '-Wextra', '-Werror'] });
-  return output;
-}
-
-// A port nothing listens on now: the kernel picks it, we free it.
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
-
-function accepting(port, deadline) {
-  return new Promise((resolve, reject) => {
-    const attempt = () => {
-      const socket = net.connect(port, '127.0.0.1', () => {
-        socket.destroy();
-        resolve();
-      });
-      socket.on('error', () => {
-        if (Date.now() > deadline) reject(new Error(`redis-server did not listen on ${port}`));
-        else setTimeout(attempt, 50);
-      });
-    };
-    attempt();
-  });
-}
-
 describe('Redis, against a real redis-server', needs('redisServer', 'cc'), () => {
-  let server, port, log = '';
+  let redis, port;
   before(async () => {
-    port = await freePort();
-    server = spawn(tools.redisServer(), ['--port', String(port), '--bind', '127.0.0.1', '--requirepass', PASSWORD,
-      '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--protected-mode', 'yes'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    server.stdout.on('data', (d) => (log += d));
-    server.stderr.on('data', (d) => (log += d));
-    await accepting(port, Date.now() + 10000);
+    redis = await startRedis(PASSWORD);
+    port = redis.port;
   });
-  after(() => server?.kill('SIGTERM'));
+  after(() => redis?.stop());
 
   for (const name of ['native -O0', 'native -O2', 'native ASan+UBSan', 'node -O0', 'node -O2']) {
     test(`the client on ${name}`, name.startsWith('node') ? needs('emcc', 'wasmOpt') : {}, async (t) => {
       const v = variant(name);
-      const out = buildWithClient(path.join(ROOT, 'tests', 'redis', 'client.c'), v);
+      const out = buildWithClient(path.join(ROOT, 'tests', 'redis', 'client.c'), CLIENT, OUT, v);
       const { code, stdout, stderr } = await runBuilt(out, v, { args: [String(port), PASSWORD] });
-      await reportCases(t, parseCases(stdout), `${stdout}\n${stderr}\n${log}`);
+      await reportCases(t, parseCases(stdout), `${stdout}\n${stderr}\n${redis.log()}`);
       assert.equal(code, 0, stderr);
       assert.doesNotMatch(stderr, /AddressSanitizer|runtime error|LeakSanitizer/);
     });
@@ -79,7 +39,7 @@ describe('Redis, against a real redis-server', needs('redisServer', 'cc'), () =>
   for (const name of ['wasi -O2']) {
     test(`the client's parser on ${name}`, needs('clang', 'wasiSysroot', 'wasmOpt'), async (t) => {
       const v = variant(name);
-      const out = buildWithClient(path.join(ROOT, 'tests', 'redis', 'client.c'), v);
+      const out = buildWithClient(path.join(ROOT, 'tests', 'redis', 'client.c'), CLIENT, OUT, v);
       const { code, stdout, stderr } = await runBuilt(out, v);
       await reportCases(t, parseCases(stdout), `${stdout}\n${stderr}`);
       assert.equal(code, 0, stderr);
@@ -90,7 +50,7 @@ describe('Redis, against a real redis-server', needs('redisServer', 'cc'), () =>
   for (const [seed, name] of seeds.flatMap((s) => [[s, 'native -O2'], [s, 'node -O2']])) {
     test(`seed port ${seed} on ${name} prints what the seed prints`, async () => {
       const v = variant(name);
-      const out = buildWithClient(path.join(PORTS_DIR, `${seed}.c`), v);
+      const out = buildWithClient(path.join(PORTS_DIR, `${seed}.c`), CLIENT, OUT, v);
       const { code, stdout, stderr } = await runBuilt(out, v, { args: [`redis://127.0.0.1:${port}`], env: { WA_REDIS_PASSWORD: PASSWORD } });
       assert.equal(stdout.replaceAll(`:${port}`, ':PORT'), fs.readFileSync(path.join(PORTS_DIR, `${seed}.expected`), 'utf8'));
       assert.equal(code, 0, stderr);

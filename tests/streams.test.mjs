@@ -3,35 +3,15 @@
 // node's net as the client: many connections at once, a large answer read
 // slowly (the server's drain holds it back), a half-close, and a clean end.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { ROOT } from '../bin/lib/compile.mjs';
 import { needsTarget } from './lib/needs.mjs';
 import { VARIANTS, buildFor } from './lib/programs.mjs';
+import { startServer } from './lib/servers.mjs';
 
 const SERVER = path.join(ROOT, 'tests', 'streams', 'echo_server.c');
-
-// Starts the server; resolves { port, child, done } once it listens.
-function start(variant) {
-  const out = buildFor(SERVER, variant);
-  const [cmd, args] = variant.target === 'wasi'
-    ? [process.execPath, [path.join(ROOT, 'bin', 'wa-run'), '--tcplisten=127.0.0.1:0', out]]
-    : [out, []];
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '', stderr = '';
-  const done = new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      const m = /listening on 127\.0\.0\.1:(\d+)/.exec(stderr) ?? /^listening ([1-9]\d*)$/m.exec(stdout);
-      if (m) resolve({ port: Number(m[1]), child, done });
-    };
-    child.stdout.on('data', (d) => { stdout += d; check(); });
-    child.stderr.on('data', (d) => { stderr += d; check(); });
-    child.on('close', (code) => reject(new Error(`the server ended (${code}) before listening:\n${stderr}`)));
-  });
-}
 
 // Sends text, then reads until the answer has want bytes (or until the end when
 // endAfter); optionally pausing the socket at first, as a slow reader.
@@ -61,7 +41,7 @@ for (const name of ['native -O2', 'wasi -O0', 'wasi -O2', 'node -O0', 'node -O2'
   const variant = VARIANTS.find((v) => v.name === name);
   describe(`a TCP server on ${name}`, needsTarget(variant.target), () => {
     test('echoes many connections at once, answers a slow reader in full, half-closes, ends cleanly', async () => {
-      const { port, child, done } = await start(variant);
+      const { port, child, done } = await startServer(buildFor(SERVER, variant), variant);
       try {
         // 20 connections at once, 50 lines each.
         const lines = (c) => Array.from({ length: 50 }, (_, i) => `connection ${c} line ${i}\n`).join('');
