@@ -11,6 +11,7 @@
 // The HTTP workloads (http_get, stream) take the URL of bench/http_server.mjs.
 
 import http from 'node:http';
+import { Pool, request } from 'undici';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
@@ -131,13 +132,33 @@ async function benchTimers(n) {
 
   for (let i = 0; i < n; i++) sleeper(i);
   await finishedAll;
+  emitLateness(late, 'sleeping tasks');
 
+  // Timer precision alone: the same durations as plain setTimeout callbacks.
+  gcHook()();
+  const lateCb = new Float64Array(n);
+  let fired = 0;
+  await new Promise((resolve) => {
+    for (let i = 0; i < n; i++) {
+      const ms = durations[i] * 1e3;
+      const deadline = performance.now() + ms;
+      setTimeout(() => {
+        lateCb[i] = performance.now() - deadline;
+        if (++fired === n) resolve();
+      }, ms);
+    }
+  });
+  emitLateness(lateCb, 'setTimeout');
+}
+
+function emitLateness(late, variant) {
+  const n = late.length;
   const sorted = late.slice().sort();   // typed-array sort is numeric
   let early = 0;
   for (const x of sorted) if (x < 0) early++;
-  emit('late_ms_max', sorted[n - 1]);
-  emit('late_ms_p50', sorted[(n - 1) >> 1]);   // lower median, same index rule in all programs
-  emit('early_count', early);
+  emit('late_ms_max', sorted[n - 1], { variant });
+  emit('late_ms_p50', sorted[(n - 1) >> 1], { variant });   // lower median, same index rule in all programs
+  emit('early_count', early, { variant });
 }
 
 // n async function calls that each yield once (await null) and return their
@@ -335,6 +356,14 @@ async function benchHttpGet(n, base) {
   });
   await measureGets(n, 'http.request', get);
   agent.destroy();
+
+  // undici's own dispatcher: undici.request on a Pool of HTTP_CONCURRENCY connections.
+  const pool = new Pool(base, { connections: HTTP_CONCURRENCY });
+  await measureGets(n, 'undici.request', async () => {
+    const { statusCode, body } = await request(smallUrl, { dispatcher: pool });
+    checkSmall(statusCode, Buffer.from(await body.arrayBuffer()));
+  });
+  await pool.close();
 }
 
 // Reads an N MiB body through the global fetch's body stream, checking every

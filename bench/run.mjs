@@ -163,7 +163,7 @@ const WORKLOADS = [
     name: 'yield',
     title: 'yield round trip',
     how: 'two tasks alternately yield N times each: `wa_yield()`, `await asyncio.sleep(0)`, and for node both `await null` (microtask) and an `await new Promise(r => setImmediate(r))` ping-pong (event-loop turn). Wall time over 2N, i.e. per single task switch.',
-    n: { full: { default: 1_000_000, python: 200_000 }, quick: { default: 20_000 } },
+    n: { full: { default: 1_000_000 }, quick: { default: 20_000 } },
     metrics: [
       {
         key: 'yield_ns', label: 'yield: ns per task switch', keep: 'min', format: FORMAT.ns,
@@ -175,7 +175,7 @@ const WORKLOADS = [
     name: 'spawn',
     title: 'spawn + finish',
     how: `create tasks that return at once, ${'1,000'} at a time, then await each in order and release it (\`wa_create_task\` + \`wa_await_task\` + \`wa_task_release\`; \`asyncio.create_task\` + \`await\` each, not gather; node: async function calls, each promise awaited). N over wall time.`,
-    n: { full: { default: 1_000_000, python: 200_000 }, quick: { default: 20_000 } },
+    n: { full: { default: 1_000_000 }, quick: { default: 20_000 } },
     metrics: [
       {
         key: 'tasks_per_s', label: 'spawn + finish: tasks/s', keep: 'max', format: FORMAT.rate,
@@ -186,8 +186,8 @@ const WORKLOADS = [
   {
     name: 'memory',
     title: 'memory per suspended task',
-    how: 'N tasks each await one shared future (node: one shared promise), measured once all are suspended, then the future is resolved and all finish. Growth over N of: wasm, the larger of heap top (`sbrk(0)`) and linear memory size; native, glibc `mallinfo2()` in-use bytes (heap + mmapped chunks); Python, `tracemalloc` traced bytes; node, `heapUsed` after `gc()`.',
-    n: { full: { default: 1_000_000, python: 200_000 }, quick: { default: 10_000 } },
+    how: 'N tasks each await one shared future (node: one shared promise), measured once all are suspended, then the future is resolved and all finish. Growth over N of: wasm, the larger of heap top (`sbrk(0)`) and linear memory size; native, glibc `mallinfo2()` in-use bytes (heap + mmapped chunks); Python, `tracemalloc` traced bytes; node, `heapUsed` after `gc()`. The Python cell takes 40-90 s per run at N = 1,000,000 here (`tracemalloc` traces every allocation of a million tasks).',
+    n: { full: { default: 1_000_000 }, quick: { default: 10_000 } },
     metrics: [
       {
         key: 'bytes_per_task', label: 'memory: bytes per suspended task', keep: 'min', format: FORMAT.bytes,
@@ -198,7 +198,7 @@ const WORKLOADS = [
   {
     name: 'timers',
     title: 'timer lateness',
-    how: 'N tasks each sleep a distinct duration in [0, 1) s from the same seeded xorshift32 sequence in all programs; each records wake time minus (clock before the sleep + duration) on the loop\'s clock (`wa_time()`, `loop.time()`, node `performance.now()` around `setTimeout`). Node\'s timers count from its cached millisecond loop clock, so they can wake before a `performance.now()` deadline.',
+    how: 'N tasks each sleep a distinct duration in [0, 1) s from the same seeded xorshift32 sequence in all programs; each records wake time minus (clock before the sleep + duration) on the loop\'s clock (`wa_time()`, `loop.time()`, node `performance.now()` around `setTimeout`). Node\'s timers count from its cached millisecond loop clock, so they can wake before a `performance.now()` deadline. Python and node show a second variant measuring timer precision alone, without a task per timer: after the sleeping tasks, in the same process, the same N durations as plain callbacks (Python `loop.call_at(loop.time() + d, ...)` (call_at); node `setTimeout(cb, d)` after a `gc()` (setTimeout)), each callback recording its lateness the same way. All timers of a run are armed in one go before the loop runs them, so the shortest ones are late by at least the time it takes to arm N.',
     n: { full: { default: 100_000 }, quick: { default: 2_000 } },
     metrics: [
       {
@@ -244,7 +244,7 @@ const WORKLOADS = [
     name: 'handoff',
     title: 'queue hand-off',
     how: 'a producer task puts N items into a queue of size 1 and a consumer task gets them, checking the order (`wa_queue_put` / `wa_queue_get` on `wa_queue_new(1)`; `asyncio.Queue(maxsize=1)`; node: a one-slot channel on promises, put and get awaiting). Wall time over N: per item handed over, which costs each task one suspension.',
-    n: { full: { default: 1_000_000, python: 200_000 }, quick: { default: 20_000 } },
+    n: { full: { default: 1_000_000 }, quick: { default: 20_000 } },
     metrics: [
       {
         key: 'handoff_ns', label: 'queue hand-off: ns per item', keep: 'min', format: FORMAT.ns,
@@ -256,7 +256,7 @@ const WORKLOADS = [
     name: 'lock',
     title: 'uncontended lock',
     how: 'one task takes and gives back a lock N times with nobody else wanting it (`wa_lock_acquire` + `wa_lock_release`; `await lock.acquire()` + `lock.release()` on an `asyncio.Lock`; node: a promise-based mutex, `await acquire()` + `release()`). Wall time over N.',
-    n: { full: { default: 10_000_000, python: 1_000_000 }, quick: { default: 100_000 } },
+    n: { full: { default: 10_000_000 }, quick: { default: 100_000 } },
     metrics: [
       {
         key: 'lock_ns', label: 'uncontended lock: ns per acquire + release', keep: 'min', format: FORMAT.ns,
@@ -269,8 +269,8 @@ const WORKLOADS = [
     title: 'HTTP GET',
     server: true,
     skip: httpSkip,
-    how: `the client makes N GET requests of \`/small\` (${HTTP_BODY_BYTES} bytes of the pattern, with Content-Length) from \`${HTTP_SERVER}\`, a node \`http\` server with keep-alive on 127.0.0.1 and a random port, started by the harness as a process of its own and given to each client as a third argument. ${HTTP_CONCURRENCY} requests are in flight at once, loops sharing a count of N, after ${group(HTTP_WARMUP)} untimed warm-up requests the same way (connections opened, code warm); every status and body is checked. wasyncio: ${HTTP_CONCURRENCY} tasks looping over \`wa_session_fetch\` + \`wa_response_read_all\` on one \`wa_session\` with \`max_connections\` ${HTTP_CONCURRENCY}, on the runtime's own HTTP/1.1 client over its streams (\`runtime/http_client.c\`, keep-alive connections pooled per loop; in node the streams are node's \`net\` sockets); Python: ${HTTP_CONCURRENCY} \`asyncio.open_connection\` streams, each a loop writing a hand-made HTTP/1.1 request and reading the status line and headers (\`readuntil\`) and a Content-Length body (\`readexactly\`); node: ${HTTP_CONCURRENCY} loops of the global \`fetch\` + \`arrayBuffer()\` (fetch), and ${HTTP_CONCURRENCY} loops of \`http.request\` on an \`http.Agent({ keepAlive: true, maxSockets: ${HTTP_CONCURRENCY} })\` (http.request), in one process after a \`gc()\` each. Requests/s: N over the wall time of the N timed requests. CPU: the user + system CPU time of the client process (all its threads) over the same N requests, divided by N, as \`getrusage(RUSAGE_SELF)\` counts it, read by the client itself just before and after them: node \`process.cpuUsage()\`, wasyncio in node the same call through \`EM_JS\` (emscripten's own CPU clocks are wall time), wasyncio native \`getrusage\`, Python \`resource.getrusage\`. So start-up, warm-up and the server are not counted. On a machine with few cores the server competes with the client: requests/s is the pair's, CPU the client's alone. Each read of CPython's socket transport allocates a 256 KiB bytes object and shrinks it to what came, which glibc serves with \`mmap\` + \`mremap\` + \`munmap\`: most of the Python cell's CPU on some machines (with \`MALLOC_TOP_PAD_=1048576\` in its environment it can be several times lower); the harness runs Python as installed.`,
-    n: { full: { default: 100_000, node: 50_000 }, quick: { default: 2_000 } },
+    how: `the client makes N GET requests of \`/small\` (${HTTP_BODY_BYTES} bytes of the pattern, with Content-Length) from \`${HTTP_SERVER}\`, a node \`http\` server with keep-alive on 127.0.0.1 and a random port, started by the harness as a process of its own and given to each client as a third argument. ${HTTP_CONCURRENCY} requests are in flight at once, loops sharing a count of N, after ${group(HTTP_WARMUP)} untimed warm-up requests the same way (connections opened, code warm); every status and body is checked. wasyncio: ${HTTP_CONCURRENCY} tasks looping over \`wa_session_fetch\` + \`wa_response_read_all\` on one \`wa_session\` with \`max_connections\` ${HTTP_CONCURRENCY}, on the runtime's own HTTP/1.1 client over its streams (\`runtime/http_client.c\`, keep-alive connections pooled per loop; in node the streams are node's \`net\` sockets); Python: ${HTTP_CONCURRENCY} \`asyncio.open_connection\` streams, each a loop writing a hand-made HTTP/1.1 request and reading the status line and headers (\`readuntil\`) and a Content-Length body (\`readexactly\`); node: ${HTTP_CONCURRENCY} loops of the global \`fetch\` + \`arrayBuffer()\` (fetch), and ${HTTP_CONCURRENCY} loops of \`http.request\` on an \`http.Agent({ keepAlive: true, maxSockets: ${HTTP_CONCURRENCY} })\` (http.request), and ${HTTP_CONCURRENCY} loops of undici's own dispatcher, \`undici.request(url, { dispatcher })\` on an \`undici.Pool\` with \`connections: ${HTTP_CONCURRENCY}\` + \`body.arrayBuffer()\` (undici.request: the stack wasyncio's node \`wa_fetch\` was first built on), in one process after a \`gc()\` each. Requests/s: N over the wall time of the N timed requests. CPU: the user + system CPU time of the client process (all its threads) over the same N requests, divided by N, as \`getrusage(RUSAGE_SELF)\` counts it, read by the client itself just before and after them: node \`process.cpuUsage()\`, wasyncio in node the same call through \`EM_JS\` (emscripten's own CPU clocks are wall time), wasyncio native \`getrusage\`, Python \`resource.getrusage\`. So start-up, warm-up and the server are not counted. On a machine with few cores the server competes with the client: requests/s is the pair's, CPU the client's alone. Each read of CPython's socket transport allocates a 256 KiB bytes object and shrinks it to what came, which glibc serves with \`mmap\` + \`mremap\` + \`munmap\`: most of the Python cell's CPU on some machines (with \`MALLOC_TOP_PAD_=1048576\` in its environment it can be several times lower); the harness runs Python as installed.`,
+    n: { full: { default: 100_000 }, quick: { default: 2_000 } },
     metrics: [
       {
         key: 'http_rps', label: 'HTTP GET: requests/s', keep: 'max', format: FORMAT.count,
@@ -586,6 +586,7 @@ function render({ opts, reps, workloads, results, notes, references }) {
       .map((c) => `${c.title} ${group(nFor(workload, mode, c))}`);
     const nText = `N = ${group(common)}${exceptions.length ? `; ${exceptions.join(', ')} to keep its run time down` : ''}`;
     lines.push(`- **${workload.title}** (\`${workload.name}\`; ${nText}): ${workload.how}`);
+    lines.push(`  Commands: ${rowCommands(workload, mode).map((c) => `\`${c}\``).join('; ')}.`);
   }
   lines.push('');
   lines.push('Programs: `bench/bench.c` (wasyncio, built by ' +
@@ -602,6 +603,42 @@ function render({ opts, reps, workloads, results, notes, references }) {
       '(on 127.0.0.1 and a random port) and serves until its stdin closes.', '');
   }
   return lines.join('\n');
+}
+
+// The exact command lines of a row, as its cells run them (the wasyncio
+// programs built first, as the Programs paragraph says).
+function rowCommands(workload, mode) {
+  const shown = (file, args) => [file === NODE ? 'node' : path.isAbsolute(file) ? path.relative(ROOT, file) : file, ...args].join(' ');
+  const live = COLUMNS.filter((c) => !workload.skip?.(c));
+  if (workload.commands) return workload.commands(mode, live);
+  if (workload.serves) {
+    const n = nFor(workload, mode, {});
+    return [
+      ...live.map((c) => {
+        const [file, args] = c.command(['echo_server']);
+        const argv = c.id === 'wasm-wasi' ? [args[0], '--tcplisten=127.0.0.1:0', ...args.slice(1)] : args;
+        return `${c.title}: ${shown(file, argv)}`;
+      }),
+      `client, for each: ${BUILD_DIR}/bench-native echo_client ${n} PORT`,
+    ];
+  }
+  if (workload.wrk) {
+    const n = nFor(workload, mode, {});
+    return [
+      ...live.map((c) => `${c.title}: ${shown(...httpServerCommand(c))}`),
+      `each measured by: wrk -t${WRK_THREADS} -c${WRK_CONNECTIONS} -d1s http://127.0.0.1:PORT/small (untimed), then wrk -t${WRK_THREADS} -c${WRK_CONNECTIONS} -d${n}s http://127.0.0.1:PORT/small`,
+    ];
+  }
+  const third = workload.server ? ['URL'] : workload.redis ? ['PORT'] : [];
+  const lines = [];
+  if (workload.server) lines.push(`server: node ${HTTP_SERVER} (prints URL)`);
+  if (workload.redis) {
+    const n = nFor(workload, mode, {});
+    lines.push('server: redis-server --port PORT --bind 127.0.0.1 --save \'\' --appendonly no',
+      `reference: redis-benchmark -h 127.0.0.1 -p PORT -c 1 -P ${REDIS_PIPELINE} -n ${n} -t ping,set --csv`);
+  }
+  for (const c of live) lines.push(`${c.title}: ${c.command([workload.name, String(nFor(workload, mode, c)), ...third])[2]} ${workload.name} ${nFor(workload, mode, c)}${third.length ? ` ${third[0]}` : ''}`);
+  return lines;
 }
 
 // ----------------------------------------------------------------- served
