@@ -418,13 +418,13 @@ async def bench_redis(n, port):
 
 
 WORKLOADS = {
-    "yield": (bench_yield, 200_000),
-    "spawn": (bench_spawn, 200_000),
-    "memory": (bench_memory, 200_000),
+    "yield": (bench_yield, 1_000_000),
+    "spawn": (bench_spawn, 1_000_000),
+    "memory": (bench_memory, 1_000_000),
     "timers": (bench_timers, 100_000),
     "gather": (bench_gather, 10_000),
     "wait_first": (bench_wait_first, 10_000),
-    "handoff": (bench_handoff, 200_000),
+    "handoff": (bench_handoff, 1_000_000),
     "lock": (bench_lock, 1_000_000),
     "http_get": (bench_http_get, 100_000),
     "stream": (bench_stream, 1024),

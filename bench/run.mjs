@@ -158,6 +158,23 @@ const nearReference = {
 // The HTTP server row: the same wrk command for every column; N is its duration in seconds.
 const WRK_THREADS = 1, WRK_CONNECTIONS = 32;
 const HTTP_SERVER_C = 'bench/http_server.c', HTTP_SERVER_PY = 'bench/http_server_asyncio.py';
+// The Asyncify rows: C built for the wasm columns only.
+const wasmRowSkip = (c) => (c.wasm ? null : c.wasyncio
+  ? 'not applicable: Asyncify is a step of the wasm builds; the native build switches stacks without it'
+  : 'not applicable: a property of C built with and without wasyncio');
+const COMPUTE_C = 'bench/compute.c';
+const COMPUTE_KERNELS = [
+  ['fib', 'fib(32), recursive'],
+  ['qsort', 'qsort of 1M ints'],
+  ['parse', 'recursive-descent parse'],
+];
+const SIZE_PROGRAMS = [
+  ['demo', 'examples/demo.c'],
+  ['crawler', 'examples/seeds/crawler.c'],
+];
+const NO_ASYNCIFY_WASM_OPT = 'bench/wasm_opt_no_asyncify.mjs';
+const ratio = (v) => `${v.toFixed(3)}×`;
+const percent = (v) => `${v >= 0 ? '+' : ''}${v.toFixed(1)} %`;
 const WORKLOADS = [
   {
     name: 'yield',
@@ -263,6 +280,47 @@ const WORKLOADS = [
         goal: { text: '≤ 30 ns (wasm)', applies: wasmOnly, pass: (v) => v <= 30 },
       },
     ],
+  },
+  {
+    name: 'compute',
+    title: 'Asyncify cost on code that never awaits',
+    compute: true,
+    skip: wasmRowSkip,
+    how: `\`${COMPUTE_C}\` has three call-heavy kernels that never await: a recursive \`fib(32)\`, libc's \`qsort\` of 1,000,000 seeded ints (xorshift32) through a comparison function, and a recursive-descent parser summing a generated nested-array text of 200,000 integers (\`[12,[3,45],...]\`, ~1.3 MB). It is built two ways with the same compiler and flags: with wasyncio (\`-DCOMPUTE_WASYNCIO\`, by \`bin/wa-cc -O2\`: the kernels run inside a task of \`wa_run\`, which also awaits (\`wa_yield\`) between them, so the task switch is linked in and Asyncify instruments the program), and plain, without wasyncio or Asyncify (node: \`emcc -O2\` with its own launcher; WASI: \`clang --target=wasm32-wasi -O2\`, linked and then \`wasm-opt -O2\`, as wa-cc does minus the Asyncify pass). Each process runs each kernel N times (input prepared untimed) and reports its fastest run; the two builds run alternately, best of the runs per build. The cell is time with wasyncio over time without (1.000× = no cost), then the two times in ms. The harness builds the wasyncio one with \`--print-asyncify\`: a cell names any kernel function Asyncify instrumented (at this writing none: the precise list instruments only \`run_all\`, which awaits, and the runtime's switch path, so the kernels run the same code in both builds and a cell's distance from 1 is layout and noise).`,
+    n: { full: { default: 5 }, quick: { default: 1 } },
+    commands: (mode, live) => live.flatMap((c) => {
+      const n = nFor(WORKLOADS.find((w) => w.name === 'compute'), mode, c);
+      const b = computeBuildCommands(c), out = computeBuilds(c);
+      const shown = (file, args) => [path.basename(file), ...args].join(' ').replace(/(--target=wasm32-wasi )?--sysroot=\S+( -isystem \S+| -L\S+)?/, '--target=wasm32-wasi <WASI sysroot flags>')
+        .replace('--target=wasm32-wasi --target=wasm32-wasi', '--target=wasm32-wasi');
+      return [
+        `${c.title}, with wasyncio: ${shown(...b.with)}, run as ${shown(...computeRun(c, out.with, n))}`,
+        `${c.title}, plain: ${b.plain.map(([f, a]) => shown(f, a)).join(' && ')}, run as ${shown(...computeRun(c, out.plain, n))}`,
+      ];
+    }),
+    metrics: COMPUTE_KERNELS.map(([kernel, label]) => ({
+      key: `compute_${kernel}`, label: `Asyncify cost, ${label}: time with ÷ without wasyncio (ms with / without)`, keep: 'min', format: ratio,
+      detail: (values) => {
+        const ms = (v) => (v / 1e6).toFixed(v < 1e7 ? 2 : 1);
+        return ` (${ms(values.get(`compute_ns\0${kernel}\0with`))} / ${ms(values.get(`compute_ns\0${kernel}\0plain`))})${values.instrumented?.length ? `; instrumented: ${values.instrumented.join(', ')}` : ''}`;
+      },
+      goal: { text: '≤ 1.05× (wasm)', applies: wasmOnly, pass: (v) => v <= 1.05 },
+    })),
+  },
+  {
+    name: 'size',
+    title: 'code size of a real program',
+    size: true,
+    skip: wasmRowSkip,
+    how: `each program (${SIZE_PROGRAMS.map(([, file]) => `\`${file}\``).join(', ')}) built by \`bin/wa-cc -O2\` for the column's target, and again the same way with \`WA_WASM_OPT=${NO_ASYNCIFY_WASM_OPT}\`, a wrapper that runs the same wasm-opt calls without \`--asyncify\` and its list (so the build differs only by the instrumentation; the result is measured, not run). Bytes of the .wasm (node: the \`.core.wasm\` beside the launcher; the JS around it is the same either way). The cell is the growth from instrumenting, then the bytes with / without. Builds are deterministic, so one build each (N = builds).`,
+    n: { full: { default: 1 }, quick: { default: 1 } },
+    commands: (mode, live) => live.flatMap((c) => SIZE_PROGRAMS.flatMap(([name, source]) => ['with', 'plain'].map((which) =>
+      `${c.title}: ${which === 'plain' ? `WA_WASM_OPT=${NO_ASYNCIFY_WASM_OPT} WA_BENCH_WASM_OPT=wasm-opt ` : ''}node ${WA_CC} ${source} -O2 -o ${sizeBuild(c, name, which)} --target=${c.build.target} (measured: ${wasmOf(sizeBuild(c, name, which))})`))),
+    metrics: SIZE_PROGRAMS.map(([name]) => ({
+      key: `size_${name}`, label: `code size, ${name}: growth from Asyncify (bytes with / without)`, keep: 'min', format: percent,
+      detail: (values) => ` (${group(values.get(`size_bytes\0${name}\0with`))} / ${group(values.get(`size_bytes\0${name}\0plain`))})`,
+      goal: { text: '≤ +10 % (wasm)', applies: wasmOnly, pass: (v) => v <= 10 },
+    })),
   },
   {
     name: 'http_get',
@@ -399,9 +457,10 @@ function firstLine(text, preferError = false) {
 }
 
 // Runs one process; returns { ok, stdout, message } where message is set on failure.
-function runProcess(file, args, timeoutS, preferError = false) {
+function runProcess(file, args, timeoutS, preferError = false, env = undefined) {
   const r = spawnSync(file, args, {
     cwd: ROOT,
+    env: env ? { ...process.env, ...env } : process.env,
     encoding: 'utf8',
     timeout: timeoutS * 1000,
     killSignal: 'SIGKILL',        // a hung loop may ignore SIGTERM
@@ -562,7 +621,7 @@ function render({ opts, reps, workloads, results, notes, references }) {
           const verdict = goal ? goal.pass(value, peer, column, references.get(metric.key)) : null;
           const mark = verdict === true ? ' ✓' : verdict === false ? ' ✗' : goal ? ' ?' : '';
           return `${metric.format(value)}${mark}${variant ? ` (${variant})` : ''}`;
-        }).join(' / ');
+        }).join(' / ') + (metric.detail ? metric.detail(cell.values) : '');
       });
       if (cells.some((cell) => / \?/.test(cell))) unknownVerdict = true;
       const reference = metric.reference
@@ -679,6 +738,136 @@ async function runServedCell(workload, column, n, reps, timeoutS) {
     }
   }
   return best.size ? { values: best } : { error: 'the client printed no echo_rtt_s line' };
+}
+
+// ----------------------------------------------------- Asyncify's cost rows
+
+// The builds of the compute row, per wasm column: with wasyncio (wa-cc) and
+// plain (the same compiler and flags, no wasyncio, no Asyncify).
+const computeBuilds = (column) => {
+  const ext = column.build.target === 'node' ? '.mjs' : '.wasm';
+  const base = `${BUILD_DIR}/compute-${column.build.target}`;
+  // emcc's own launcher, CommonJS (.cjs: this package's .js files are ES modules).
+  return { with: `${base}${ext}`, plain: `${base}-plain${ext === '.mjs' ? '.cjs' : ext}` };
+};
+
+// The command lines that make them: [[file, argv, env], ...] per build.
+function computeBuildCommands(column) {
+  const out = computeBuilds(column);
+  const withArgs = [WA_CC, COMPUTE_C, '-DCOMPUTE_WASYNCIO', '-O2', '-o', out.with, `--target=${column.build.target}`, '--print-asyncify'];
+  if (column.build.target === 'node') {
+    return {
+      with: [NODE, withArgs],
+      // Node only, compiled synchronously: this emcc's default loader would fetch() a file path on node 18+.
+      plain: [[tools.emcc(), ['-std=c11', '-O2', COMPUTE_C, '-sALLOW_MEMORY_GROWTH', '-sENVIRONMENT=node', '-sWASM_ASYNC_COMPILATION=0', '-o', out.plain], tools.emccEnv()]],
+    };
+  }
+  const sys = tools.wasiSysroot();
+  return {
+    with: [NODE, withArgs],
+    plain: [
+      [tools.clang(), [...sys.cflags, '-std=c11', '-O2', '-c', COMPUTE_C, '-o', `${out.plain}.o`]],
+      [tools.clang(), [...sys.ldflags, `${out.plain}.o`, '-o', out.plain]],
+      [tools.wasmOpt(), [out.plain, '-O2', '-o', out.plain]],
+    ],
+  };
+}
+
+// Builds both for each wasm column; Map column id -> { error } or { instrumented: [names] }.
+function buildCompute() {
+  const state = new Map();
+  for (const column of COLUMNS.filter((c) => c.build && c.wasm)) {
+    const out = computeBuilds(column);
+    for (const f of Object.values(out)) fs.rmSync(path.join(ROOT, f), { force: true });
+    const commands = computeBuildCommands(column);
+    progress(`build  ${column.title}: node ${commands.with[1].join(' ')}`);
+    const r = runProcess(...commands.with, 600, true);
+    if (!r.ok) {
+      state.set(column.id, { error: `build failed: ${r.message}` });
+      continue;
+    }
+    // --print-asyncify: "name  reason" lines after a count line.
+    const instrumented = r.stdout.split('\n').map((l) => /^(\S+)\s{2,}/.exec(l)?.[1]).filter(Boolean);
+    let error = null;
+    for (const [file, args, env] of commands.plain) {
+      progress(`build  ${column.title} (plain): ${path.basename(file)} ${args.join(' ')}`);
+      const p = runProcess(file, args, 600, true, env);
+      if (!p.ok) {
+        error = `plain build failed: ${p.message}`;
+        break;
+      }
+    }
+    fs.rmSync(path.join(ROOT, `${out.plain}.o`), { force: true });
+    state.set(column.id, error ? { error } : { instrumented });
+  }
+  return state;
+}
+
+// The kernel functions of compute.c: a cell names those Asyncify instrumented.
+const COMPUTE_FUNCTIONS = ['fib', 'run_fib', 'compare_ints', 'run_qsort', 'qsort', 'fill_sort_data',
+  'parse_value', 'parse_array', 'parse_number', 'run_parse', 'measure'];
+
+const computeRun = (column, file, n) => (column.build.target === 'node'
+  ? [NODE, [file, String(n)]]
+  : [NODE, [WA_RUN, file, String(n)]]);
+
+// Each rep runs the wasyncio build, then the plain one; per kernel and build
+// the fastest; the cell's value is their ratio.
+function runComputeCell(workload, column, n, reps, timeoutS, built) {
+  const out = computeBuilds(column);
+  const best = new Map();
+  for (let rep = 1; rep <= reps; rep++) {
+    const results = {};
+    for (const which of ['with', 'plain']) {
+      const r = runProcess(...computeRun(column, out[which], n), timeoutS);
+      if (!r.ok) return { error: `${which === 'plain' ? 'the plain build: ' : ''}${r.message}` };
+      const found = parseMetrics(r.stdout);
+      for (const [kernel] of COMPUTE_KERNELS) {
+        const ns = found.find((f) => f.metric === 'compute_ns' && f.variant === kernel)?.value;
+        const result = found.find((f) => f.metric === 'compute_result' && f.variant === kernel)?.value;
+        if (ns === undefined || result === undefined) return { error: `no compute_ns or compute_result line for ${kernel} from ${out[which]}` };
+        (results[kernel] ??= []).push(result);
+        const key = `compute_ns\0${kernel}\0${which}`;
+        if (!(best.get(key) <= ns)) best.set(key, ns);
+      }
+    }
+    for (const [kernel, [a, b]] of Object.entries(results)) {
+      if (a !== b) return { error: `${kernel} gave ${a} with wasyncio and ${b} without: not the same work` };
+    }
+    progress(`  ${column.title}: run ${rep}/${reps}: ${COMPUTE_KERNELS.map(([k]) =>
+      `${k} ${(best.get(`compute_ns\0${k}\0with`) / 1e6).toFixed(2)} / ${(best.get(`compute_ns\0${k}\0plain`) / 1e6).toFixed(2)} ms`).join(', ')}`);
+  }
+  for (const [kernel] of COMPUTE_KERNELS) {
+    best.set(`compute_${kernel}\0`, best.get(`compute_ns\0${kernel}\0with`) / best.get(`compute_ns\0${kernel}\0plain`));
+  }
+  best.instrumented = built.instrumented.filter((name) => COMPUTE_FUNCTIONS.includes(name));
+  return { values: best };
+}
+
+// The .wasm a wa-cc output keeps its code in.
+const wasmOf = (out) => (out.endsWith('.mjs') ? out.replace(/\.mjs$/, '.core.wasm') : out);
+const sizeBuild = (column, name, which) =>
+  `${BUILD_DIR}/size-${name}-${column.build.target}${which === 'plain' ? '-plain' : ''}${column.build.target === 'node' ? '.mjs' : '.wasm'}`;
+const sizeEnv = () => ({ WA_WASM_OPT: path.join(ROOT, NO_ASYNCIFY_WASM_OPT), WA_BENCH_WASM_OPT: tools.wasmOpt() });
+
+// Builds each program with and without the Asyncify pass; the bytes of each.
+function runSizeCell(workload, column) {
+  const values = new Map();
+  for (const [name, source] of SIZE_PROGRAMS) {
+    for (const which of ['with', 'plain']) {
+      const out = sizeBuild(column, name, which);
+      fs.rmSync(path.join(ROOT, wasmOf(out)), { force: true });
+      const args = [WA_CC, source, '-O2', '-o', out, `--target=${column.build.target}`];
+      progress(`  build ${column.title}: ${which === 'plain' ? `WA_WASM_OPT=${NO_ASYNCIFY_WASM_OPT} ` : ''}node ${args.join(' ')}`);
+      const r = runProcess(NODE, args, 600, true, which === 'plain' ? sizeEnv() : undefined);
+      if (!r.ok) return { error: `${which === 'plain' ? 'without Asyncify, ' : ''}${source}: build failed: ${r.message}` };
+      values.set(`size_bytes\0${name}\0${which}`, fs.statSync(path.join(ROOT, wasmOf(out))).size);
+    }
+    const grown = values.get(`size_bytes\0${name}\0with`), plain = values.get(`size_bytes\0${name}\0plain`);
+    values.set(`size_${name}\0`, (grown / plain - 1) * 100);
+    progress(`  ${column.title}: ${name}: ${grown} / ${plain} bytes`);
+  }
+  return { values };
 }
 
 // ------------------------------------------------------- HTTP server and wrk
@@ -851,8 +1040,9 @@ async function main() {
   const timeoutS = opts.quick ? 120 : 600;
   const workloads = WORKLOADS.filter((w) => !opts.only || opts.only.includes(w.name));
 
-  const buildErrors = buildAll(COLUMNS);
+  const buildErrors = workloads.some((w) => !w.compute && !w.size) ? buildAll(COLUMNS) : new Map();
   const serverBuildErrors = workloads.some((w) => w.wrk) ? buildHttpServers() : new Map();
+  const computeBuilt = workloads.some((w) => w.compute) ? buildCompute() : new Map();
   const results = new Map();
   const notes = [];   // distinct error notes, numbered in order of first use
   const noteFor = (text) => {
@@ -912,7 +1102,14 @@ async function main() {
           results.set(key, { error: noteFor(`${column.title}, ${HTTP_SERVER_C}: ${serverBuildErrors.get(column.id)}`) });
           continue;
         }
-        const cell = workload.serves
+        if (workload.compute && computeBuilt.get(column.id)?.error) {
+          results.set(key, { error: noteFor(`${column.title}, ${COMPUTE_C}: ${computeBuilt.get(column.id).error}`) });
+          continue;
+        }
+        const cell = workload.compute
+          ? runComputeCell(workload, column, nFor(workload, mode, column), reps, timeoutS, computeBuilt.get(column.id))
+          : workload.size ? runSizeCell(workload, column)
+          : workload.serves
           ? await runServedCell(workload, column, nFor(workload, mode, column), reps, timeoutS)
           : workload.wrk ? await runWrkCell(workload, column, nFor(workload, mode, column), reps)
           : runCell(workload, column, nFor(workload, mode, column), reps, timeoutS, server?.url, redis?.port);

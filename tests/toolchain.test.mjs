@@ -250,3 +250,21 @@ test('bench/bench.c builds natively with warnings as errors, and its served work
     assert.match(r.stderr, /needs the server's port/);
   }
 });
+
+// The Asyncify cost row's program: built with wasyncio and as a plain C
+// program, the kernels must do the same work (the harness compares the two).
+test('bench/compute.c builds with and without wasyncio, and both builds compute the same results', needsTarget('native'), () => {
+  const src = path.join(ROOT, 'bench/compute.c');
+  const withOut = path.join(tmp, 'compute-wasyncio'), plainOut = path.join(tmp, 'compute-plain');
+  build([src], withOut, 'native', { opt: '-O1', cflags: ['-Wall', '-Wextra', '-Werror', '-DCOMPUTE_WASYNCIO'] });
+  execFileSync(tools.cc(), ['-std=c11', '-O1', '-Wall', '-Wextra', '-Werror', src, '-o', plainOut]);
+  const results = (out) => {
+    const lines = execFileSync(out, ['1'], { encoding: 'utf8' }).trim().split('\n').map((l) => JSON.parse(l));
+    return Object.fromEntries(lines.filter((l) => l.metric === 'compute_result').map((l) => [l.variant, l.value]));
+  };
+  const withResults = results(withOut);
+  assert.deepEqual(Object.keys(withResults), ['fib', 'qsort', 'parse']);
+  assert.equal(withResults.fib, 2178309);   // fib(32)
+  assert.deepEqual(results(plainOut), withResults);
+  assert.equal(spawnSync(plainOut, ['0'], { encoding: 'utf8' }).status, 2);   // a usage error
+});
