@@ -16,13 +16,25 @@ const yieldToHost =
 
 const MAX_TIMEOUT_MS = 2 ** 31 - 1; // setTimeout's limit
 
+// A wake in node resumes C after the rest of this turn's I/O callbacks
+// (setImmediate runs once they are done), so one rewind of the C program
+// sees every socket that became ready meanwhile, not one rewind each.
+const afterEvents = typeof setImmediate === 'function' ? setImmediate : (f) => f();
+const ignore = () => {};
+
 function wait(ms, wakeSignal) {
   if (ms === 0) return yieldToHost();
   return new Promise((resolve) => {
-    const timer = ms > 0 ? setTimeout(resolve, Math.min(Math.ceil(ms), MAX_TIMEOUT_MS)) : null;
-    wakeSignal.wake = () => {
+    let timer = null;
+    const done = () => {
+      wakeSignal.wake = ignore;
       if (timer) clearTimeout(timer);
       resolve();
+    };
+    if (ms > 0) timer = setTimeout(done, Math.min(Math.ceil(ms), MAX_TIMEOUT_MS));
+    wakeSignal.wake = () => {
+      wakeSignal.wake = ignore;
+      afterEvents(done);
     };
   });
 }
@@ -80,7 +92,10 @@ function explainTrap(e, raw) {
 // suspend with JS beneath it (WA_ENOSUSPEND) and the loop refuses to wait.
 // After each call from JS the Asyncify state must be normal again; if not,
 // C unwound into JS anyway, and we stop with an error saying so.
-const LEAF_IMPORTS = new Set(['wa__js_now', 'wa__js_release', 'wa__js_held', 'emscripten_get_now', 'emscripten_memcpy_big', 'fd_write', 'fd_seek', 'fd_close', 'clock_time_get']);
+// Imports that never call C that could suspend (net.mjs's hot ones call only
+// malloc, free and wa__js_tcp_error, itself guarded) skip the count.
+const LEAF_IMPORTS = new Set(['wa__js_now', 'wa__js_release', 'wa__js_held', 'emscripten_get_now', 'emscripten_memcpy_big',
+  'fd_write', 'fd_seek', 'fd_close', 'clock_time_get', 'wa__js_tcp_recv', 'wa__js_tcp_send', 'wa__js_tcp_poll']);
 const UNGUARDED_EXPORTS = /^(asyncify_|stack|emscripten_stack_|__|malloc$|free$|fflush$|wa__js_(unwound|wait_ms|rewind|foreign_frames)$)/;
 
 function guard(info) {

@@ -7,6 +7,7 @@
 #include "../../runtime/asyncify.h"
 
 #include <emscripten.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -51,15 +52,14 @@ EMSCRIPTEN_KEEPALIVE int *wa__js_foreign_frames(void) { return &wa__host_foreign
 
 uint64_t wa__host_now(void) { return (uint64_t)(wa__js_now() * 1e6); }
 
-int wa__js_tcp_ready(int id, int events); /* library_wasyncio.js: net.mjs's sockets */
+/* library_wasyncio.js: net.mjs marks which watched sockets are ready, all
+ * in one call; nonzero if one is. */
+int wa__js_tcp_poll(wa__fd_watch *watches, size_t count);
 
-/* Marks the watched sockets that are ready; nonzero if one is. */
-static int mark_ready(wa__fd_watch *watches, size_t count) {
-    int any = 0;
-    for (size_t i = 0; i < count; i++)
-        if (wa__js_tcp_ready(watches[i].fd, watches[i].events)) any = watches[i].ready = 1;
-    return any;
-}
+_Static_assert(sizeof(wa__fd_watch) == 8 && offsetof(wa__fd_watch, events) == 4 && offsetof(wa__fd_watch, ready) == 5,
+               "net.mjs's poll reads the watches with this layout");
+
+static int mark_ready(wa__fd_watch *watches, size_t count) { return count ? wa__js_tcp_poll(watches, count) : 0; }
 
 /* The watches are net.mjs's socket ids (files are read with fetch here:
  * wa__host_watches_fds is 0); any socket event ends a wait, which then

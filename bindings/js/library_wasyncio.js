@@ -68,7 +68,7 @@ mergeInto(LibraryManager.library, {
   wa__js_tcp_close: function (id) {
     Module['wasyncioNet'].close(id);
   },
-  wa__js_tcp_ready: function (id, events) {
-    return Module['wasyncioNet'].ready(id, events) ? 1 : 0;
+  wa__js_tcp_poll: function (watches, count) {
+    return Module['wasyncioNet'].poll(watches, count);
   },
 });
