@@ -34,6 +34,12 @@
 // starts for it on 127.0.0.1 (no persistence), and the same server is measured
 // with redis-benchmark first: the row's reference, shown in its label.
 //
+// The Asyncify rows run in the wasm columns only: the compute workload
+// (compute: true) builds bench/compute.c with wa-cc and as a plain program
+// (the same compiler and flags, no wasyncio) and times both; the code-size
+// workload (size: true) builds real programs with wa-cc, with and without the
+// Asyncify pass (bench/wasm_opt_no_asyncify.mjs), and compares their bytes.
+//
 // To add a workload: add one entry to WORKLOADS and the same workload name to
 // bench.c, bench_asyncio.py and bench_node.mjs. To add a column: one entry in
 // COLUMNS.
