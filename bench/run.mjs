@@ -136,21 +136,11 @@ const FORMAT = {
 const wasyncioOnly = (c) => c.wasyncio;
 const ECHO_BYTES = 64;      // the echo workload's message: the same constant in the three programs
 const COMBINE_REPEATS = 11;   // rounds per process in gather and wait_first: the same constant in the three programs
-// A goal relative to another column of the same run: at least `factor` times
-// less time than it. Relative, because the reference's speed depends on the machine.
-const wasmOnly = (c) => c.wasyncio && c.wasm;
-const fasterThan = (columnId, factor, name) => ({
-  text: `≥ ${factor}× faster than ${name} (wasm)`,
-  applies: wasmOnly,
-  pass: (v, peer) => {
-    const ref = peer(columnId);
-    return ref === undefined ? undefined : v * factor <= ref;
-  },
-});
 const HTTP_CONCURRENCY = 64;   // requests in flight: the same constant in the three programs
 const HTTP_WARMUP = 2_000;     // untimed requests before the timed N: the same in the three programs
 const HTTP_BODY_BYTES = 100;   // the body of the server's /small: the same there and in the programs
 const STREAM_BUFFER = 16 * 1024;   // wasyncio's and Python's read size in the stream workload
+const wasmOnly = (c) => c.wasyncio && c.wasm;
 const jsHostOnly = (c) => c.wasyncio && c.jsHost;
 const NO_HTTP = 'not applicable: WASI preview1 cannot connect out, so wa_fetch of an http: URL fails with WA_ENOTSUP';
 const httpSkip = (c) => (c.id === 'wasm-wasi' ? NO_HTTP : null);
@@ -190,7 +180,7 @@ const WORKLOADS = [
     metrics: [
       {
         key: 'yield_ns', label: 'yield: ns per task switch', keep: 'min', format: FORMAT.ns,
-        goal: { text: '≤ 100 ns (wasm)', applies: wasmOnly, pass: (v) => v <= 100 },
+        goal: { text: '≤ 50 ns (wasm)', applies: wasmOnly, pass: (v) => v <= 50 },
       },
     ],
   },
@@ -214,7 +204,7 @@ const WORKLOADS = [
     metrics: [
       {
         key: 'bytes_per_task', label: 'memory: bytes per suspended task', keep: 'min', format: FORMAT.bytes,
-        goal: { text: '≤ 256 B/task (wasm)', applies: wasmOnly, pass: (v) => v <= 256 },
+        goal: { text: '≤ 128 B/task (wasm)', applies: wasmOnly, pass: (v) => v <= 128 },
       },
     ],
   },
@@ -226,7 +216,7 @@ const WORKLOADS = [
     metrics: [
       {
         key: 'late_ms_max', label: 'timers: worst lateness, ms', keep: 'min', format: FORMAT.ms,
-        goal: { text: '≤ +50 ms', applies: wasyncioOnly, pass: (v) => v <= 50 },
+        goal: { text: '≤ +20 ms', applies: wasyncioOnly, pass: (v) => v <= 20 },
       },
       {
         key: 'late_ms_p50', label: 'timers: median lateness, ms', keep: 'min', format: FORMAT.ms,
@@ -242,24 +232,24 @@ const WORKLOADS = [
   {
     name: 'gather',
     title: 'gather',
-    how: `create N tasks that each yield once and return their index, and gather them all, checking the results are in order (\`wa_create_task\` + \`wa_gather\` + \`wa_task_release\` each, body \`wa_yield()\`; \`await asyncio.gather(*[asyncio.create_task(...) ...])\`, body \`await asyncio.sleep(0)\`; node: \`await Promise.all(...)\` of N async function calls, body \`await null\`). Wall time per round, task creation included; the median of ${COMBINE_REPEATS} rounds in one process. The goal compares with the Python asyncio cell of the same run. Each round must leave no task alive and, after round 2 (the loop keeps the last 1,024 task records it released, to recognise stale handles, so the heap's top moves once in round 2), the heap must not grow by more than 16 bytes per task (wasyncio; a leak check). Natively, most of the time is glibc handing the freed heap back to the kernel after each round and faulting it in again (with \`MALLOC_TRIM_THRESHOLD_=100000000\` the native cell is several times lower); wasm memory is never returned, so the wasm cells do not pay it.`,
+    how: `create N tasks that each yield once and return their index, and gather them all, checking the results are in order (\`wa_create_task\` + \`wa_gather\` + \`wa_task_release\` each, body \`wa_yield()\`; \`await asyncio.gather(*[asyncio.create_task(...) ...])\`, body \`await asyncio.sleep(0)\`; node: \`await Promise.all(...)\` of N async function calls, body \`await null\`). Wall time per round, task creation included; the median of ${COMBINE_REPEATS} rounds in one process. Each round must leave no task alive and, after round 2 (the loop keeps the last 1,024 task records it released, to recognise stale handles, so the heap's top moves once in round 2), the heap must not grow by more than 16 bytes per task (wasyncio; a leak check). Natively, most of the time is glibc handing the freed heap back to the kernel after each round and faulting it in again (with \`MALLOC_TRIM_THRESHOLD_=100000000\` the native cell is several times lower); wasm memory is never returned, so the wasm cells do not pay it.`,
     n: { full: { default: 10_000 }, quick: { default: 10_000 } },
     metrics: [
       {
         key: 'gather_ms', label: 'gather: ms per gather of N tasks', keep: 'min', format: FORMAT.ms,
-        goal: fasterThan('python', 20, 'Python asyncio'),
+        goal: { text: '≤ 1.5 ms (wasm)', applies: wasmOnly, pass: (v) => v <= 1.5 },
       },
     ],
   },
   {
     name: 'wait_first',
     title: 'wait for the first of N',
-    how: `create N tasks where task 0 returns at once and the others await one shared future (node: one shared promise), and wait for the first to finish (\`wa_wait(..., WA_FIRST_COMPLETED, ...)\`; \`asyncio.wait(..., return_when=FIRST_COMPLETED)\`; node: \`await Promise.race(...)\`), checking only task 0 is done. Wall time from creating the first task until the wait returns; the median of ${COMBINE_REPEATS} rounds in one process. The goal compares with the Python asyncio cell of the same run. Untimed, each round then resolves the future, awaits every task and gives them back; it must leave no task alive and, after round 2 (the loop keeps the last 1,024 task records it released, to recognise stale handles, so the heap's top moves once in round 2), the heap must not grow by more than 16 bytes per task (wasyncio; a leak check). The native cell pays for glibc's heap trimming as in the gather row.`,
+    how: `create N tasks where task 0 returns at once and the others await one shared future (node: one shared promise), and wait for the first to finish (\`wa_wait(..., WA_FIRST_COMPLETED, ...)\`; \`asyncio.wait(..., return_when=FIRST_COMPLETED)\`; node: \`await Promise.race(...)\`), checking only task 0 is done. Wall time from creating the first task until the wait returns; the median of ${COMBINE_REPEATS} rounds in one process. Untimed, each round then resolves the future, awaits every task and gives them back; it must leave no task alive and, after round 2 (the loop keeps the last 1,024 task records it released, to recognise stale handles, so the heap's top moves once in round 2), the heap must not grow by more than 16 bytes per task (wasyncio; a leak check). The native cell pays for glibc's heap trimming as in the gather row.`,
     n: { full: { default: 10_000 }, quick: { default: 10_000 } },
     metrics: [
       {
         key: 'wait_first_ms', label: 'wait_first: ms until the first of N', keep: 'min', format: FORMAT.ms,
-        goal: fasterThan('python', 20, 'Python asyncio'),
+        goal: { text: '≤ 0.8 ms (wasm)', applies: wasmOnly, pass: (v) => v <= 0.8 },
       },
     ],
   },
@@ -271,7 +261,7 @@ const WORKLOADS = [
     metrics: [
       {
         key: 'handoff_ns', label: 'queue hand-off: ns per item', keep: 'min', format: FORMAT.ns,
-        goal: { text: '≤ 100 ns (wasm)', applies: wasmOnly, pass: (v) => v <= 100 },
+        goal: { text: '≤ 60 ns (wasm)', applies: wasmOnly, pass: (v) => v <= 60 },
       },
     ],
   },
@@ -338,11 +328,11 @@ const WORKLOADS = [
     metrics: [
       {
         key: 'http_rps', label: 'HTTP GET: requests/s', keep: 'max', format: FORMAT.count,
-        goal: { text: '≥ 15,000 req/s (node)', applies: jsHostOnly, pass: (v) => v >= 15_000 },
+        goal: { text: '≥ 30,000 req/s (node)', applies: jsHostOnly, pass: (v) => v >= 30_000 },
       },
       {
         key: 'http_cpu_us', label: 'HTTP GET: client CPU µs per request', keep: 'min', format: FORMAT.us,
-        goal: { text: '≤ 60 µs (node)', applies: jsHostOnly, pass: (v) => v <= 60 },
+        goal: { text: '≤ 30 µs (node)', applies: jsHostOnly, pass: (v) => v <= 30 },
       },
     ],
   },
