@@ -336,9 +336,7 @@ void wa__debug_pending_at_close(wa__loop *loop);
 void wa__debug_stack_arg(const wa_task *t); /* its argument may point into the shared stack */
 int wa__debug_env(void);
 
-/* waitq.c: the running task t waits in q; returns the waker's code, or
- * WA_ECANCELLED if cancelled while queued, or a suspend error */
-int wa__waitq_wait(wa__waitq *q, wa_task *t);
+/* waitq.c; wa__waitq_wait is inline, below */
 wa_task *wa__waitq_wake(wa__waitq *q, int code, intptr_t value); /* the first, or NULL */
 void wa__waitq_wake_all(wa__waitq *q, int code);
 int wa__waitq_cancel(wa_task *t);        /* takes a parked t out, to be cancelled; 1 if it was */
@@ -424,6 +422,32 @@ static inline int wa__task_suspend(wa_task *t) {
     if (wa__host_foreign_frames) return wa__suspend_error(t, WA_ENOSUSPEND);
     int rc = wa__switch_suspend(&t->stack);
     return rc ? wa__suspend_error(t, rc) : 0;
+}
+
+
+/* The running task t waits in q: returns the waker's code, or WA_ECANCELLED
+ * if cancelled while queued, or a suspend error. Inline, so that a
+ * primitive's wait (a queue's get) suspends from the primitive's own frame. */
+static inline __attribute__((always_inline)) int wa__waitq_wait(wa__waitq *q, wa_task *t) {
+    if (wa__task_take_cancel(t)) return WA_ECANCELLED;  /* cancelled before it could wait */
+    t->parked = 1;
+    t->wq.queue = q;
+    t->wq.cancelled = 0;
+    t->wq.next = NULL;
+    t->wq.prev = q->tail;
+    if (q->tail) q->tail->wq.next = t;
+    else q->head = t;
+    q->tail = t;
+    q->count++;
+    int rc = wa__task_suspend(t);
+    if (rc) {                            /* could not suspend: not waiting after all */
+        wa__waitq_leave(t);
+        return rc;
+    }
+    if (!t->wq.cancelled) return t->wq.code;   /* woken: a later cancel waits for the next await */
+    t->wq.cancelled = 0;
+    wa__task_take_cancel(t);
+    return WA_ECANCELLED;
 }
 
 #endif

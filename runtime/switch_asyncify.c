@@ -71,33 +71,42 @@ void wa__switch_fini(void) {
     scratch_release();
 }
 
-/* The point where a task's frames leave and come back. It has no locals, so
- * it has no C stack frame and the stack pointer read here is its caller's. */
-__attribute__((noinline)) static void switch_point(void) {
+/* The point where a task's frames leave and come back, called straight from
+ * the waits (wa_yield, the awaits, wait queues), so that a suspension unwinds
+ * only the task's own frames and the wait's. It keeps nothing on the C stack,
+ * so the stack pointer read here is its caller's. */
+__attribute__((noinline)) int wa__switch_suspend(wa__stack *st) {
     if (sw.resuming) {
         wa__stop_rewind();
         sw.resuming = 0;
-        return;
+        return sw.resume_code;
     }
-    sw.suspending->sp = wa__sp_get();
+    uintptr_t sp = wa__sp_get();
+    if (sw.top - sp > WA_STACK_LIMIT) return WA_ESTACK;
+    sw.suspending = st;
+    st->sp = sp;
     sw.data.current = sw.scratch;
     sw.data.end = sw.scratch + SCRATCH_SIZE;
     wa__start_unwind(&sw.data);
+    return 0;
 }
 
-int wa__switch_suspend(wa__stack *st) {
-    if (sw.top - wa__sp_get() > WA_STACK_LIMIT) return WA_ESTACK;
-    sw.suspending = st;
-    switch_point();
-    return sw.resume_code;
+/* Runs the body, or rewinds into it. Called from here rather than through a
+ * helper: the body is then the outermost frame a suspension unwinds. */
+static inline __attribute__((always_inline)) void enter(wa_task *t) {
+    int rc = t->fn(t->arg);
+    if (sw.suspending) return;           /* it unwound: not done */
+    t->exit_code = rc;
+    t->body_done = 1;
 }
 
+/* Rewinds t from the unwind data at sw.data, its C stack in place. */
 static void rewind_into(wa_task *t, int code) {
     sw.resuming = 1;
     sw.resume_code = code;
     wa__sp_set(t->stack.sp);
     wa__start_rewind(&sw.data);
-    wa__task_entry(t);
+    enter(t);
 }
 
 static int save(wa__stack *st) {
@@ -117,12 +126,12 @@ void wa__switch_run(wa_task *t) {
     wa__stack *st = &t->stack;
     if (!st->len) {                      /* first run: start at the top */
         wa__sp_set(sw.top);
-        wa__task_entry(t);
+        enter(t);
     } else {
+        /* The rewind reads the unwind data where it was kept (it only reads). */
         memcpy((void *)st->sp, st->bytes + st->aux_len, st->len - st->aux_len);
-        memcpy(sw.scratch, st->bytes, st->aux_len);
-        sw.data.current = sw.scratch + st->aux_len;
-        sw.data.end = sw.scratch + SCRATCH_SIZE;
+        sw.data.current = st->bytes + st->aux_len;
+        sw.data.end = sw.data.current;
         rewind_into(t, 0);
     }
     while (sw.suspending) {              /* the task unwound back to here */

@@ -20,28 +20,6 @@ static void unlink_task(wa__waitq *q, wa_task *t) {
     t->parked = 0;
 }
 
-int wa__waitq_wait(wa__waitq *q, wa_task *t) {
-    if (wa__task_take_cancel(t)) return WA_ECANCELLED;  /* cancelled before it could wait */
-    t->parked = 1;
-    t->wq.queue = q;
-    t->wq.cancelled = 0;
-    t->wq.next = NULL;
-    t->wq.prev = q->tail;
-    if (q->tail) q->tail->wq.next = t;
-    else q->head = t;
-    q->tail = t;
-    q->count++;
-    int rc = wa__task_suspend(t);
-    if (rc) {                            /* could not suspend: not waiting after all */
-        if (t->parked) unlink_task(q, t);
-        return rc;
-    }
-    if (!t->wq.cancelled) return t->wq.code;   /* woken: a later cancel waits for the next await */
-    t->wq.cancelled = 0;
-    wa__task_take_cancel(t);
-    return WA_ECANCELLED;
-}
-
 wa_task *wa__waitq_wake(wa__waitq *q, int code, intptr_t value) {
     wa_task *t = q->head;
     if (!t) return NULL;
