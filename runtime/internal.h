@@ -40,12 +40,17 @@ typedef struct wa__timer {
 
 /* A suspended task's stack, saved by the switch. */
 typedef struct wa__stack {
-    uintptr_t sp;                        /* stack pointer at suspension */
+#ifndef __wasm__
+    uintptr_t sp;                        /* stack pointer at suspension (wasm: the C bytes end at the top) */
+#endif
     char *bytes;                         /* saved bytes: aux data, then the C stack */
     uint32_t aux_len;                    /* leading bytes that are not C stack (asyncify data) */
-    uint32_t len;                        /* bytes in use */
-    uint32_t cap;                        /* bytes allocated */
+    uint32_t len;                        /* bytes in use; at least WA__STACK_CAP(len) are allocated */
 } wa__stack;
+/* Allocations grow in steps, not per byte of depth: to the end of a 16-byte
+ * block counting a 4-byte malloc header (dlmalloc's on wasm32), so that the
+ * step costs no memory there. */
+#define WA__STACK_CAP(len) ((((len) + 4u + 15u) & ~15u) - 4u)
 
 /* What a wa_future is the first member of; WA__RETIRED once its memory
  * would have gone (retire.c), so a stale handle can be told apart. */
@@ -133,12 +138,11 @@ struct wa_task {
     uint32_t parent_id;                  /* id of the task that created it, or 0 */
     uint32_t steps;                      /* how many times it has run */
     int32_t cancel_requests;             /* cancelling(): requests not withdrawn */
-    uint8_t started;                     /* the body has begun */
-    uint8_t must_cancel;                 /* deliver WA_ECANCELLED at the next await */
-    uint8_t sleeping;                    /* timer is in the heap */
-    uint8_t parked;                      /* in a wait queue: wq is in use */
-    uint8_t body_done;                   /* the body returned; exit_code holds its code */
-    int32_t exit_code;                   /* the body's return value */
+    uint8_t started : 1;                 /* the body has begun */
+    uint8_t must_cancel : 1;             /* deliver WA_ECANCELLED at the next await */
+    uint8_t sleeping : 1;                /* timer is in the heap */
+    uint8_t parked : 1;                  /* in a wait queue: wq is in use */
+    uint8_t body_done : 1;               /* the body returned; fut.code holds its return value until finish */
     wa__stack stack;                     /* saved while suspended */
 };
 
@@ -280,8 +284,13 @@ char *wa__strdup(const char *s);
 const char *wa__message_for(int code);  /* the last message if it is code's, else its name */
 int wa__last_code(void);                 /* the code the last message belongs to */
 
-/* list helpers (loop.c) */
-void wa__list_push(wa__list *l, wa__handle *h);
+/* list helpers (loop.c; push is inline: it is on the path of every wake-up) */
+static inline void wa__list_push(wa__list *l, wa__handle *h) {
+    h->next = NULL;
+    if (l->tail) l->tail->next = h;
+    else l->head = h;
+    l->tail = h;
+}
 void wa__list_splice(wa__list *dst, wa__list *src);
 int wa__list_remove(wa__list *l, wa__handle *h);
 

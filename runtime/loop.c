@@ -30,13 +30,6 @@ int wa__on_loop_close(void (*fn)(wa_loop *loop)) {
 
 void wa__loop_io_pending(wa_loop *loop, int delta) { loop->io_pending += (size_t)(ptrdiff_t)delta; }
 
-void wa__list_push(wa__list *l, wa__handle *h) {
-    h->next = NULL;
-    if (l->tail) l->tail->next = h;
-    else l->head = h;
-    l->tail = h;
-}
-
 void wa__list_splice(wa__list *dst, wa__list *src) {
     if (!src->head) return;
     if (dst->tail) dst->tail->next = src->head;

@@ -7,11 +7,10 @@
 
 int wa__stack_reserve(wa__stack *st, uint32_t len) {
     if (len > WA_STACK_LIMIT) return WA_ESTACK;
-    if (len <= st->cap) return 0;
-    char *bytes = wa__realloc(st->bytes, len);
+    if (st->bytes && WA__STACK_CAP(len) <= WA__STACK_CAP(st->len)) return 0;
+    char *bytes = wa__realloc(st->bytes, WA__STACK_CAP(len));
     if (!bytes) return WA_ENOMEM;
     st->bytes = bytes;
-    st->cap = len;
     return 0;
 }
 

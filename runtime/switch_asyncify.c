@@ -35,6 +35,7 @@ static _Thread_local struct {
     int scratch_users;                   /* the loops' switch (one) and each coroutine */
     struct unwind_data data;             /* asyncify's cursor into scratch */
     wa__stack *suspending;               /* the stack being saved, while unwinding */
+    uintptr_t suspend_sp;                /* its stack pointer: its C bytes are [suspend_sp, top) */
     int resuming;                        /* rewinding into a task */
     int resume_code;                     /* what wa__switch_suspend returns after it */
 } sw;
@@ -84,7 +85,7 @@ __attribute__((noinline)) int wa__switch_suspend(wa__stack *st) {
     uintptr_t sp = wa__sp_get();
     if (sw.top - sp > WA_STACK_LIMIT) return WA_ESTACK;
     sw.suspending = st;
-    st->sp = sp;
+    sw.suspend_sp = sp;
     sw.data.current = sw.scratch;
     sw.data.end = sw.scratch + SCRATCH_SIZE;
     wa__start_unwind(&sw.data);
@@ -96,28 +97,33 @@ __attribute__((noinline)) int wa__switch_suspend(wa__stack *st) {
 static inline __attribute__((always_inline)) void enter(wa_task *t) {
     int rc = t->fn(t->arg);
     if (sw.suspending) return;           /* it unwound: not done */
-    t->exit_code = rc;
+    t->fut.code = rc;                    /* read by step, which finishes the task at once */
     t->body_done = 1;
 }
 
 /* Rewinds t from the unwind data at sw.data, its C stack in place. */
-static void rewind_into(wa_task *t, int code) {
+static void rewind_into(wa_task *t, uintptr_t sp, int code) {
     sw.resuming = 1;
     sw.resume_code = code;
-    wa__sp_set(t->stack.sp);
+    wa__sp_set(sp);
     wa__start_rewind(&sw.data);
     enter(t);
 }
 
+/* A task that suspends where it did last time (a loop of awaits) needs
+ * neither more room nor a new count: no calls then. */
 static int save(wa__stack *st) {
     uint32_t aux = (uint32_t)(sw.data.current - sw.scratch);
-    uint32_t c_len = (uint32_t)(sw.top - st->sp);
-    int rc = wa__stack_reserve(st, aux + c_len);
-    if (rc) return rc;
+    uint32_t c_len = (uint32_t)(sw.top - sw.suspend_sp);
+    uint32_t len = aux + c_len;
+    if (!st->bytes || WA__STACK_CAP(len) > WA__STACK_CAP(st->len)) {
+        int rc = wa__stack_reserve(st, len);
+        if (rc) return rc;
+    }
     memcpy(st->bytes, sw.scratch, aux);
-    memcpy(st->bytes + aux, (void *)st->sp, c_len);
+    memcpy(st->bytes + aux, (void *)sw.suspend_sp, c_len);
     st->aux_len = aux;
-    wa__stack_set_len(st, aux + c_len);
+    if (len != st->len) wa__stack_set_len(st, len);
     return 0;
 }
 
@@ -129,17 +135,18 @@ void wa__switch_run(wa_task *t) {
         enter(t);
     } else {
         /* The rewind reads the unwind data where it was kept (it only reads). */
-        memcpy((void *)st->sp, st->bytes + st->aux_len, st->len - st->aux_len);
+        uint32_t c_len = st->len - st->aux_len;
+        memcpy((void *)(sw.top - c_len), st->bytes + st->aux_len, c_len);
         sw.data.current = st->bytes + st->aux_len;
         sw.data.end = sw.data.current;
-        rewind_into(t, 0);
+        rewind_into(t, sw.top - c_len, 0);
     }
     while (sw.suspending) {              /* the task unwound back to here */
         wa__stop_unwind();
         sw.suspending = NULL;
         int rc = save(st);
         if (rc == 0) break;
-        rewind_into(t, rc);              /* could not keep it: resume with the error */
+        rewind_into(t, sw.suspend_sp, rc);  /* could not keep it: resume with the error */
     }
     wa__sp_set(caller_sp);
 }

@@ -39,13 +39,17 @@ static void step(wa__handle *h) {
     loop->current = NULL;
     /* A body that succeeds with a cancel still undelivered (it cancelled
      * itself, say) ends cancelled, as asyncio's tasks do; an error wins. */
-    if (t->body_done) finish(t, t->exit_code == 0 && t->must_cancel ? WA_ECANCELLED : t->exit_code);
+    if (t->body_done) {
+        int code = t->fut.code;          /* the body's return value, kept there by the switch */
+        t->fut.code = 0;
+        finish(t, code == 0 && t->must_cancel ? WA_ECANCELLED : code);
+    }
 }
 
 wa_task *wa__task_of_step(wa__handle *h) { return h->run == step ? TASK_OF(h, wake) : NULL; }
 
 void wa__task_entry(wa_task *t) {
-    t->exit_code = t->fn(t->arg);
+    t->fut.code = t->fn(t->arg);         /* read by step, which finishes the task at once */
     t->body_done = 1;
 }
 
