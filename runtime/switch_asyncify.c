@@ -4,10 +4,10 @@
  * wasm frames into a scratch buffer (asyncify.start_unwind) back to
  * wa__switch_run, which copies out just the bytes used: the unwind data and the
  * task's part of the C stack. To resume, both are copied back to the same
- * addresses and the frames are rewound. A shallow await keeps ~100 bytes.
+ * addresses and the frames are rewound. A shallow await keeps ~32 bytes.
  *
- * wa__switch_run must not be instrumented (it catches the unwind); the build
- * helper keeps it out, see bin/asyncify-lists.mjs. */
+ * wa__switch_run must not be instrumented (it catches the unwind and calls
+ * task bodies); the build helper keeps it out, see bin/lib/asyncify.mjs. */
 #include "internal.h"
 #include "asyncify.h"
 
@@ -143,6 +143,10 @@ void wa__switch_run(wa_task *t) {
     }
     while (sw.suspending) {              /* the task unwound back to here */
         wa__stop_unwind();
+        /* The unwind leaves the stack pointer inside the task's stack; a
+         * frame of ours there (rewind_into's, unoptimised) would be
+         * overwritten by the task if it resumes with an error below. */
+        wa__sp_set(caller_sp);
         sw.suspending = NULL;
         int rc = save(st);
         if (rc == 0) break;
