@@ -394,7 +394,7 @@ void wa__executors_close(wa__loop *loop); /* waits for work in flight, stops the
 /* task.c */
 int wa__suspend_error(wa_task *t, int rc); /* names the task in the message; returns rc */
 int wa__cancel_delivered(wa_task *t);    /* clears must_cancel, reports the message; returns 1 */
-void wa__task_entry(wa_task *t);        /* runs the body; called by the switch */
+void wa__task_entry(wa_task *t);        /* runs the body (native switch; the wasm one calls bodies itself) */
 int wa__task_request_cancel(wa_task *t, const char *msg); /* cancel.c: 1 if requested, 0 if done */
 wa_task *wa__running(const char *what); /* the running task, or NULL with WA_ENOTASK */
 wa_task *wa__task_new(wa__loop *loop, wa_fn fn, void *arg);
