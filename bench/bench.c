@@ -88,6 +88,20 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+#if !defined(__wasm__)
+/* This process's peak resident set, in bytes (getrusage). */
+static double max_rss_bytes(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+#if defined(__APPLE__)
+    return (double)ru.ru_maxrss;          /* bytes on macOS */
+#else
+    return (double)ru.ru_maxrss * 1024.0; /* KiB elsewhere */
+#endif
+}
+#endif
+
 /* Bytes the program holds from the system, by the best probe each target has. */
 static double memory_in_use(void)
 {
@@ -99,13 +113,7 @@ static double memory_in_use(void)
     struct mallinfo2 mi = mallinfo2();
     return (double)mi.uordblks + (double)mi.hblkhd; /* heap chunks + mmapped chunks (big stacks) */
 #else
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-#if defined(__APPLE__)
-    return (double)ru.ru_maxrss;          /* bytes on macOS */
-#else
-    return (double)ru.ru_maxrss * 1024.0; /* KiB elsewhere */
-#endif
+    return max_rss_bytes();
 #endif
 }
 
@@ -134,16 +142,7 @@ static double process_cpu_us(void)
     getrusage(RUSAGE_SELF, &ru);
     return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 + (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
 }
-static double peak_rss_bytes(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-#if defined(__APPLE__)
-    return (double)ru.ru_maxrss;          /* bytes on macOS */
-#else
-    return (double)ru.ru_maxrss * 1024.0; /* KiB elsewhere */
-#endif
-}
+static double peak_rss_bytes(void) { return max_rss_bytes(); }
 #else
 /* Never read: WASI cannot connect, so the HTTP workloads fail at their first fetch. */
 static double process_cpu_us(void) { return 0.0; }

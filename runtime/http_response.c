@@ -12,14 +12,7 @@ enum { INLINE_BODY = 64 * 1024 };        /* larger bodies go in a write of their
 
 /* Room for len more bytes in the output buffer. */
 static int reserve(wa__http_conn *c, size_t len) {
-    if (c->out_cap - c->out_len >= len) return 0;
-    size_t cap = c->out_cap ? c->out_cap : 1024;
-    while (cap - c->out_len < len) cap *= 2;
-    char *out = wa__realloc(c->out, cap);
-    if (!out) return wa__error(WA_ENOMEM, NULL);
-    c->out = out;
-    c->out_cap = cap;
-    return 0;
+    return wa__bytes_reserve(&c->out, &c->out_cap, c->out_len, len, 1024);
 }
 
 int wa__http_out(wa__http_conn *c, const void *data, size_t len) {
@@ -235,14 +228,7 @@ int wa_http_response_header(wa_http_response *res, const char *name, const char 
         return 0;
     }
     size_t n = strlen(name), m = strlen(value), need = n + m + 4;
-    if (res->fields_cap - res->fields_len < need) {
-        size_t cap = res->fields_cap ? res->fields_cap : 256;
-        while (cap - res->fields_len < need) cap *= 2;
-        char *fields = wa__realloc(res->fields, cap);
-        if (!fields) return wa__error(WA_ENOMEM, NULL);
-        res->fields = fields;
-        res->fields_cap = cap;
-    }
+    if (wa__bytes_reserve(&res->fields, &res->fields_cap, res->fields_len, need, 256)) return WA_ENOMEM;
     char *p = res->fields + res->fields_len;
     memcpy(p, name, n);
     memcpy(p + n, ": ", 2);

@@ -254,6 +254,20 @@ int wa__fault(void);                     /* 1 when this allocation must fail */
 #define wa__calloc(count, n) (wa__fault() ? NULL : calloc(count, n))
 #define wa__realloc(p, n) (wa__fault() ? NULL : realloc(p, n))
 
+/* Grows the byte buffer *buf of *cap bytes, used bytes in use, so that
+ * more bytes fit after them: doubling from first (or *cap). 0, or
+ * WA_ENOMEM with *buf unchanged. */
+static inline int wa__bytes_reserve(char **buf, size_t *cap, size_t used, size_t more, size_t first) {
+    if (*cap - used >= more) return 0;
+    size_t n = *cap ? *cap : first;
+    while (n - used < more) n *= 2;
+    char *grown = wa__realloc(*buf, n);
+    if (!grown) return wa__error(WA_ENOMEM, NULL);
+    *buf = grown;
+    *cap = n;
+    return 0;
+}
+
 /* retire.c: records outlive their last reference for a while, marked */
 void wa__retire(wa__loop *loop, wa_future *f);
 void wa__retired_free(wa__loop *loop);

@@ -336,14 +336,7 @@ int wa_stream_write(wa_stream *s, const void *data, size_t len) {
             s->out_len -= s->out_pos;
             s->out_pos = 0;
         }
-        if (s->out_cap - s->out_len < len) {
-            size_t cap = s->out_cap ? s->out_cap : 4096;
-            while (cap - s->out_len < len) cap *= 2;
-            char *out = wa__realloc(s->out, cap);
-            if (!out) return wa__error(WA_ENOMEM, NULL);
-            s->out = out;
-            s->out_cap = cap;
-        }
+        if (wa__bytes_reserve(&s->out, &s->out_cap, s->out_len, len, 4096)) return WA_ENOMEM;
     }
     memcpy(s->out + s->out_len, p, len);
     s->out_len += len;
