@@ -45,12 +45,21 @@ typedef struct wa__stack {
 #endif
     char *bytes;                         /* saved bytes: aux data, then the C stack */
     uint32_t aux_len;                    /* leading bytes that are not C stack (asyncify data) */
-    uint32_t len;                        /* bytes in use; at least WA__STACK_CAP(len) are allocated */
+    uint32_t len;                        /* bytes in use; on the heap, WA__STACK_CAP(len) at least */
 } wa__stack;
 /* Allocations grow in steps, not per byte of depth: to the end of a 16-byte
  * block counting a 4-byte malloc header (dlmalloc's on wasm32), so that the
  * step costs no memory there. */
 #define WA__STACK_CAP(len) ((((len) + 4u + 15u) & ~15u) - 4u)
+/* The room a new task is given for its first save (saved_stack.c): at most
+ * WA__SAVE_HINT_MAX, and WA__SAVE_HINT_FIRST before any task has saved (a
+ * shallow await or sleep fits). */
+#define WA__SAVE_HINT_MAX 512u
+#ifdef __wasm__
+#define WA__SAVE_HINT_FIRST 48u
+#else
+#define WA__SAVE_HINT_FIRST 256u
+#endif
 
 /* What a wa_future is the first member of; WA__RETIRED once its memory
  * would have gone (retire.c), so a stale handle can be told apart. */
@@ -143,7 +152,9 @@ struct wa_task {
     uint8_t sleeping : 1;                /* timer is in the heap */
     uint8_t parked : 1;                  /* in a wait queue: wq is in use */
     uint8_t body_done : 1;               /* the body returned; fut.code holds its return value until finish */
-    wa__stack stack;                     /* saved while suspended */
+    uint16_t save_space_len;             /* bytes of save_space */
+    wa__stack stack;                     /* saved while suspended: in save_space when it fits */
+    char save_space[];                   /* room for the first save, given at creation (loop->save_hint) */
 };
 
 /* A deadline, embedded in its owner. It expires when the timers fire, in
@@ -185,8 +196,15 @@ typedef struct wa__combiner {
     wa__watch watches[];                 /* one per child, in argument order */
 } wa__combiner;
 
+/* A heap slot keeps its timer's deadline beside it: comparisons read the
+ * heap's own memory, not timers spread over the records that hold them. */
+typedef struct wa__heap_slot {
+    uint64_t deadline;
+    wa__timer *tm;
+} wa__heap_slot;
+
 typedef struct wa__heap {
-    wa__timer **items;                   /* binary min-heap on (deadline, seq) */
+    wa__heap_slot *slots;                /* 4-ary min-heap on (deadline, seq) */
     uint32_t count, cap;
     uint32_t next_seq;                   /* next insertion number */
 } wa__heap;
@@ -212,6 +230,8 @@ typedef struct wa_loop {
     size_t tasks_alive, tasks_pending;   /* counts for stats and deadlock checks */
     size_t futures_alive;                /* records in `all`, tasks included (stats) */
     size_t saved_stack_bytes, max_saved_stack; /* memory held by suspended stacks */
+    uint32_t save_hint;                  /* the last task's first save (0: none): new tasks get that much room */
+    uint8_t save_hint_set;               /* a task has saved: save_hint is learned, not the default */
     size_t io_pending;                   /* host operations that will complete later */
     uint32_t next_task_id;               /* names tasks Task-1, Task-2, ... */
     uint64_t last_host_yield;            /* when control last went back to the host */
@@ -311,7 +331,8 @@ int wa__list_remove(wa__list *l, wa__handle *h);
 /* timer_heap.c */
 int wa__heap_push(wa__heap *hp, wa__timer *tm);
 void wa__heap_remove(wa__heap *hp, wa__timer *tm);
-wa__timer *wa__heap_top(const wa__heap *hp);
+/* The earliest timer, or NULL. */
+static inline wa__timer *wa__heap_top(const wa__heap *hp) { return hp->count ? hp->slots[0].tm : NULL; }
 void wa__heap_free(wa__heap *hp);
 
 /* future.c */
@@ -424,15 +445,20 @@ void wa__deadline_disarm(wa__loop *loop, wa__deadline *d);
 void wa__deadline_defer(wa__deadline *d); /* from expire: run again after what is ready */
 
 /* saved_stack.c */
-int wa__stack_reserve(wa__stack *st, uint32_t len); /* 0, WA_ESTACK over the limit, WA_ENOMEM */
+int wa__stack_reserve(wa_task *t, uint32_t len); /* 0, WA_ESTACK over the limit, WA_ENOMEM */
 void wa__stack_set_len(wa__stack *st, uint32_t len);
+void wa__save_hint_learn(wa__loop *loop, uint32_t len); /* a task's first save took len (0: it never saved) */
+/* Bytes t's saved stack can hold without a call to wa__stack_reserve. */
+static inline uint32_t wa__stack_room(const wa_task *t) {
+    return t->stack.bytes == t->save_space ? t->save_space_len : t->stack.bytes ? WA__STACK_CAP(t->stack.len) : 0;
+}
 
 /* switch_*.c: the contract every switch implements */
 int wa__switch_init(void);               /* 0 or WA_ENOMEM */
 void wa__switch_fini(void);
 void wa__switch_run(wa_task *t);         /* runs t until it suspends or its body returns */
 int wa__switch_suspend(wa__stack *st);   /* in a task: 0 once resumed, or WA_ESTACK at once */
-void wa__switch_forget(wa__loop *loop, wa__stack *st); /* frees saved bytes (saved_stack.c) */
+void wa__switch_forget(wa__loop *loop, wa_task *t); /* frees saved bytes (saved_stack.c) */
 int wa__switch_on_task_stack(const void *p); /* p lies in the shared task stack */
 
 /* Takes a pending cancellation, if any: the await that sees it returns

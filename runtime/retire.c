@@ -31,7 +31,8 @@ _Static_assert(WA__TASK == WA__FUTURE + 1 && WA__COMBINER == WA__FUTURE + 2, "wa
 static size_t poisoned(size_t size) { return size > KEPT_HEAD ? size - KEPT_HEAD : 0; }
 
 static size_t record_size(const wa_future *f) {
-    return f->kind == WA__TASK ? sizeof(wa_task) : f->kind == WA__COMBINER ? sizeof(wa__combiner) : sizeof(wa_future);
+    if (f->kind == WA__TASK) return sizeof(wa_task) + ((const wa_task *)f)->save_space_len;
+    return f->kind == WA__COMBINER ? sizeof(wa__combiner) : sizeof(wa_future);
 }
 
 static void free_retired(void *record, size_t size) {

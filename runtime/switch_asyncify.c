@@ -112,12 +112,13 @@ static void rewind_into(wa_task *t, uintptr_t sp, int code) {
 
 /* A task that suspends where it did last time (a loop of awaits) needs
  * neither more room nor a new count: no calls then. */
-static int save(wa__stack *st) {
+static int save(wa_task *t) {
+    wa__stack *st = &t->stack;
     uint32_t aux = (uint32_t)(sw.data.current - sw.scratch);
     uint32_t c_len = (uint32_t)(sw.top - sw.suspend_sp);
     uint32_t len = aux + c_len;
-    if (!st->bytes || WA__STACK_CAP(len) > WA__STACK_CAP(st->len)) {
-        int rc = wa__stack_reserve(st, len);
+    if (len > wa__stack_room(t)) {
+        int rc = wa__stack_reserve(t, len);
         if (rc) return rc;
     }
     memcpy(st->bytes, sw.scratch, aux);
@@ -148,7 +149,7 @@ void wa__switch_run(wa_task *t) {
          * overwritten by the task if it resumes with an error below. */
         wa__sp_set(caller_sp);
         sw.suspending = NULL;
-        int rc = save(st);
+        int rc = save(t);
         if (rc == 0) break;
         rewind_into(t, sw.suspend_sp, rc);  /* could not keep it: resume with the error */
     }

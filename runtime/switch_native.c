@@ -232,11 +232,14 @@ int wa__switch_suspend(wa__stack *st) {
     return sw.resume_code;
 }
 
-static int save(wa__stack *st) {
+static int save(wa_task *t) {
+    wa__stack *st = &t->stack;
     uintptr_t from = SAVED_FROM(st->sp);
     uint32_t len = (uint32_t)(sw.top - from);
-    int rc = wa__stack_reserve(st, len);
-    if (rc) return rc;
+    if (len > wa__stack_room(t)) {
+        int rc = wa__stack_reserve(t, len);
+        if (rc) return rc;
+    }
     copy_stack(st->bytes, (void *)from, len);
 #ifdef WA_ASAN
     if (from < sw.lowest_sp) sw.lowest_sp = from;
@@ -259,7 +262,7 @@ void wa__switch_run(wa_task *t) {
     sw.resume_code = 0;                  /* each resume sets it: another task's error is not ours */
     to_task(sp);
     while (!t->body_done) {              /* it suspended: keep its stack */
-        int rc = save(st);
+        int rc = save(t);
         if (rc == 0) break;
         sw.resume_code = rc;             /* could not keep it: resume with the error */
         to_task(st->sp);

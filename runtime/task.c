@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define TASK_OF(ptr, member) ((wa_task *)((char *)(ptr) - offsetof(wa_task, member)))
 
@@ -17,7 +18,8 @@ static void finish(wa_task *t, int code) {
         wa__future_set_msg(&t->fut, NULL);
     if (t->timeouts) wa__timeouts_drop(t);
     if (t->groups) wa__groups_drop(t);
-    wa__switch_forget(loop, &t->stack);
+    if (t->started && !t->stack.len) wa__save_hint_learn(loop, 0);  /* ran without suspending */
+    wa__switch_forget(loop, t);
     loop->tasks_pending--;
     if (state != WA_DONE || code) wa__value_drop(&t->fut);  /* a result it set but did not end with */
     wa__future_settle(&t->fut, state, state == WA_CANCELLED ? 0 : code);
@@ -60,7 +62,7 @@ void wa__task_discard(wa_task *t) {
     if (t->groups) wa__groups_drop(t);
     wa__waitq_leave(t);                  /* never woke: out of a primitive's queue */
     if (t->fut.state == WA_PENDING) loop->tasks_pending--;
-    wa__switch_forget(loop, &t->stack);
+    wa__switch_forget(loop, t);
     free(t->name);
     loop->tasks_alive--;
 }
@@ -70,11 +72,16 @@ wa_task *wa__task_new(wa__loop *loop, wa_fn fn, void *arg) {
         wa__error(WA_EINVAL, loop ? "task body is NULL" : "wa_create_task called outside wa_run: no loop is running");
         return NULL;
     }
-    wa_task *t = wa__calloc(1, sizeof *t);
+    /* Room for the first save, filling the allocator's block (saved_stack.c). */
+    size_t hint = loop->save_hint_set ? loop->save_hint : WA__SAVE_HINT_FIRST;
+    size_t record = hint ? WA__STACK_CAP(sizeof(wa_task) + hint) : sizeof(wa_task);
+    wa_task *t = wa__malloc(record);
     if (!t) {
         wa__error(WA_ENOMEM, NULL);
         return NULL;
     }
+    memset(t, 0, sizeof *t);             /* save_space is written before it is read */
+    t->save_space_len = (uint16_t)(record - sizeof(wa_task));
     t->fut.kind = WA__TASK;
     t->fut.refs = 2;                     /* the caller's and the loop's */
     t->fn = fn;
@@ -254,7 +261,8 @@ static void wake_from_sleep(wa__timer *tm) {
 }
 
 /* Suspends t until the loop clock reaches deadline (ns). */
-static int sleep_until_ns(wa_task *t, uint64_t deadline) {
+/* Inlined: one frame less to unwind and keep while asleep. */
+static inline __attribute__((always_inline)) int sleep_until_ns(wa_task *t, uint64_t deadline) {
     if (wa__task_take_cancel(t)) return WA_ECANCELLED;
     t->timer.fire = wake_from_sleep;
     int rc = wa__timer_start(&t->timer, deadline);

@@ -127,10 +127,10 @@ const LEVELS = { '-O0': [0, 0], '-O1': [1, 0], '-O2': [2, 0], '-O3': [3, 0], '-O
  * Instruments wasmPath in place and optimises it at opt.
  * options: { features: [wasm-opt feature flags], drop: [names to leave off the
  * list, to prove the check catches it], asserts: Binaryen's runtime asserts
- * (default: at -O0) }.
+ * (default: at -O0), names: keep function names in the optimised module }.
  * Returns { instrumented: [names], report: describe() text }.
  */
-export function instrument(wasmPath, opt, { features = [], drop = [], asserts = opt === '-O0' } = {}) {
+export function instrument(wasmPath, opt, { features = [], drop = [], asserts = opt === '-O0', names = false } = {}) {
   const bytes = fs.readFileSync(wasmPath);
   const analysis = analyse(bytes);
   const { module, why } = analysis;
@@ -152,7 +152,7 @@ export function instrument(wasmPath, opt, { features = [], drop = [], asserts = 
     if (opt === '-O0') fs.writeFileSync(wasmPath, result);
     else {
       fs.writeFileSync(instrumented, result);
-      wasmOpt([instrumented, ...features, opt, '-o', wasmPath]);
+      wasmOpt([instrumented, ...features, ...(names ? ['-g'] : []), opt, '-o', wasmPath]);
     }
   } finally {
     for (const f of [renamed, listFile, instrumented]) fs.rmSync(f, { force: true });

@@ -56,7 +56,8 @@ function run(cmd, args, env, cwd) {
 /** Instruments wasmPath with Asyncify; BuildError on any doubt. */
 function asyncify(wasmPath, opt, o, features = []) {
   try {
-    const { instrumented, report } = instrument(wasmPath, opt, { features, drop: o.asyncifyDrop ?? [] });
+    const names = (o.cflags ?? []).some((f) => /^-g/.test(f)); // -g: function names stay, for profiles
+    const { instrumented, report } = instrument(wasmPath, opt, { features, drop: o.asyncifyDrop ?? [], names });
     if (o.printAsyncify) o.printAsyncify(report, instrumented);
     return instrumented;
   } catch (e) {
