@@ -73,7 +73,7 @@ size_t wa__host_cores(void);
  * the host reports nothing more. session_new makes a keep-alive pool and
  * returns its id (0: none). */
 typedef struct wa__host_http_stack {
-    int (*takes)(const char *url);
+    int (*takes)(const char *url, size_t url_len);
     int (*fetch_start)(wa_response *r, const char *url, const char *method, const char *headers, size_t headers_len,
                        const void *body, size_t body_len, double timeout_ms, int redirect, int session);
     size_t (*fetch_read)(wa_response *r, void *buf, size_t cap);

@@ -16,7 +16,8 @@ struct wa_session {
     size_t nheaders;                     /* entries in headers, NULL excluded */
     wa_semaphore *slots;                 /* NULL once the session is freed */
     size_t held;                         /* slots in use by exchanges and responses */
-    int host_id;                         /* the host's keep-alive pool, or 0 */
+    size_t max_connections;
+    int host_id;                         /* the host's keep-alive pool, or 0 until the first fetch */
 };
 
 void wa__session_give_back(wa_session *s) {
@@ -62,7 +63,7 @@ wa_session *wa_session_new(const wa_session_options *opts) {
         return NULL;
     }
     s->nheaders = n;
-    s->host_id = wa__host_http ? wa__host_http->session_new(max) : 0;
+    s->max_connections = max;
     return s;
 }
 
@@ -107,6 +108,10 @@ int wa_session_fetch(wa_session *s, const char *url, const wa_fetch_options *opt
     if (rc == WA_ESTATE) rc = wa__error(WA_ESTATE, "wa_session_fetch: the session was freed while waiting for a connection");
     if (rc == 0) {
         s->held++;                       /* s stays valid across the exchange, even if freed meanwhile */
+        /* The host's pool is made by the first fetch: only sessions that
+         * fetch hold one, and wa_session_new stays free of an indirect call
+         * of a task body's wasm type, which Asyncify would instrument. */
+        if (!s->host_id && wa__host_http) s->host_id = wa__host_http->session_new(s->max_connections);
         rc = wa__fetch(full, opts, (const char *const *)s->headers, s->nheaders, s->host_id, out);
         if (rc == 0) wa__response_hold_slot(*out, s);
         else wa__session_give_back(s);

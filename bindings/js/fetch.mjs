@@ -278,7 +278,7 @@ export async function installFetch(mod) {
 
   mod.wasyncioFetch = {
     // Which URLs this side fetches: in node all but http: ones.
-    takes: (urlPtr) => (isNode && /^http:/i.test(stringAt(urlPtr)) ? 0 : 1),
+    takes: (urlPtr, urlLen) => (isNode && /^http:/i.test(decoder.decode(decodable(urlPtr, urlPtr + urlLen))) ? 0 : 1),
     start,
     read,
     abort,

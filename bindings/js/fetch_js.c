@@ -6,7 +6,7 @@
 #include <emscripten.h>
 
 /* library_wasyncio.js */
-int wa__js_fetch_takes(const char *url);
+int wa__js_fetch_takes(const char *url, size_t url_len);
 int wa__js_fetch_start(struct wa_response *r, const char *url, const char *method, const char *headers,
                        size_t headers_len, const void *body, size_t body_len, double timeout_ms, int redirect,
                        int session);

@@ -23,8 +23,8 @@ mergeInto(LibraryManager.library, {
   wa__js_return: function (id, code, value, msg) {
     Module['wasyncioBridge'].return(id, code, value, msg);
   },
-  wa__js_fetch_takes: function (url) {
-    return Module['wasyncioFetch'].takes(url);
+  wa__js_fetch_takes: function (url, urlLen) {
+    return Module['wasyncioFetch'].takes(url, urlLen);
   },
   wa__js_fetch_start: function (r, url, method, headers, headersLen, body, bodyLen, timeoutMs, redirect, session) {
     return Module['wasyncioFetch'].start(r, url, method, headers, headersLen, body, bodyLen, timeoutMs, redirect, session);
