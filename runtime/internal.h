@@ -56,7 +56,7 @@ typedef struct wa__stack {
  * shallow await or sleep fits). */
 #define WA__SAVE_HINT_MAX 512u
 #ifdef __wasm__
-#define WA__SAVE_HINT_FIRST 48u
+#define WA__SAVE_HINT_FIRST 16u
 #else
 #define WA__SAVE_HINT_FIRST 256u
 #endif

@@ -110,6 +110,20 @@ static void rewind_into(wa_task *t, uintptr_t sp, int code) {
     enter(t);
 }
 
+/* Copies n bytes, a multiple of 4 (unwind data is i32 and i64 words; the C
+ * stack moves in 16-byte steps). Most saves are a few words: inline, where a
+ * call of memcpy cost more than the copy. */
+static inline void copy(void *dst, const void *src, uint32_t n) {
+    if (n > 64) {
+        memcpy(dst, src, n);
+        return;
+    }
+    char *d = dst;
+    const char *s = src;
+    for (; n >= 8; n -= 8, d += 8, s += 8) __builtin_memcpy(d, s, 8);
+    if (n) __builtin_memcpy(d, s, 4);
+}
+
 /* A task that suspends where it did last time (a loop of awaits) needs
  * neither more room nor a new count: no calls then. */
 static int save(wa_task *t) {
@@ -121,8 +135,8 @@ static int save(wa_task *t) {
         int rc = wa__stack_reserve(t, len);
         if (rc) return rc;
     }
-    memcpy(st->bytes, sw.scratch, aux);
-    memcpy(st->bytes + aux, (void *)sw.suspend_sp, c_len);
+    copy(st->bytes, sw.scratch, aux);
+    if (c_len) copy(st->bytes + aux, (void *)sw.suspend_sp, c_len);  /* optimised code often keeps none */
     st->aux_len = aux;
     if (len != st->len) wa__stack_set_len(st, len);
     return 0;
@@ -137,7 +151,7 @@ void wa__switch_run(wa_task *t) {
     } else {
         /* The rewind reads the unwind data where it was kept (it only reads). */
         uint32_t c_len = st->len - st->aux_len;
-        memcpy((void *)(sw.top - c_len), st->bytes + st->aux_len, c_len);
+        if (c_len) copy((void *)(sw.top - c_len), st->bytes + st->aux_len, c_len);
         sw.data.current = st->bytes + st->aux_len;
         sw.data.end = sw.data.current;
         rewind_into(t, sw.top - c_len, 0);

@@ -225,33 +225,53 @@ __attribute__((noinline, cold)) static int cycle_error(wa_task *t, wa_future *f)
                      wa_task_name(t), on, wa_task_name(t));
 }
 
-/* Inlined into both awaits, so that neither adds a frame to what a
- * suspended task keeps. */
-static inline __attribute__((always_inline)) int await(const char *what, wa_future *f) {
+/* An await in two halves around the suspension, which programs call from
+ * their own frames (the header's wa_await_task and wa_await_future). begin
+ * answers with the stack to suspend, or with the result when the await is
+ * over at once (the header's encoding: odd). */
+static uint64_t at_once(int rc) { return ((uint64_t)(uint32_t)rc << 1) | 1; }
+
+uint64_t wa__await_begin(wa_future *f, int of_task) {
+    const char *what = of_task ? "wa_await_task" : "wa_await_future";
+    if (of_task && !wa__is(f, WA__TASK)) return at_once(wa__bad_object(f, WA__TASK, what));
     wa_task *t = wa__running(what);
-    if (!t || !wa__is_future(f) || f == &t->fut) return await_error(what, t, f);
-    if (f->state == WA_PENDING && closes_cycle(t, f)) return cycle_error(t, f);
+    if (!t || !wa__is_future(f) || f == &t->fut) return at_once(await_error(what, t, f));
+    if (f->state == WA_PENDING && closes_cycle(t, f)) return at_once(cycle_error(t, f));
     if (f->state == WA_PENDING && wa__task_take_cancel(t)) wa__future_cancel(f, t->fut.msg);
-    if (f->state == WA_PENDING) {
-        wa__list_push(&f->callbacks, &t->wake);
-        t->waiting_on = f;
-        wa__future_ref(f);
-        int rc = wa__task_suspend(t);
-        t->waiting_on = NULL;
-        if (rc) wa__list_remove(&f->callbacks, &t->wake);
-        else if (wa__task_take_cancel(t)) rc = WA_ECANCELLED;
-        else rc = wa__future_outcome(f, NULL);
-        wa__future_unref(f);
-        return rc;
-    }
-    return wa__future_outcome(f, NULL);
+    if (f->state != WA_PENDING) return at_once(wa__future_outcome(f, NULL));
+    if (wa__host_foreign_frames) return at_once(wa__suspend_error(t, WA_ENOSUSPEND));
+    wa__list_push(&f->callbacks, &t->wake);
+    t->waiting_on = f;
+    wa__future_ref(f);
+    return (uintptr_t)&t->stack;
 }
 
-int wa_await_future(wa_future *f) { return await("wa_await_future", f); }
+int wa__await_end(wa_future *f, int rc) {
+    wa_task *t = wa__loop_now->current;
+    t->waiting_on = NULL;
+    if (rc) {
+        wa__list_remove(&f->callbacks, &t->wake);
+        rc = wa__suspend_error(t, rc);
+    } else if (wa__task_take_cancel(t)) {
+        rc = WA_ECANCELLED;
+    } else {
+        rc = wa__future_outcome(f, NULL);
+    }
+    wa__future_unref(f);
+    return rc;
+}
+
+int wa_await_future(wa_future *f) {
+    uint64_t st = wa__await_begin(f, 0);
+    if (st & 1) return (int)(uint32_t)(st >> 1);
+    return wa__await_end(f, wa__switch_suspend((wa__stack *)(uintptr_t)st));
+}
 
 int wa_await_task(wa_task *t) {
-    if (!wa__is(t, WA__TASK)) return wa__bad_object(t, WA__TASK, "wa_await_task");
-    return await("wa_await_task", &t->fut);
+    wa_future *f = (wa_future *)(void *)t;   /* a task starts with its future */
+    uint64_t st = wa__await_begin(f, 1);
+    if (st & 1) return (int)(uint32_t)(st >> 1);
+    return wa__await_end(f, wa__switch_suspend((wa__stack *)(uintptr_t)st));
 }
 
 static void wake_from_sleep(wa__timer *tm) {
@@ -260,52 +280,60 @@ static void wake_from_sleep(wa__timer *tm) {
     wa__list_push(&wa__loop_now->ready, &t->wake);
 }
 
-/* Suspends t until the loop clock reaches deadline (ns). */
-/* Inlined: one frame less to unwind and keep while asleep. */
-static inline __attribute__((always_inline)) int sleep_until_ns(wa_task *t, uint64_t deadline) {
-    if (wa__task_take_cancel(t)) return WA_ECANCELLED;
+/* The sleeps and wa_yield in two halves around the suspension, which
+ * programs call from their own frames (the header's wa_sleep, wa_sleep_until
+ * and wa_yield); begin answers as the await's. */
+uint64_t wa__yield_begin(void) {
+    wa_task *t = wa__running("wa_yield");
+    if (!t) return at_once(WA_ENOTASK);
+    if (wa__host_foreign_frames) return at_once(wa__suspend_error(t, WA_ENOSUSPEND));
+    wa__list_push(&wa__loop_now->ready, &t->wake);
+    return (uintptr_t)&t->stack;
+}
+
+uint64_t wa__sleep_begin(double time, int until) {
+    const char *what = until ? "wa_sleep_until" : "wa_sleep";
+    wa_task *t = wa__running(what);
+    if (!t) return at_once(WA_ENOTASK);
+    if (isnan(time)) return at_once(wa__error(WA_EINVAL, "%s: the time is NaN", what));
+    if (!until && time <= 0) return wa__yield_begin();
+    if (wa__task_take_cancel(t)) return at_once(WA_ECANCELLED);
+    if (wa__host_foreign_frames) return at_once(wa__suspend_error(t, WA_ENOSUSPEND));
+    /* A deadline already past still goes through the timers: it fires on
+     * the next round, in deadline order with the others. */
+    uint64_t deadline = wa__deadline_ns(time);
+    if (!until) {
+        uint64_t now = wa__now();
+        deadline = deadline > UINT64_MAX - now ? UINT64_MAX : now + deadline;
+    }
     t->timer.fire = wake_from_sleep;
     int rc = wa__timer_start(&t->timer, deadline);
-    if (rc) return rc;
+    if (rc) return at_once(rc);
     t->sleeping = 1;
-    rc = wa__task_suspend(t);
-    if (rc) {
-        wa__heap_remove(&wa__loop_now->timers, &t->timer);
+    return (uintptr_t)&t->stack;
+}
+
+int wa__sleep_end(int rc) {
+    wa_task *t = wa__loop_now->current;
+    if (rc) {                            /* it could not suspend: not waiting after all */
+        if (t->sleeping) wa__heap_remove(&wa__loop_now->timers, &t->timer);
+        else wa__list_remove(&wa__loop_now->ready, &t->wake);
         t->sleeping = 0;
-        return rc;
+        return wa__suspend_error(t, rc);
     }
     return wa__task_take_cancel(t) ? WA_ECANCELLED : 0;
 }
 
-int wa_sleep(double seconds) {
-    wa_task *t = wa__running("wa_sleep");
-    if (!t) return WA_ENOTASK;
-    if (isnan(seconds)) return wa__error(WA_EINVAL, "wa_sleep: the time is NaN");
-    if (seconds <= 0) return wa_yield();
-    uint64_t now = wa__now(), span = wa__deadline_ns(seconds);
-    return sleep_until_ns(t, span > UINT64_MAX - now ? UINT64_MAX : now + span);
+static int sleep_in(uint64_t st) {
+    if (st & 1) return (int)(uint32_t)(st >> 1);
+    return wa__sleep_end(wa__switch_suspend((wa__stack *)(uintptr_t)st));
 }
 
-int wa_sleep_until(double when) {
-    wa_task *t = wa__running("wa_sleep_until");
-    if (!t) return WA_ENOTASK;
-    if (isnan(when)) return wa__error(WA_EINVAL, "wa_sleep_until: the time is NaN");
-    /* A deadline already past still goes through the timers: it fires on the
-     * next round, in deadline order with the others. */
-    return sleep_until_ns(t, wa__deadline_ns(when));
-}
+int wa_sleep(double seconds) { return sleep_in(wa__sleep_begin(seconds, 0)); }
 
-int wa_yield(void) {
-    wa_task *t = wa__running("wa_yield");
-    if (!t) return WA_ENOTASK;
-    wa__list_push(&wa__loop_now->ready, &t->wake);
-    int rc = wa__task_suspend(t);
-    if (rc) {
-        wa__list_remove(&wa__loop_now->ready, &t->wake);
-        return rc;
-    }
-    return wa__task_take_cancel(t) ? WA_ECANCELLED : 0;
-}
+int wa_sleep_until(double when) { return sleep_in(wa__sleep_begin(when, 1)); }
+
+int wa_yield(void) { return sleep_in(wa__yield_begin()); }
 
 int wa_task_cancel(wa_task *t) {
     if (!wa__is(t, WA__TASK)) return wa__bad_object(t, WA__TASK, "wa_task_cancel");
