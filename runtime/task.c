@@ -60,10 +60,10 @@ void wa__task_discard(wa_task *t) {
     if (t->sleeping) wa__heap_remove(&loop->timers, &t->timer);
     if (t->timeouts) wa__timeouts_drop(t);
     if (t->groups) wa__groups_drop(t);
-    wa__waitq_leave(t);                  /* never woke: out of a primitive's queue */
+    if (t->parked) wa__waitq_leave(t);  /* never woke: out of a primitive's queue */
     if (t->fut.state == WA_PENDING) loop->tasks_pending--;
-    wa__switch_forget(loop, t);
-    free(t->name);
+    if (t->stack.bytes) wa__switch_forget(loop, t);
+    if (t->name) free(t->name);
     loop->tasks_alive--;
 }
 
