@@ -58,11 +58,9 @@ void wa__future_destroy(wa_future *f) {
     wa__retire(f->loop, f);
 }
 
-void wa__future_ref(wa_future *f) { f->refs++; }
+void (wa__future_ref)(wa_future *f) { wa__future_ref(f); }
 
-void wa__future_unref(wa_future *f) {
-    if (--f->refs == 0) wa__future_destroy(f);
-}
+void (wa__future_unref)(wa_future *f) { wa__future_unref(f); }
 
 void wa__future_settle(wa_future *f, wa_state state, int code) {
     f->state = (uint8_t)state;

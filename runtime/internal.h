@@ -347,6 +347,13 @@ intptr_t wa__value_word(const wa_future *f); /* an integer or pointer result as 
 void wa__value_borrow(wa_future *to, const wa_future *from); /* a shield's copy of its child's result */
 int wa__future_outcome(const wa_future *f, intptr_t *value);
 void wa__future_destroy(wa_future *f);
+/* The runtime, which sees a future's fields, takes and drops references
+ * inline; hosts call the functions (future.c). */
+#define wa__future_ref(f) ((void)((f)->refs++))
+#define wa__future_unref(f) wa__future_unref_inline(f)
+static inline void wa__future_unref_inline(wa_future *f) {
+    if (--f->refs == 0) wa__future_destroy(f);
+}
 void wa__future_drop_callbacks(wa_future *f);  /* frees queued done callbacks (loop close) */
 
 /* cancel.c */
