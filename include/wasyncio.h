@@ -372,30 +372,29 @@ const char *wa_future_errmsg(const wa_future *f);
  *  stays owned by the caller. */
 int wa_await_future(wa_future *f);
 
-/* wa_await_task's and wa_await_future's calls are compiled into the caller,
- * so that a task awaiting suspends from its own frame: under Asyncify that
- * frame is all an await unwinds, rewinds and keeps. These are their parts,
- * internal and subject to change: call the functions above. */
-/* begin answers in one word, so that no variable of the caller's has its
- * address taken (that would give the caller's frame C stack to keep while
- * suspended): the stack to suspend (even), or, when the await is over at
- * once, its result r as (r << 1) | 1. */
+/* The awaits, the sleeps and wa_yield are compiled into the caller, so that
+ * a task suspends from its own frame: under Asyncify that frame is all a
+ * suspension unwinds, rewinds and keeps. These are their parts, internal and
+ * subject to change: call the functions. A begin answers in one word, so
+ * that no variable of the caller's has its address taken (that would give
+ * the caller's frame C stack to keep while suspended): the stack to suspend
+ * (even), or, when the call is over at once, its result r as (r << 1) | 1.
+ * wa__suspend_end gives the result after the suspension. */
 struct wa__stack;
 int wa__switch_suspend(struct wa__stack *st); /* suspends; 0 once resumed, or an error at once */
+int wa__suspend_end(int rc);
 uint64_t wa__await_begin(wa_future *f, int of_task);
-int wa__await_end(wa_future *f, int rc);      /* after the suspension: the await's result */
-#ifndef WA_NO_SITES
-WA__INLINE int wa__await_future(wa_future *f) {
-    uint64_t st = wa__await_begin(f, 0);
+uint64_t wa__sleep_begin(double t, int until); /* until: t is absolute */
+uint64_t wa__yield_begin(void);
+WA__INLINE int wa__suspend(uint64_t st) {
     if (st & 1) return (int)(uint32_t)(st >> 1);
-    return wa__await_end(f, wa__switch_suspend((struct wa__stack *)(uintptr_t)st));
+    return wa__suspend_end(wa__switch_suspend((struct wa__stack *)(uintptr_t)st));
 }
 WA__INLINE int wa__await_task(wa_task *t) {
-    wa_future *f = (wa_future *)(void *)t;   /* a task starts with its future */
-    uint64_t st = wa__await_begin(f, 1);
-    if (st & 1) return (int)(uint32_t)(st >> 1);
-    return wa__await_end(f, wa__switch_suspend((struct wa__stack *)(uintptr_t)st));
+    return wa__suspend(wa__await_begin((wa_future *)(void *)t, 1));  /* a task starts with its future */
 }
+WA__INLINE int wa__await_future(wa_future *f) { return wa__suspend(wa__await_begin(f, 0)); }
+#ifndef WA_NO_SITES
 #define wa_await_task(t) wa__await_task(t)
 #define wa_await_future(f) wa__await_future(f)
 #define WA__AWAIT_TASK wa__await_task
@@ -454,20 +453,10 @@ int wa_sleep_until(double when);
  *  May suspend. Returns 0, WA_ECANCELLED or WA_ENOTASK. */
 int wa_yield(void);
 
-/* The sleeps' and wa_yield's calls are compiled into the caller (below), as
- * the awaits' are, so that they unwind and rewind the caller's frame alone
- * under Asyncify. These are their parts, internal and subject to change. */
-uint64_t wa__sleep_begin(double t, int until); /* see wa__await_begin; until: t is absolute */
-uint64_t wa__yield_begin(void);
-int wa__sleep_end(int rc);                    /* after the suspension: the sleep's or yield's result */
-#ifndef WA_NO_SITES
-WA__INLINE int wa__sleep(uint64_t st) {
-    if (st & 1) return (int)(uint32_t)(st >> 1);
-    return wa__sleep_end(wa__switch_suspend((struct wa__stack *)(uintptr_t)st));
-}
-#define wa_sleep(seconds) wa__sleep(wa__sleep_begin((seconds), 0))
-#define wa_sleep_until(when) wa__sleep(wa__sleep_begin((when), 1))
-#define wa_yield() wa__sleep(wa__yield_begin())
+#ifndef WA_NO_SITES                     /* compiled into the caller, as the awaits are */
+#define wa_sleep(seconds) wa__suspend(wa__sleep_begin((seconds), 0))
+#define wa_sleep_until(when) wa__suspend(wa__sleep_begin((when), 1))
+#define wa_yield() wa__suspend(wa__yield_begin())
 #endif
 
 /** Returns the loop's monotonic clock in seconds (asyncio's loop.time()).

@@ -61,17 +61,17 @@ size_t wa__host_cores(void);
 
 /* HTTP on the host's own stack, where it has one (JS hosts: fetch in
  * browsers; in node undici, for https:, and node's files for file:). takes
- * says which URLs it fetches; the others, and all where wa__host_http is
+ * says which URLs (given with their length) it fetches; the others, and all where wa__host_http is
  * NULL (native, WASI), go to the runtime's own client (http_client.c), which
  * speaks HTTP/1.1 over the TCP part below (node: over node's net, which
- * measured faster than undici), or for file: to stdio. fetch_start gives the host the runtime's response and the request (headers
+ * measured faster than undici), or for file: to the file system. fetch_start gives the host the runtime's response and the request (headers
  * as "name\0value\0" pairs, all borrowed for the call); it reports back with
  * wa__fetch_headers once, then wa__fetch_end, handing over url, headers and
  * msg as malloc'd memory the runtime then owns. fetch_read asks for the next
  * chunk into buf: the host copies up to cap bytes now and returns how many,
  * or returns 0 and reports them later with wa__fetch_data. After fetch_abort
  * the host reports nothing more. session_new makes a keep-alive pool and
- * returns its id (0: none). */
+ * returns its id (0: none); a session asks for it at its first fetch. */
 typedef struct wa__host_http_stack {
     int (*takes)(const char *url, size_t url_len);
     int (*fetch_start)(wa_response *r, const char *url, const char *method, const char *headers, size_t headers_len,

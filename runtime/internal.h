@@ -52,7 +52,7 @@ typedef struct wa__stack {
  * step costs no memory there. */
 #define WA__STACK_CAP(len) ((((len) + 4u + 15u) & ~15u) - 4u)
 /* The room a new task is given for its first save (saved_stack.c): at most
- * WA__SAVE_HINT_MAX, and WA__SAVE_HINT_FIRST before any task has saved (a
+ * WA__SAVE_HINT_MAX, and WA__SAVE_HINT_FIRST before any task has run (a
  * shallow await or sleep fits). */
 #define WA__SAVE_HINT_MAX 512u
 #ifdef __wasm__
@@ -231,7 +231,6 @@ typedef struct wa_loop {
     size_t futures_alive;                /* records in `all`, tasks included (stats) */
     size_t saved_stack_bytes, max_saved_stack; /* memory held by suspended stacks */
     uint32_t save_hint;                  /* the last task's first save (0: none): new tasks get that much room */
-    uint8_t save_hint_set;               /* a task has saved: save_hint is learned, not the default */
     size_t io_pending;                   /* host operations that will complete later */
     uint32_t next_task_id;               /* names tasks Task-1, Task-2, ... */
     uint64_t last_host_yield;            /* when control last went back to the host */
@@ -452,7 +451,7 @@ void wa__deadline_disarm(wa__loop *loop, wa__deadline *d);
 void wa__deadline_defer(wa__deadline *d); /* from expire: run again after what is ready */
 
 /* saved_stack.c */
-int wa__stack_reserve(wa_task *t, uint32_t len); /* 0, WA_ESTACK over the limit, WA_ENOMEM */
+int wa__stack_reserve(wa_task *t, uint32_t len); /* more room: 0, WA_ESTACK over the limit, WA_ENOMEM */
 void wa__stack_set_len(wa__stack *st, uint32_t len);
 void wa__save_hint_learn(wa__loop *loop, uint32_t len); /* a task's first save took len (0: it never saved) */
 /* Bytes t's saved stack can hold without a call to wa__stack_reserve. */

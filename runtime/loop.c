@@ -230,6 +230,7 @@ wa_loop *wa_loop_new(void) {
     loop->thread = &loops_alive;
     loop->waker = wa__host_waker();
     loop->debug = (uint8_t)wa__debug_env();
+    loop->save_hint = WA__SAVE_HINT_FIRST;
     return loop;
 }
 

@@ -19,14 +19,14 @@ void wa__save_hint_learn(wa__loop *loop, uint32_t len) {
     uint32_t room = len ? WA__SAVE_HINT_FIRST : 0;
     while (room < len) room *= 2;
     loop->save_hint = room <= WA__SAVE_HINT_MAX ? room : 0;
-    loop->save_hint_set = 1;
 }
 
+/* Called when a save of len bytes does not fit wa__stack_room(t), which a
+ * first save never does. */
 int wa__stack_reserve(wa_task *t, uint32_t len) {
     wa__stack *st = &t->stack;
     if (len > WA_STACK_LIMIT) return WA_ESTACK;
     if (!st->len) wa__save_hint_learn(wa__loop_now, len);  /* a first save */
-    if (st->bytes && len <= wa__stack_room(t)) return 0;
     if (!st->bytes && len <= t->save_space_len) {
         st->bytes = t->save_space;
         return 0;

@@ -16,7 +16,7 @@ struct wa_session {
     size_t nheaders;                     /* entries in headers, NULL excluded */
     wa_semaphore *slots;                 /* NULL once the session is freed */
     size_t held;                         /* slots in use by exchanges and responses */
-    size_t max_connections;
+    size_t max_connections;              /* for the host's pool */
     int host_id;                         /* the host's keep-alive pool, or 0 until the first fetch */
 };
 

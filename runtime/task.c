@@ -73,8 +73,7 @@ wa_task *wa__task_new(wa__loop *loop, wa_fn fn, void *arg) {
         return NULL;
     }
     /* Room for the first save, filling the allocator's block (saved_stack.c). */
-    size_t hint = loop->save_hint_set ? loop->save_hint : WA__SAVE_HINT_FIRST;
-    size_t record = hint ? WA__STACK_CAP(sizeof(wa_task) + hint) : sizeof(wa_task);
+    size_t record = loop->save_hint ? WA__STACK_CAP(sizeof(wa_task) + loop->save_hint) : sizeof(wa_task);
     wa_task *t = wa__malloc(record);
     if (!t) {
         wa__error(WA_ENOMEM, NULL);
@@ -225,10 +224,10 @@ __attribute__((noinline, cold)) static int cycle_error(wa_task *t, wa_future *f)
                      wa_task_name(t), on, wa_task_name(t));
 }
 
-/* An await in two halves around the suspension, which programs call from
- * their own frames (the header's wa_await_task and wa_await_future). begin
- * answers with the stack to suspend, or with the result when the await is
- * over at once (the header's encoding: odd). */
+/* An await in halves around the suspension, which programs call from their
+ * own frames (the header's wa__suspend): begin answers with the stack to
+ * suspend, or with the result when the await is over at once (odd); the end
+ * is wa__suspend_end, below. */
 static uint64_t at_once(int rc) { return ((uint64_t)(uint32_t)rc << 1) | 1; }
 
 uint64_t wa__await_begin(wa_future *f, int of_task) {
@@ -246,33 +245,9 @@ uint64_t wa__await_begin(wa_future *f, int of_task) {
     return (uintptr_t)&t->stack;
 }
 
-int wa__await_end(wa_future *f, int rc) {
-    wa_task *t = wa__loop_now->current;
-    t->waiting_on = NULL;
-    if (rc) {
-        wa__list_remove(&f->callbacks, &t->wake);
-        rc = wa__suspend_error(t, rc);
-    } else if (wa__task_take_cancel(t)) {
-        rc = WA_ECANCELLED;
-    } else {
-        rc = wa__future_outcome(f, NULL);
-    }
-    wa__future_unref(f);
-    return rc;
-}
+int wa_await_future(wa_future *f) { return wa__await_future(f); }
 
-int wa_await_future(wa_future *f) {
-    uint64_t st = wa__await_begin(f, 0);
-    if (st & 1) return (int)(uint32_t)(st >> 1);
-    return wa__await_end(f, wa__switch_suspend((wa__stack *)(uintptr_t)st));
-}
-
-int wa_await_task(wa_task *t) {
-    wa_future *f = (wa_future *)(void *)t;   /* a task starts with its future */
-    uint64_t st = wa__await_begin(f, 1);
-    if (st & 1) return (int)(uint32_t)(st >> 1);
-    return wa__await_end(f, wa__switch_suspend((wa__stack *)(uintptr_t)st));
-}
+int wa_await_task(wa_task *t) { return wa__await_task(t); }
 
 static void wake_from_sleep(wa__timer *tm) {
     wa_task *t = TASK_OF(tm, timer);
@@ -280,9 +255,7 @@ static void wake_from_sleep(wa__timer *tm) {
     wa__list_push(&wa__loop_now->ready, &t->wake);
 }
 
-/* The sleeps and wa_yield in two halves around the suspension, which
- * programs call from their own frames (the header's wa_sleep, wa_sleep_until
- * and wa_yield); begin answers as the await's. */
+/* The sleeps and wa_yield in halves around the suspension, as the awaits. */
 uint64_t wa__yield_begin(void) {
     wa_task *t = wa__running("wa_yield");
     if (!t) return at_once(WA_ENOTASK);
@@ -313,27 +286,35 @@ uint64_t wa__sleep_begin(double time, int until) {
     return (uintptr_t)&t->stack;
 }
 
-int wa__sleep_end(int rc) {
+/* After any begin's suspension: an await's task waits on its future, a
+ * sleeper's timer is armed, and a yielder is in the ready queue. A
+ * suspension that failed (rc) takes the task back out of what it waited in. */
+int wa__suspend_end(int rc) {
     wa_task *t = wa__loop_now->current;
-    if (rc) {                            /* it could not suspend: not waiting after all */
-        if (t->sleeping) wa__heap_remove(&wa__loop_now->timers, &t->timer);
+    wa_future *f = t->waiting_on;
+    if (rc) {
+        if (f) wa__list_remove(&f->callbacks, &t->wake);
+        else if (t->sleeping) wa__heap_remove(&wa__loop_now->timers, &t->timer);
         else wa__list_remove(&wa__loop_now->ready, &t->wake);
         t->sleeping = 0;
-        return wa__suspend_error(t, rc);
+        rc = wa__suspend_error(t, rc);
+    } else if (wa__task_take_cancel(t)) {
+        rc = WA_ECANCELLED;
+    } else if (f) {
+        rc = wa__future_outcome(f, NULL);
     }
-    return wa__task_take_cancel(t) ? WA_ECANCELLED : 0;
+    if (f) {
+        t->waiting_on = NULL;
+        wa__future_unref(f);             /* begin's reference */
+    }
+    return rc;
 }
 
-static int sleep_in(uint64_t st) {
-    if (st & 1) return (int)(uint32_t)(st >> 1);
-    return wa__sleep_end(wa__switch_suspend((wa__stack *)(uintptr_t)st));
-}
+int wa_sleep(double seconds) { return wa__suspend(wa__sleep_begin(seconds, 0)); }
 
-int wa_sleep(double seconds) { return sleep_in(wa__sleep_begin(seconds, 0)); }
+int wa_sleep_until(double when) { return wa__suspend(wa__sleep_begin(when, 1)); }
 
-int wa_sleep_until(double when) { return sleep_in(wa__sleep_begin(when, 1)); }
-
-int wa_yield(void) { return sleep_in(wa__yield_begin()); }
+int wa_yield(void) { return wa__suspend(wa__yield_begin()); }
 
 int wa_task_cancel(wa_task *t) {
     if (!wa__is(t, WA__TASK)) return wa__bad_object(t, WA__TASK, "wa_task_cancel");

@@ -69,6 +69,17 @@ static int file_urls(void *arg) {
     snprintf(url, sizeof url, "file://%s.missing", file_path);
     CHECK_INT(wa_fetch(url, NULL, &r), WA_EIO);
     CHECK(strstr(wa_errmsg(), ".missing") != NULL);
+    /* A directory is no file: the fetch, or its first read, fails. */
+    const char *slash = strrchr(file_path, '/');
+    snprintf(url, sizeof url, "file://%.*s", slash ? (int)(slash - file_path) : 1, slash ? file_path : ".");
+    int rc = wa_fetch(url, NULL, &r);
+    if (rc == 0) {
+        size_t got = 1;
+        rc = wa_response_read(r, part, sizeof part, &got);
+        CHECK_INT(got, 0);
+        wa_response_free(r);
+    }
+    CHECK_INT(rc, WA_EIO);
     return 0;
 }
 
